@@ -1,0 +1,72 @@
+"""System checks: configuration mistakes fail at start-up with the setting's name."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Error, Warning, register
+
+from files import s3, uploads
+
+
+@register()
+def check_limits(app_configs: Any = None, **kwargs: Any) -> list:
+    problems = []
+    if not 0 < settings.CHUTE_MAX_UPLOAD_SIZE <= s3.MAX_OBJECT_SIZE:
+        problems.append(
+            Error(
+                "CHUTE_MAX_UPLOAD_SIZE must be between 1 byte and 5 TiB (S3's object limit).",
+                id="files.E001",
+            )
+        )
+    if not 0 < settings.CHUTE_UPLOAD_URL_TTL <= uploads.MAX_UPLOAD_URL_TTL:
+        problems.append(
+            Error(
+                "CHUTE_UPLOAD_URL_TTL must be between 1 and 86400 seconds; "
+                "long-lived upload URLs are a liability (SigV4 stops at 7 days).",
+                id="files.E002",
+            )
+        )
+    if not 0 < settings.CHUTE_DOWNLOAD_URL_TTL <= 60:
+        problems.append(
+            Error("CHUTE_DOWNLOAD_URL_TTL must be between 1 and 60 seconds.", id="files.E003")
+        )
+    if settings.CHUTE_UPLOAD_METHOD not in {"post", "put"}:
+        problems.append(
+            Error('CHUTE_UPLOAD_METHOD must be "post" or "put".', id="files.E004")
+        )
+    if not s3.MIN_PART_SIZE <= settings.CHUTE_PART_SIZE <= s3.MAX_PART_SIZE:
+        problems.append(
+            Error(
+                "CHUTE_PART_SIZE must be between 5 MiB and 5 GiB (S3's part limits).",
+                id="files.E005",
+            )
+        )
+    if settings.CHUTE_MULTIPART_THRESHOLD < s3.MIN_PART_SIZE:
+        problems.append(
+            Error("CHUTE_MULTIPART_THRESHOLD must be at least 5 MiB.", id="files.E006")
+        )
+    if not settings.CHUTE_CORS_ORIGINS:
+        problems.append(
+            Warning(
+                "CHUTE_CORS_ORIGINS (or CSRF_TRUSTED_ORIGINS) is empty: s3_setup cannot let "
+                "browsers upload to the bucket.",
+                id="files.W001",
+            )
+        )
+    return problems
+
+
+@register("storage", deploy=True)
+def check_bucket(app_configs: Any = None, **kwargs: Any) -> list:
+    """With --deploy: the bucket answers with the configured credentials."""
+    try:
+        s3.ping()
+    except Exception as error:  # any failure here is a configuration problem to report
+        return [
+            Error(
+                f"The bucket {settings.AWS_STORAGE_BUCKET_NAME!r} did not answer: {error}",
+                hint="Check AWS_S3_ENDPOINT_URL, the credentials, and run `manage.py s3_setup`.",
+                id="files.E010",
+            )
+        ]
+    return []

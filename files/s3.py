@@ -1,0 +1,440 @@
+"""The S3 boundary: the only module that imports boto3/botocore.
+
+Its client comes from the configured Django storage (one source of truth for endpoint,
+region and credentials). Functions return small dataclasses and raise the domain
+exceptions below instead of botocore's.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from django.conf import settings
+from django.core.files.storage import storages
+from storages.backends.s3 import S3Storage
+
+MiB = 1024 * 1024
+GiB = 1024 * MiB
+MIN_PART_SIZE = 5 * MiB  # S3 rejects smaller non-final parts
+MAX_PART_SIZE = 5 * GiB  # S3's largest part
+MAX_PARTS = 10_000  # S3's part-number limit
+MAX_OBJECT_SIZE = 5 * 1024 * GiB  # S3's largest object (5 TiB)
+MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # SigV4 refuses longer-lived URLs
+
+
+class S3Failure(Exception):
+    """Base for the bucket's answers that Chute understands."""
+
+    message = "The storage bucket refused the request."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+
+
+class ObjectNotFound(S3Failure):
+    """Raised when the key (or the bucket) does not exist."""
+
+    message = "The file is not in the bucket."
+
+
+class UploadNotFound(S3Failure):
+    """Raised when a multipart upload id is unknown (completed, aborted or never made)."""
+
+    message = "The multipart upload no longer exists in the bucket."
+
+
+class InvalidParts(S3Failure):
+    """Raised when CompleteMultipartUpload rejects the part list."""
+
+    message = "The bucket rejected the list of parts."
+
+
+class StorageUnavailable(S3Failure):
+    """Raised when the bucket cannot be reached, times out, or answers 5xx."""
+
+    message = "The storage bucket is not answering right now. Please try again in a minute."
+
+
+def client_config(**overrides: Any) -> Config:
+    """Client settings: standard retries, short timeouts, SigV4, checksums only when required."""
+    options: dict[str, Any] = {
+        "signature_version": "s3v4",
+        "retries": {"mode": "standard", "max_attempts": getattr(settings, "CHUTE_S3_MAX_ATTEMPTS", 3)},
+        "connect_timeout": getattr(settings, "CHUTE_S3_CONNECT_TIMEOUT", 3),
+        "read_timeout": getattr(settings, "CHUTE_S3_READ_TIMEOUT", 10),
+        "request_checksum_calculation": "when_required",
+        "response_checksum_validation": "when_required",
+        "tcp_keepalive": True,
+    }
+    options.update(overrides)
+    return Config(**options)
+
+
+class ChuteS3Storage(S3Storage):
+    """django-storages' S3Storage, with the client configuration Chute relies on."""
+
+    def __init__(self, **options: Any) -> None:
+        addressing_style = options.get("addressing_style")
+        options.setdefault("client_config", client_config(s3={"addressing_style": addressing_style}))
+        super().__init__(**options)
+
+
+# --- Clients ------------------------------------------------------------------------------
+
+
+def _storage() -> S3Storage:
+    storage = storages["default"]
+    if not isinstance(storage, S3Storage):
+        raise TypeError("STORAGES['default'] must be an S3 storage for Chute to presign uploads.")
+    return storage
+
+
+def client() -> Any:
+    """The configured storage's boto3 client (created once per thread by django-storages)."""
+    return _storage().connection.meta.client
+
+
+def bucket_name() -> str:
+    return _storage().bucket_name
+
+
+@functools.lru_cache(maxsize=8)
+def _public_client(endpoint: str, region: str, access_key: str, secret_key: str, style: str) -> Any:
+    # Presigning is local computation; a separate client only changes the signed host.
+    session = boto3.session.Session()
+    return session.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        config=client_config(s3={"addressing_style": style}),
+    )
+
+
+def presign_client() -> Any:
+    """A client that signs URLs for the endpoint browsers reach."""
+    public = settings.CHUTE_S3_PUBLIC_ENDPOINT_URL
+    if not public:
+        return client()
+    storage = _storage()
+    return _public_client(
+        public,
+        storage.region_name or "us-east-1",
+        storage.access_key,
+        storage.secret_key,
+        storage.addressing_style or "path",
+    )
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """Turn botocore's errors into the domain exceptions above."""
+    try:
+        yield
+    except ClientError as error:
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if code in {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}:
+            raise ObjectNotFound() from error
+        if code == "NoSuchUpload":
+            raise UploadNotFound() from error
+        if code in {"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "BadDigest", "InvalidDigest"}:
+            raise InvalidParts(error.response.get("Error", {}).get("Message") or None) from error
+        if status >= 500 or code in {"SlowDown", "ServiceUnavailable", "InternalError"}:
+            raise StorageUnavailable() from error
+        raise
+    except (BotoConnectionError, HTTPClientError) as error:
+        raise StorageUnavailable() from error
+
+
+# --- Presigning ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PresignedPost:
+    url: str
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True)
+class PresignedPut:
+    url: str
+    headers: dict[str, str]
+
+
+def _lifetime(seconds: int) -> int:
+    if not 0 < seconds < MAX_PRESIGN_SECONDS:
+        raise ValueError(f"URL lifetime {seconds}s is outside SigV4's 1s..7d range.")
+    return seconds
+
+
+def presign_post(key: str, *, content_type: str, size: int, expires_in: int) -> PresignedPost:
+    """A POST policy that pins key, Content-Type and status and allows exactly `size` bytes."""
+    fields = {"Content-Type": content_type, "success_action_status": "201"}
+    conditions: list[Any] = [
+        ["eq", "$key", key],
+        ["eq", "$Content-Type", content_type],
+        ["eq", "$success_action_status", "201"],
+        ["content-length-range", size, size],
+    ]
+    answer = presign_client().generate_presigned_post(
+        Bucket=bucket_name(),
+        Key=key,
+        Fields=fields,
+        Conditions=conditions,
+        ExpiresIn=_lifetime(expires_in),
+    )
+    return PresignedPost(url=answer["url"], fields=answer["fields"])
+
+
+def presign_put(
+    key: str, *, content_type: str, size: int, expires_in: int, sha256: str = ""
+) -> PresignedPut:
+    """A PUT URL that signs content-length and content-type (and the SHA-256 when given)."""
+    params: dict[str, Any] = {
+        "Bucket": bucket_name(),
+        "Key": key,
+        "ContentType": content_type,
+        "ContentLength": size,
+    }
+    headers = {"Content-Type": content_type}
+    if sha256:
+        params["ChecksumSHA256"] = sha256
+        headers["x-amz-checksum-sha256"] = sha256
+    url = presign_client().generate_presigned_url(
+        "put_object", Params=params, ExpiresIn=_lifetime(expires_in)
+    )
+    return PresignedPut(url=url, headers=headers)
+
+
+def presign_get(
+    key: str, *, disposition: str, content_type: str, expires_in: int
+) -> str:
+    """A GET URL whose response carries the given Content-Disposition and Content-Type."""
+    return presign_client().generate_presigned_url(
+        "get_object",
+        Params={
+            "Bucket": bucket_name(),
+            "Key": key,
+            "ResponseContentDisposition": disposition,
+            "ResponseContentType": content_type,
+            "ResponseCacheControl": "private, no-store",
+        },
+        ExpiresIn=_lifetime(expires_in),
+    )
+
+
+def presign_part(
+    key: str, *, upload_id: str, number: int, sha256: str, expires_in: int
+) -> str:
+    """An UploadPart URL with the part's SHA-256 signed in: the bucket rejects other bodies."""
+    return presign_client().generate_presigned_url(
+        "upload_part",
+        Params={
+            "Bucket": bucket_name(),
+            "Key": key,
+            "UploadId": upload_id,
+            "PartNumber": number,
+            "ChecksumSHA256": sha256,
+        },
+        ExpiresIn=_lifetime(expires_in),
+    )
+
+
+# --- Objects ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    size: int
+    content_type: str
+    etag: str
+    checksum_sha256: str
+
+
+def head(key: str) -> ObjectInfo:
+    """What the bucket says about `key`; raises ObjectNotFound when it is not there."""
+    with _translated():
+        answer = client().head_object(Bucket=bucket_name(), Key=key, ChecksumMode="ENABLED")
+    return ObjectInfo(
+        size=int(answer["ContentLength"]),
+        content_type=answer.get("ContentType", ""),
+        etag=answer.get("ETag", "").strip('"'),
+        checksum_sha256=answer.get("ChecksumSHA256", ""),
+    )
+
+
+def delete(key: str) -> None:
+    """Delete `key`; deleting a missing key succeeds."""
+    with _translated():
+        client().delete_object(Bucket=bucket_name(), Key=key)
+
+
+def put_bytes(key: str, body: bytes, *, content_type: str = "application/octet-stream") -> None:
+    """Store a small object directly (used by tooling and tests, never for user uploads)."""
+    with _translated():
+        client().put_object(Bucket=bucket_name(), Key=key, Body=body, ContentType=content_type)
+
+
+def get_bytes(key: str) -> bytes:
+    with _translated():
+        return client().get_object(Bucket=bucket_name(), Key=key)["Body"].read()
+
+
+def list_keys(prefix: str) -> list[str]:
+    keys: list[str] = []
+    with _translated():
+        paginator = client().get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=bucket_name(), Prefix=prefix):
+            keys.extend(item["Key"] for item in page.get("Contents", []))
+    return keys
+
+
+# --- Multipart ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartInfo:
+    number: int
+    etag: str
+    size: int
+
+
+@dataclass(frozen=True)
+class MultipartInfo:
+    key: str
+    upload_id: str
+    initiated: Any  # datetime
+
+
+def create_multipart(key: str, *, content_type: str) -> str:
+    """Start a multipart upload whose parts carry SHA-256 checksums; returns its id."""
+    with _translated():
+        answer = client().create_multipart_upload(
+            Bucket=bucket_name(), Key=key, ContentType=content_type, ChecksumAlgorithm="SHA256"
+        )
+    return answer["UploadId"]
+
+
+def list_parts(key: str, *, upload_id: str) -> list[PartInfo]:
+    """Every part already in the bucket (ListParts is paginated at 1,000)."""
+    parts: list[PartInfo] = []
+    with _translated():
+        paginator = client().get_paginator("list_parts")
+        for page in paginator.paginate(Bucket=bucket_name(), Key=key, UploadId=upload_id):
+            parts.extend(
+                PartInfo(
+                    number=int(item["PartNumber"]),
+                    etag=item["ETag"].strip('"'),
+                    size=int(item["Size"]),
+                )
+                for item in page.get("Parts", [])
+            )
+    return parts
+
+
+def complete_multipart(key: str, *, upload_id: str, parts: list[tuple[int, str, str]]) -> None:
+    """Complete from (number, etag, sha256) triples in ascending order."""
+    # SeaweedFS's ListParts omits per-part checksums, so the server passes the ones it signed;
+    # they are required once the upload was created with ChecksumAlgorithm.
+    payload = [
+        {"PartNumber": number, "ETag": f'"{etag}"', **({"ChecksumSHA256": sha} if sha else {})}
+        for number, etag, sha in parts
+    ]
+    with _translated():
+        client().complete_multipart_upload(
+            Bucket=bucket_name(),
+            Key=key,
+            UploadId=upload_id,
+            MultipartUpload={"Parts": payload},
+        )
+
+
+def abort_multipart(key: str, *, upload_id: str) -> None:
+    """Abort a multipart upload; an unknown upload id counts as already aborted."""
+    try:
+        with _translated():
+            client().abort_multipart_upload(Bucket=bucket_name(), Key=key, UploadId=upload_id)
+    except (UploadNotFound, ObjectNotFound):
+        pass
+
+
+def list_multipart_uploads(prefix: str = "") -> list[MultipartInfo]:
+    uploads: list[MultipartInfo] = []
+    with _translated():
+        paginator = client().get_paginator("list_multipart_uploads")
+        for page in paginator.paginate(Bucket=bucket_name(), Prefix=prefix):
+            uploads.extend(
+                MultipartInfo(key=item["Key"], upload_id=item["UploadId"], initiated=item.get("Initiated"))
+                for item in page.get("Uploads", [])
+            )
+    return uploads
+
+
+# --- Bucket -------------------------------------------------------------------------------
+
+
+def ensure_bucket() -> bool:
+    """Create the bucket when missing; returns True when it was created."""
+    name = bucket_name()
+    with _translated():
+        try:
+            client().head_bucket(Bucket=name)
+            return False
+        except ClientError as error:
+            if str(error.response.get("Error", {}).get("Code")) not in {"404", "NoSuchBucket", "NotFound"}:
+                raise
+        client().create_bucket(Bucket=name)
+    return True
+
+
+def put_cors(origins: list[str]) -> None:
+    """Let browsers at `origins` POST/PUT parts and read the ETag header."""
+    rule = {
+        "AllowedOrigins": origins,
+        "AllowedMethods": ["GET", "HEAD", "PUT", "POST"],
+        "AllowedHeaders": ["*"],
+        "ExposeHeaders": ["ETag", "x-amz-checksum-sha256"],
+        "MaxAgeSeconds": 3600,
+    }
+    with _translated():
+        client().put_bucket_cors(Bucket=bucket_name(), CORSConfiguration={"CORSRules": [rule]})
+
+
+def get_cors() -> list[dict[str, Any]]:
+    with _translated():
+        try:
+            return client().get_bucket_cors(Bucket=bucket_name())["CORSRules"]
+        except ClientError as error:
+            if "NoSuchCORSConfiguration" in str(error.response.get("Error", {}).get("Code")):
+                return []
+            raise
+
+
+def put_abort_incomplete_rule(days: int) -> None:
+    """A lifecycle rule that aborts multipart uploads left incomplete for `days` days."""
+    rule = {
+        "ID": "chute-abort-incomplete-multipart",
+        "Status": "Enabled",
+        "Filter": {"Prefix": ""},
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": days},
+    }
+    with _translated():
+        client().put_bucket_lifecycle_configuration(
+            Bucket=bucket_name(), LifecycleConfiguration={"Rules": [rule]}
+        )
+
+
+def ping() -> None:
+    """Raise StorageUnavailable (or ObjectNotFound for a missing bucket) unless the bucket answers."""
+    with _translated():
+        client().head_bucket(Bucket=bucket_name())

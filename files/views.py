@@ -1,0 +1,182 @@
+"""HTTP views: validate, call one function in files/uploads.py, answer."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UserCreationForm
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from files import s3, uploads
+from files.models import Upload
+
+logger = logging.getLogger(__name__)
+
+View = Callable[..., HttpResponse]
+
+
+def error_response(code: str, message: str, status: int, **headers: str) -> JsonResponse:
+    response = JsonResponse({"error": code, "message": message}, status=status)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def api(view: View) -> View:
+    """JSON API conventions: sign-in required, domain errors mapped to {"error","message"}."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return error_response("unauthenticated", "Sign in to use this API.", 401)
+        try:
+            response = view(request, *args, **kwargs)
+        except uploads.UploadError as error:
+            return error_response(error.code, error.message, error.status)
+        except s3.StorageUnavailable as error:
+            return error_response("storage_unavailable", str(error), 503, Retry_After="30")
+        response["Cache-Control"] = "no-store"
+        return response
+
+    return wrapper
+
+
+def read_json(request: HttpRequest) -> Any:
+    try:
+        return json.loads(request.body or b"null")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise uploads.InvalidUpload("The request body is not valid JSON.") from None
+
+
+# --- Pages --------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def home(request: HttpRequest) -> HttpResponse:
+    files = (
+        Upload.objects.filter(owner=request.user, status=Upload.Status.READY)
+        .only("id", "name", "size", "content_type", "confirmed_at", "created_at")
+        .order_by("-confirmed_at", "-created_at")
+    )
+    page = Paginator(files, settings.CHUTE_PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "files/home.html#file-list" if request.htmx else "files/home.html"
+    return render(
+        request, template, {"page": page, "max_upload_size": settings.CHUTE_MAX_UPLOAD_SIZE}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if not settings.CHUTE_SIGNUP_ENABLED:
+        raise Http404("Sign-up is closed.")
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = UserCreationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("home")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@require_GET
+@login_required
+def download(request: HttpRequest, upload_id: str) -> HttpResponse:
+    try:
+        upload = uploads.get_upload(request.user, upload_id)
+    except uploads.UploadNotFound:
+        raise Http404("No such file.") from None
+    if not upload.is_ready:
+        raise Http404("No such file.")
+    response = redirect(uploads.download_url(upload, inline=request.GET.get("inline") == "1"))
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {"database": "ok", "bucket": "ok"}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        logger.exception("Health check: database unreachable")
+        checks["database"] = "unavailable"
+    try:
+        s3.ping()
+    except s3.S3Failure:
+        checks["bucket"] = "unavailable"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
+
+
+# --- Upload API ---------------------------------------------------------------------------
+
+
+@require_POST
+@api
+def create_upload(request: HttpRequest) -> HttpResponse:
+    declared = uploads.parse_request(read_json(request))
+    issued = uploads.start_upload(request.user, declared)
+    return JsonResponse(issued.as_json(), status=201)
+
+
+@require_POST
+@api
+@vary_on_headers("HX-Request")
+def confirm_upload(request: HttpRequest, upload_id: str) -> HttpResponse:
+    upload = uploads.confirm(uploads.get_upload(request.user, upload_id))
+    if request.htmx:
+        return render(request, "files/home.html#file-row", {"file": upload})
+    return JsonResponse(uploads.upload_json(upload) | {"etag": upload.etag, "checksum_sha256": upload.checksum_sha256})
+
+
+@require_http_methods(["DELETE"])
+@api
+def delete_upload(request: HttpRequest, upload_id: str) -> HttpResponse:
+    uploads.delete(uploads.get_upload(request.user, upload_id))
+    # htmx does not swap on 204; an empty 200 removes the row it targets.
+    return HttpResponse(status=200 if request.htmx else 204)
+
+
+# --- Errors -------------------------------------------------------------------------------
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    message = "The request was refused because its CSRF token is missing or wrong. Reload the page and try again."
+    if _wants_json(request):
+        return error_response("csrf_failed", message, 403)
+    return render(request, "error.html", {"title": "Request refused", "message": message}, status=403)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_json(request):
+        return error_response("not_found", "There is nothing at this address.", 404)
+    return render(request, "error.html", {"title": "Not found", "message": "There is nothing at this address."}, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    message = "Something went wrong on our side. Please try again."
+    if _wants_json(request):
+        return error_response("server_error", message, 500)
+    return render(request, "error.html", {"title": "Server error", "message": message}, status=500)

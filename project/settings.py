@@ -1,0 +1,238 @@
+"""Chute settings: twelve-factor, every value from the environment.
+
+Development defaults apply only when DEBUG is on; with DEBUG off the service refuses
+to start without SECRET_KEY, ALLOWED_HOSTS and a bucket, naming what is missing.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+KiB = 1024
+MiB = 1024 * KiB
+GiB = 1024 * MiB
+TiB = 1024 * GiB
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env(name)
+    if not value:
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
+
+
+def env_int(name: str, default: int) -> int:
+    value = env(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def required(name: str, dev_default: str) -> str:
+    """An environment value production must set; DEBUG falls back to `dev_default`."""
+    value = env(name)
+    if value:
+        return value
+    if DEBUG:
+        return dev_default
+    raise ImproperlyConfigured(f"Set the {name} environment variable (required when DEBUG is off).")
+
+
+# --- Core ---------------------------------------------------------------------------------
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = required("SECRET_KEY", "django-insecure-chute-development-only")
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", required("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "js_lib_htmx",
+    "template_partials",
+    "storages",
+    "files",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "files.middleware.StorageUnavailableMiddleware",
+]
+
+ROOT_URLCONF = "project.urls"
+WSGI_APPLICATION = "project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "files.context_processors.chute",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts -----------------------------------------------------------------------------
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# --- Internationalisation -----------------------------------------------------------------
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Storage: private S3 bucket for files, whitenoise for static ----------------------------
+
+AWS_STORAGE_BUCKET_NAME = required("AWS_STORAGE_BUCKET_NAME", "chute")
+AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL") or ("http://127.0.0.1:8333" if DEBUG else "")
+AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", "us-east-1")
+AWS_ACCESS_KEY_ID = required("AWS_ACCESS_KEY_ID", "chute-dev")
+AWS_SECRET_ACCESS_KEY = required("AWS_SECRET_ACCESS_KEY", "chute-dev-secret")
+
+STORAGES = {
+    "default": {
+        # django-storages' S3Storage with Chute's client configuration (files/s3.py).
+        "BACKEND": "files.s3.ChuteS3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": AWS_S3_ENDPOINT_URL or None,
+            "region_name": AWS_S3_REGION_NAME,
+            "access_key": AWS_ACCESS_KEY_ID,
+            "secret_key": AWS_SECRET_ACCESS_KEY,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+            # Path-style URLs work for S3-compatible servers on an IP address as well as AWS.
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", "path"),
+        },
+    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# --- Chute --------------------------------------------------------------------------------
+
+# Presigned URLs are signed for the endpoint the browser reaches; set this when Django
+# reaches the bucket by an internal address (e.g. http://seaweedfs:8333 inside a network).
+CHUTE_S3_PUBLIC_ENDPOINT_URL = env("CHUTE_S3_PUBLIC_ENDPOINT_URL")
+# Largest file accepted, in bytes (S3's own limit for one object is 5 TiB).
+CHUTE_MAX_UPLOAD_SIZE = env_int("CHUTE_MAX_UPLOAD_SIZE", 5 * GiB)
+# Comma-separated content types ("image/*,application/pdf"); empty accepts any type.
+CHUTE_ALLOWED_CONTENT_TYPES = env_list("CHUTE_ALLOWED_CONTENT_TYPES")
+# How small files go to the bucket: one presigned "post" (policy) or one presigned "put".
+CHUTE_UPLOAD_METHOD = env("CHUTE_UPLOAD_METHOD", "post")
+# Files at least this large use multipart uploads.
+CHUTE_MULTIPART_THRESHOLD = env_int("CHUTE_MULTIPART_THRESHOLD", 64 * MiB)
+# Preferred multipart part size; grows automatically so no file needs over 10,000 parts.
+CHUTE_PART_SIZE = env_int("CHUTE_PART_SIZE", 16 * MiB)
+# Parts the browser sends at once.
+CHUTE_PARALLEL_PARTS = env_int("CHUTE_PARALLEL_PARTS", 4)
+# Lifetime of presigned upload URLs, in seconds (capped at a day; SigV4 allows 7 days).
+CHUTE_UPLOAD_URL_TTL = env_int("CHUTE_UPLOAD_URL_TTL", 3600)
+# Lifetime of presigned download URLs, in seconds (at most 60).
+CHUTE_DOWNLOAD_URL_TTL = env_int("CHUTE_DOWNLOAD_URL_TTL", 60)
+# Whether anyone may create an account at /accounts/signup/.
+CHUTE_SIGNUP_ENABLED = env_bool("CHUTE_SIGNUP_ENABLED", DEBUG)
+# Browser origins allowed to upload to the bucket (CORS); defaults to CSRF_TRUSTED_ORIGINS.
+CHUTE_CORS_ORIGINS = env_list("CHUTE_CORS_ORIGINS") or CSRF_TRUSTED_ORIGINS or (
+    ["http://127.0.0.1:8000", "http://localhost:8000"] if DEBUG else []
+)
+# Files listed per page.
+CHUTE_PAGE_SIZE = env_int("CHUTE_PAGE_SIZE", 50)
+
+# --- Security -----------------------------------------------------------------------------
+
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+CSRF_FAILURE_VIEW = "files.views.csrf_failure"
+
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# --- Logging ------------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # botocore logs request URLs (with signatures) at DEBUG; keep it quiet.
+        "botocore": {"level": "WARNING"},
+        "boto3": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+    },
+}

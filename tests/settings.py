@@ -1,0 +1,19 @@
+"""Test settings: the project's settings with development defaults and plain static files.
+
+The S3 endpoint is set by the SeaweedFS session fixture in conftest.py.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
+
+from project.settings import *  # noqa: E402, F403
+
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests serve static files through the finders; there is no collectstatic output.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

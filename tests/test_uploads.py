@@ -1,0 +1,218 @@
+"""The single-request upload protocol against a real SeaweedFS: POST policies, PUT URLs, confirm."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+
+import pytest
+import requests
+from django.db import close_old_connections
+
+from files import s3, uploads
+from files.models import Upload
+
+
+def start(client, **overrides) -> dict:
+    body = {"name": "report.pdf", "size": 11, "content_type": "application/pdf", **overrides}
+    response = client.post("/api/uploads", json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def post_to_bucket(issued: dict, data: bytes, **field_overrides) -> requests.Response:
+    fields = {**issued["post"]["fields"], **field_overrides}
+    return requests.post(issued["post"]["url"], data=fields, files={"file": ("x", data)}, timeout=30)
+
+
+def confirm(client, issued: dict):
+    return client.post(f"/api/uploads/{issued['id']}/confirm")
+
+
+@pytest.mark.django_db
+def test_post_policy_upload_is_stored_and_confirm_registers_it(alice, user):
+    issued = start(alice)
+    assert issued["method"] == "post"
+    assert issued["key"].startswith(f"users/{user.pk}/")
+
+    stored = post_to_bucket(issued, b"hello world")
+    assert stored.status_code == 201
+
+    response = confirm(alice, issued)
+    assert response.status_code == 200
+    assert response.json()["status"] == "ready"
+    upload = Upload.objects.get(pk=issued["id"])
+    assert upload.status == Upload.Status.READY
+    assert upload.file.name == upload.key
+    assert upload.etag == hashlib.md5(b"hello world").hexdigest()
+    assert s3.get_bytes(upload.key) == b"hello world"
+
+
+@pytest.mark.django_db
+def test_bucket_refuses_body_larger_than_declared_and_nothing_is_registered(alice):
+    issued = start(alice)
+    stored = post_to_bucket(issued, b"hello world, and then some")
+    assert stored.status_code in (400, 403)
+    assert confirm(alice, issued).status_code == 409
+    assert Upload.objects.get(pk=issued["id"]).status == Upload.Status.PENDING
+
+
+@pytest.mark.django_db
+def test_bucket_refuses_tampered_key(alice, user):
+    issued = start(alice)
+    stolen = f"users/{user.pk + 1}/elsewhere"
+    stored = post_to_bucket(issued, b"hello world", key=stolen)
+    assert stored.status_code == 403
+    with pytest.raises(s3.ObjectNotFound):
+        s3.head(stolen)
+
+
+@pytest.mark.django_db
+def test_bucket_refuses_tampered_content_type(alice):
+    issued = start(alice)
+    stored = post_to_bucket(issued, b"hello world", **{"Content-Type": "text/html"})
+    assert stored.status_code == 403
+    assert confirm(alice, issued).status_code == 409
+
+
+@pytest.mark.django_db
+def test_confirm_before_upload_is_409_and_a_later_confirm_succeeds(alice):
+    issued = start(alice)
+    early = confirm(alice, issued)
+    assert early.status_code == 409
+    assert early.json()["error"] == "not_uploaded"
+    assert "not arrived" in early.json()["message"]
+
+    post_to_bucket(issued, b"hello world")
+    assert confirm(alice, issued).status_code == 200
+
+
+@pytest.mark.django_db
+def test_confirm_deletes_object_whose_size_differs_from_declared(alice):
+    issued = start(alice)
+    # Bypass the policy, as a misbehaving S3-compatible store or an operator might.
+    s3.put_bytes(issued["key"], b"short", content_type="application/pdf")
+    response = confirm(alice, issued)
+    assert response.status_code == 422
+    assert response.json()["error"] == "mismatch"
+    assert "5 bytes" in response.json()["message"]
+    with pytest.raises(s3.ObjectNotFound):
+        s3.head(issued["key"])
+    assert Upload.objects.get(pk=issued["id"]).status == Upload.Status.ABORTED
+    assert confirm(alice, issued).status_code == 409
+
+
+@pytest.mark.django_db
+def test_confirm_is_idempotent(alice):
+    issued = start(alice)
+    post_to_bucket(issued, b"hello world")
+    first = confirm(alice, issued).json()
+    second = confirm(alice, issued).json()
+    assert first == second
+    assert Upload.objects.filter(status=Upload.Status.READY).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_confirms_register_one_file(user):
+    upload = uploads.start_upload(
+        user, uploads.UploadRequest(name="a.bin", size=4, content_type="application/octet-stream")
+    ).upload
+    s3.put_bytes(upload.key, b"data")
+
+    results: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def confirm_once() -> None:
+        try:
+            barrier.wait()
+            row = Upload.objects.get(pk=upload.pk)
+            results.append(uploads.confirm(row).status)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=confirm_once) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["ready"] * 4
+    assert Upload.objects.filter(pk=upload.pk, status=Upload.Status.READY).count() == 1
+
+
+@pytest.mark.django_db
+def test_put_url_upload_signs_size_and_type(alice, settings):
+    settings.CHUTE_UPLOAD_METHOD = "put"
+    issued = start(alice)
+    assert issued["method"] == "put"
+    put = issued["put"]
+    wrong_size = requests.put(put["url"], data=b"hello world!", headers=put["headers"], timeout=30)
+    assert wrong_size.status_code == 403
+    wrong_type = requests.put(
+        put["url"], data=b"hello world", headers={"Content-Type": "text/html"}, timeout=30
+    )
+    assert wrong_type.status_code == 403
+    right = requests.put(put["url"], data=b"hello world", headers=put["headers"], timeout=30)
+    assert right.status_code == 200
+    assert confirm(alice, issued).status_code == 200
+
+
+@pytest.mark.django_db
+def test_put_url_with_declared_sha256_refuses_other_bytes(alice, settings):
+    settings.CHUTE_UPLOAD_METHOD = "put"
+    digest = base64.b64encode(hashlib.sha256(b"hello world").digest()).decode()
+    issued = start(alice, sha256=digest)
+    put = issued["put"]
+    assert put["headers"]["x-amz-checksum-sha256"] == digest
+    corrupted = requests.put(put["url"], data=b"hello wOrld", headers=put["headers"], timeout=30)
+    assert corrupted.status_code in (400, 403)
+    right = requests.put(put["url"], data=b"hello world", headers=put["headers"], timeout=30)
+    assert right.status_code == 200
+    response = confirm(alice, issued)
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_keys_are_unique_and_never_contain_the_file_name(alice):
+    first = start(alice, name="../../etc/passwd")
+    second = start(alice, name="../../etc/passwd")
+    assert first["key"] != second["key"]
+    assert "passwd" not in first["key"] and ".." not in first["key"]
+    assert first["name"] == "passwd"
+
+
+@pytest.mark.django_db
+def test_delete_pending_upload_removes_row_and_bytes(alice):
+    issued = start(alice)
+    post_to_bucket(issued, b"hello world")
+    response = alice.delete(f"/api/uploads/{issued['id']}")
+    assert response.status_code == 204
+    assert not Upload.objects.filter(pk=issued["id"]).exists()
+    with pytest.raises(s3.ObjectNotFound):
+        s3.head(issued["key"])
+
+
+@pytest.mark.django_db
+def test_delete_ready_file_removes_row_and_bytes(alice):
+    issued = start(alice)
+    post_to_bucket(issued, b"hello world")
+    confirm(alice, issued)
+    response = alice.delete(f"/api/uploads/{issued['id']}", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response.content == b""
+    assert not Upload.objects.filter(pk=issued["id"]).exists()
+    with pytest.raises(s3.ObjectNotFound):
+        s3.head(issued["key"])
+
+
+@pytest.mark.django_db
+def test_confirm_with_htmx_answers_the_file_row(alice):
+    issued = start(alice, name="notes <b>.pdf")
+    post_to_bucket(issued, b"hello world")
+    response = alice.post(f"/api/uploads/{issued['id']}/confirm", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'id="file-{issued["id"]}"' in html
+    assert "notes &lt;b&gt;.pdf" in html
+    assert f"/files/{issued['id']}/download" in html
