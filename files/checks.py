@@ -31,9 +31,7 @@ def check_limits(app_configs: Any = None, **kwargs: Any) -> list:
             Error("CHUTE_DOWNLOAD_URL_TTL must be between 1 and 60 seconds.", id="files.E003")
         )
     if settings.CHUTE_UPLOAD_METHOD not in {"post", "put"}:
-        problems.append(
-            Error('CHUTE_UPLOAD_METHOD must be "post" or "put".', id="files.E004")
-        )
+        problems.append(Error('CHUTE_UPLOAD_METHOD must be "post" or "put".', id="files.E004"))
     if not s3.MIN_PART_SIZE <= settings.CHUTE_PART_SIZE <= s3.MAX_PART_SIZE:
         problems.append(
             Error(
@@ -42,9 +40,7 @@ def check_limits(app_configs: Any = None, **kwargs: Any) -> list:
             )
         )
     if settings.CHUTE_MULTIPART_THRESHOLD < s3.MIN_PART_SIZE:
-        problems.append(
-            Error("CHUTE_MULTIPART_THRESHOLD must be at least 5 MiB.", id="files.E006")
-        )
+        problems.append(Error("CHUTE_MULTIPART_THRESHOLD must be at least 5 MiB.", id="files.E006"))
     if not settings.CHUTE_CORS_ORIGINS:
         problems.append(
             Warning(

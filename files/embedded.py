@@ -75,7 +75,7 @@ class SeaweedFS:
 
     data_dir: Path
     access_key: str = "chute-dev"
-    secret_key: str = "chute-dev-secret"
+    secret_key: str = "chute-dev-secret"  # noqa: S105 (the development identity)
     ports: Ports = field(default_factory=Ports)
     process: subprocess.Popen | None = None
 

@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from files import s3
-from files.views import error_response
+from files.views.api import error_response
 
 
 class StorageUnavailableMiddleware:

@@ -67,7 +67,10 @@ def client_config(**overrides: Any) -> Config:
     """Client settings: standard retries, short timeouts, SigV4, checksums only when required."""
     options: dict[str, Any] = {
         "signature_version": "s3v4",
-        "retries": {"mode": "standard", "max_attempts": getattr(settings, "CHUTE_S3_MAX_ATTEMPTS", 3)},
+        "retries": {
+            "mode": "standard",
+            "max_attempts": getattr(settings, "CHUTE_S3_MAX_ATTEMPTS", 3),
+        },
         "connect_timeout": getattr(settings, "CHUTE_S3_CONNECT_TIMEOUT", 3),
         "read_timeout": getattr(settings, "CHUTE_S3_READ_TIMEOUT", 10),
         "request_checksum_calculation": "when_required",
@@ -83,7 +86,9 @@ class ChuteS3Storage(S3Storage):
 
     def __init__(self, **options: Any) -> None:
         addressing_style = options.get("addressing_style")
-        options.setdefault("client_config", client_config(s3={"addressing_style": addressing_style}))
+        options.setdefault(
+            "client_config", client_config(s3={"addressing_style": addressing_style})
+        )
         super().__init__(**options)
 
 
@@ -147,7 +152,13 @@ def _translated() -> Iterator[None]:
             raise ObjectNotFound() from error
         if code == "NoSuchUpload":
             raise UploadNotFound() from error
-        if code in {"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "BadDigest", "InvalidDigest"}:
+        if code in {
+            "InvalidPart",
+            "InvalidPartOrder",
+            "EntityTooSmall",
+            "BadDigest",
+            "InvalidDigest",
+        }:
             raise InvalidParts(error.response.get("Error", {}).get("Message") or None) from error
         if status >= 500 or code in {"SlowDown", "ServiceUnavailable", "InternalError"}:
             raise StorageUnavailable() from error
@@ -216,9 +227,7 @@ def presign_put(
     return PresignedPut(url=url, headers=headers)
 
 
-def presign_get(
-    key: str, *, disposition: str, content_type: str, expires_in: int
-) -> str:
+def presign_get(key: str, *, disposition: str, content_type: str, expires_in: int) -> str:
     """A GET URL whose response carries the given Content-Disposition and Content-Type."""
     return presign_client().generate_presigned_url(
         "get_object",
@@ -233,9 +242,7 @@ def presign_get(
     )
 
 
-def presign_part(
-    key: str, *, upload_id: str, number: int, sha256: str, expires_in: int
-) -> str:
+def presign_part(key: str, *, upload_id: str, number: int, sha256: str, expires_in: int) -> str:
     """An UploadPart URL with the part's SHA-256 signed in: the bucket rejects other bodies."""
     return presign_client().generate_presigned_url(
         "upload_part",
@@ -374,7 +381,9 @@ def list_multipart_uploads(prefix: str = "") -> list[MultipartInfo]:
         paginator = client().get_paginator("list_multipart_uploads")
         for page in paginator.paginate(Bucket=bucket_name(), Prefix=prefix):
             uploads.extend(
-                MultipartInfo(key=item["Key"], upload_id=item["UploadId"], initiated=item.get("Initiated"))
+                MultipartInfo(
+                    key=item["Key"], upload_id=item["UploadId"], initiated=item.get("Initiated")
+                )
                 for item in page.get("Uploads", [])
             )
     return uploads
@@ -391,7 +400,11 @@ def ensure_bucket() -> bool:
             client().head_bucket(Bucket=name)
             return False
         except ClientError as error:
-            if str(error.response.get("Error", {}).get("Code")) not in {"404", "NoSuchBucket", "NotFound"}:
+            if str(error.response.get("Error", {}).get("Code")) not in {
+                "404",
+                "NoSuchBucket",
+                "NotFound",
+            }:
                 raise
         client().create_bucket(Bucket=name)
     return True

@@ -192,7 +192,9 @@ def parse_request(data: Any) -> UploadRequest:
         raise InvalidUpload("Send a JSON object with name, size and content_type.")
     missing = [name for name in ("name", "size", "content_type") if name not in data]
     if missing:
-        raise InvalidUpload(f"Missing field{'s' if len(missing) > 1 else ''}: {', '.join(missing)}.")
+        raise InvalidUpload(
+            f"Missing field{'s' if len(missing) > 1 else ''}: {', '.join(missing)}."
+        )
 
     name = data["name"]
     if not isinstance(name, str) or not name.strip():
@@ -344,7 +346,9 @@ def confirm(upload: Upload) -> Upload:
             status=Upload.Status.ABORTED, updated_at=timezone.now()
         )
         upload.status = Upload.Status.ABORTED
-        raise UploadMismatch(f"{problem} The stored copy was deleted; please upload the file again.")
+        raise UploadMismatch(
+            f"{problem} The stored copy was deleted; please upload the file again."
+        )
 
     now = timezone.now()
     won = Upload.objects.filter(pk=upload.pk, status=Upload.Status.PENDING).update(

@@ -61,9 +61,7 @@ def required(name: str, dev_default: str) -> str:
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = required("SECRET_KEY", "django-insecure-chute-development-only")
-ALLOWED_HOSTS = env_list(
-    "ALLOWED_HOSTS", required("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
-)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", required("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]"))
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -199,8 +197,10 @@ CHUTE_DOWNLOAD_URL_TTL = env_int("CHUTE_DOWNLOAD_URL_TTL", 60)
 # Whether anyone may create an account at /accounts/signup/.
 CHUTE_SIGNUP_ENABLED = env_bool("CHUTE_SIGNUP_ENABLED", DEBUG)
 # Browser origins allowed to upload to the bucket (CORS); defaults to CSRF_TRUSTED_ORIGINS.
-CHUTE_CORS_ORIGINS = env_list("CHUTE_CORS_ORIGINS") or CSRF_TRUSTED_ORIGINS or (
-    ["http://127.0.0.1:8000", "http://localhost:8000"] if DEBUG else []
+CHUTE_CORS_ORIGINS = (
+    env_list("CHUTE_CORS_ORIGINS")
+    or CSRF_TRUSTED_ORIGINS
+    or (["http://127.0.0.1:8000", "http://localhost:8000"] if DEBUG else [])
 )
 # Files listed per page.
 CHUTE_PAGE_SIZE = env_int("CHUTE_PAGE_SIZE", 50)
@@ -211,7 +211,7 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-CSRF_FAILURE_VIEW = "files.views.csrf_failure"
+CSRF_FAILURE_VIEW = "files.views.pages.csrf_failure"
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -24,7 +24,9 @@ def start(client, **overrides) -> dict:
 
 def post_to_bucket(issued: dict, data: bytes, **field_overrides) -> requests.Response:
     fields = {**issued["post"]["fields"], **field_overrides}
-    return requests.post(issued["post"]["url"], data=fields, files={"file": ("x", data)}, timeout=30)
+    return requests.post(
+        issued["post"]["url"], data=fields, files={"file": ("x", data)}, timeout=30
+    )
 
 
 def confirm(client, issued: dict):

@@ -21,7 +21,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=8000, help="App port (default 8000).")
         parser.add_argument(
-            "--data-dir", default=str(Path(settings.BASE_DIR) / ".data"), help="Where S3 data lives."
+            "--data-dir",
+            default=str(Path(settings.BASE_DIR) / ".data"),
+            help="Where S3 data lives.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -42,12 +44,16 @@ class Command(BaseCommand):
         try:
             server.start()
         except RuntimeError as error:
-            raise CommandError(f"{error} (is another SeaweedFS already running on these ports?)") from error
+            raise CommandError(
+                f"{error} (is another SeaweedFS already running on these ports?)"
+            ) from error
         try:
             call_command("s3_setup", wait=30)
             call_command("migrate", interactive=False, verbosity=1)
             address = f"127.0.0.1:{options['port']}"
-            self.stdout.write(self.style.SUCCESS(f"Chute is starting on http://{address}/ — Ctrl-C stops it."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Chute is starting on http://{address}/ — Ctrl-C stops it.")
+            )
             runserver = subprocess.Popen(
                 [sys.executable, "manage.py", "runserver", address],
                 cwd=settings.BASE_DIR,

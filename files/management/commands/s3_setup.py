@@ -68,7 +68,9 @@ class Command(BaseCommand):
             self.stdout.write(f"CORS allows uploads from: {', '.join(origins)}")
         else:
             self.stdout.write(
-                self.style.WARNING("No origins configured; browsers cannot upload (set CHUTE_CORS_ORIGINS).")
+                self.style.WARNING(
+                    "No origins configured; browsers cannot upload (set CHUTE_CORS_ORIGINS)."
+                )
             )
         self.stdout.write(
             f"Incomplete multipart uploads are aborted after {options['abort_after_days']} days."

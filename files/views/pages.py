@@ -1,12 +1,8 @@
-"""HTTP views: validate, call one function in files/uploads.py, answer."""
+"""Pages for people: the file list, sign-up, downloads, health and error pages."""
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
-from collections.abc import Callable
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import login
@@ -17,49 +13,14 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from files import s3, uploads
 from files.models import Upload
+from files.views.api import error_response
 
 logger = logging.getLogger(__name__)
-
-View = Callable[..., HttpResponse]
-
-
-def error_response(code: str, message: str, status: int, **headers: str) -> JsonResponse:
-    response = JsonResponse({"error": code, "message": message}, status=status)
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
-    return response
-
-
-def api(view: View) -> View:
-    """JSON API conventions: sign-in required, domain errors mapped to {"error","message"}."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return error_response("unauthenticated", "Sign in to use this API.", 401)
-        try:
-            response = view(request, *args, **kwargs)
-        except uploads.UploadError as error:
-            return error_response(error.code, error.message, error.status)
-        except s3.StorageUnavailable as error:
-            return error_response("storage_unavailable", str(error), 503, Retry_After="30")
-        response["Cache-Control"] = "no-store"
-        return response
-
-    return wrapper
-
-
-def read_json(request: HttpRequest) -> Any:
-    try:
-        return json.loads(request.body or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise uploads.InvalidUpload("The request body is not valid JSON.") from None
-
 
 # --- Pages --------------------------------------------------------------------------------
 
@@ -123,36 +84,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except s3.S3Failure:
         checks["bucket"] = "unavailable"
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
-
-
-# --- Upload API ---------------------------------------------------------------------------
-
-
-@require_POST
-@api
-def create_upload(request: HttpRequest) -> HttpResponse:
-    declared = uploads.parse_request(read_json(request))
-    issued = uploads.start_upload(request.user, declared)
-    return JsonResponse(issued.as_json(), status=201)
-
-
-@require_POST
-@api
-@vary_on_headers("HX-Request")
-def confirm_upload(request: HttpRequest, upload_id: str) -> HttpResponse:
-    upload = uploads.confirm(uploads.get_upload(request.user, upload_id))
-    if request.htmx:
-        return render(request, "files/home.html#file-row", {"file": upload})
-    return JsonResponse(uploads.upload_json(upload) | {"etag": upload.etag, "checksum_sha256": upload.checksum_sha256})
-
-
-@require_http_methods(["DELETE"])
-@api
-def delete_upload(request: HttpRequest, upload_id: str) -> HttpResponse:
-    uploads.delete(uploads.get_upload(request.user, upload_id))
-    # htmx does not swap on 204; an empty 200 removes the row it targets.
-    return HttpResponse(status=200 if request.htmx else 204)
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
+    )
 
 
 # --- Errors -------------------------------------------------------------------------------
@@ -166,13 +100,20 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     message = "The request was refused because its CSRF token is missing or wrong. Reload the page and try again."
     if _wants_json(request):
         return error_response("csrf_failed", message, 403)
-    return render(request, "error.html", {"title": "Request refused", "message": message}, status=403)
+    return render(
+        request, "error.html", {"title": "Request refused", "message": message}, status=403
+    )
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _wants_json(request):
         return error_response("not_found", "There is nothing at this address.", 404)
-    return render(request, "error.html", {"title": "Not found", "message": "There is nothing at this address."}, status=404)
+    return render(
+        request,
+        "error.html",
+        {"title": "Not found", "message": "There is nothing at this address."},
+        status=404,
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,1 @@
+"""Views, split by audience: `pages` for people, `api` for the uploader's JSON calls."""

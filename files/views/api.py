@@ -1,0 +1,85 @@
+"""The JSON upload API: validate, call one function in files/uploads.py, answer."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from files import s3, uploads
+
+logger = logging.getLogger(__name__)
+
+View = Callable[..., HttpResponse]
+
+
+def error_response(code: str, message: str, status: int, **headers: str) -> JsonResponse:
+    response = JsonResponse({"error": code, "message": message}, status=status)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def api(view: View) -> View:
+    """JSON API conventions: sign-in required, domain errors mapped to {"error","message"}."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return error_response("unauthenticated", "Sign in to use this API.", 401)
+        try:
+            response = view(request, *args, **kwargs)
+        except uploads.UploadError as error:
+            return error_response(error.code, error.message, error.status)
+        except s3.StorageUnavailable as error:
+            return error_response("storage_unavailable", str(error), 503, Retry_After="30")
+        response["Cache-Control"] = "no-store"
+        return response
+
+    return wrapper
+
+
+def read_json(request: HttpRequest) -> Any:
+    try:
+        return json.loads(request.body or b"null")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise uploads.InvalidUpload("The request body is not valid JSON.") from None
+
+
+# --- Upload API ---------------------------------------------------------------------------
+
+
+@require_POST
+@api
+def create_upload(request: HttpRequest) -> HttpResponse:
+    declared = uploads.parse_request(read_json(request))
+    issued = uploads.start_upload(request.user, declared)
+    return JsonResponse(issued.as_json(), status=201)
+
+
+@require_POST
+@api
+@vary_on_headers("HX-Request")
+def confirm_upload(request: HttpRequest, upload_id: str) -> HttpResponse:
+    upload = uploads.confirm(uploads.get_upload(request.user, upload_id))
+    if request.htmx:
+        return render(request, "files/home.html#file-row", {"file": upload})
+    return JsonResponse(
+        uploads.upload_json(upload)
+        | {"etag": upload.etag, "checksum_sha256": upload.checksum_sha256}
+    )
+
+
+@require_http_methods(["DELETE"])
+@api
+def delete_upload(request: HttpRequest, upload_id: str) -> HttpResponse:
+    uploads.delete(uploads.get_upload(request.user, upload_id))
+    # htmx does not swap on 204; an empty 200 removes the row it targets.
+    return HttpResponse(status=200 if request.htmx else 204)
