@@ -1,0 +1,106 @@
+"""Owner downloads: a short-lived presigned GET that always saves, never renders, active content."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from files import s3, uploads
+
+
+def ready_file(user, name: str, content_type: str, data: bytes = b"<h1>hi</h1>"):
+    upload = uploads.start_upload(
+        user,
+        uploads.UploadRequest(
+            name=uploads.sanitize_name(name), size=len(data), content_type=content_type
+        ),
+    ).upload
+    s3.put_bytes(upload.key, data, content_type=content_type)
+    return uploads.confirm(upload)
+
+
+def follow(response) -> requests.Response:
+    assert response.status_code == 302
+    return requests.get(response["Location"], timeout=30)
+
+
+@pytest.mark.django_db
+def test_download_redirects_to_a_presigned_get_that_expires_within_a_minute(alice, user):
+    upload = ready_file(user, "report.pdf", "application/pdf", b"%PDF-1.7 data")
+    response = alice.get(f"/files/{upload.id}/download")
+    assert response.status_code == 302
+    assert response["Cache-Control"] == "no-store"
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert int(query["X-Amz-Expires"][0]) <= 60
+    fetched = requests.get(response["Location"], timeout=30)
+    assert fetched.status_code == 200
+    assert fetched.content == b"%PDF-1.7 data"
+    assert fetched.headers["Content-Disposition"] == 'attachment; filename="report.pdf"'
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "content_type"),
+    [
+        ("page.html", "text/html"),
+        ("logo.svg", "image/svg+xml"),
+        ("feed.xml", "text/xml"),
+        ("app.js", "text/javascript"),
+    ],
+)
+def test_active_content_is_never_served_inline(alice, user, name, content_type):
+    upload = ready_file(user, name, content_type)
+    for url in (f"/files/{upload.id}/download", f"/files/{upload.id}/download?inline=1"):
+        fetched = follow(alice.get(url))
+        assert fetched.headers["Content-Disposition"].startswith("attachment;")
+        assert fetched.headers["Content-Type"] == "application/octet-stream"
+
+
+@pytest.mark.django_db
+def test_inline_is_allowed_only_for_the_allow_list(alice, user):
+    upload = ready_file(user, "photo.png", "image/png", b"\x89PNG....")
+    fetched = follow(alice.get(f"/files/{upload.id}/download?inline=1"))
+    assert fetched.headers["Content-Disposition"].startswith("inline;")
+    assert fetched.headers["Content-Type"] == "image/png"
+    default = follow(alice.get(f"/files/{upload.id}/download"))
+    assert default.headers["Content-Disposition"].startswith("attachment;")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ('say "hi".txt', 'say "hi".txt'),
+        ("evil\r\nSet-Cookie: x=1.txt", "evilSet-Cookie: x=1.txt"),
+        ("../../etc/passwd", "passwd"),
+        ("nul\x00byte.txt", "nulbyte.txt"),
+        ("invoice\u202egnp.exe", "invoicegnp.exe"),
+        ("Résumé 履歴書.pdf", "Résumé 履歴書.pdf"),
+    ],
+)
+def test_hostile_names_give_one_well_formed_header(alice, user, raw, shown):
+    upload = ready_file(user, raw, "application/octet-stream", b"data")
+    assert upload.name == shown
+    fetched = follow(alice.get(f"/files/{upload.id}/download"))
+    header = fetched.headers["Content-Disposition"]
+    assert header.startswith("attachment; filename")
+    assert "\r" not in header and "\n" not in header and "\x00" not in header
+    assert fetched.content == b"data"
+
+
+@pytest.mark.django_db
+def test_very_long_names_are_capped_and_keep_their_extension(alice, user):
+    upload = ready_file(user, "x" * 400 + ".tar.gz", "application/gzip", b"data")
+    assert len(upload.name) <= uploads.MAX_NAME_LENGTH
+    assert upload.name.endswith(".gz")
+    assert follow(alice.get(f"/files/{upload.id}/download")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_pending_upload_cannot_be_downloaded(alice, user):
+    pending = uploads.start_upload(
+        user, uploads.UploadRequest(name="a.txt", size=4, content_type="text/plain")
+    ).upload
+    assert alice.get(f"/files/{pending.id}/download").status_code == 404
