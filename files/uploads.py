@@ -134,7 +134,7 @@ class UploadRequest:
 def sanitize_name(raw: str) -> str:
     """A display name: the last path component, no control or bidi characters, length-capped."""
     name = unicodedata.normalize("NFC", raw)
-    name = re.split(r"[/\\]", name)[-1]
+    name = re.split(r"[/\\]", name)[-1].replace("\t", " ")
     name = "".join(
         char
         for char in name
