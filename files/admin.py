@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
 
-from files.models import Upload
+from files.models import Share, Upload
 
 
 @admin.register(Upload)
@@ -20,3 +23,96 @@ class UploadAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
+
+
+class ShareStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return list(Share.State.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Share]) -> QuerySet[Share]:
+        now = timezone.now()
+        revoked = Q(revoked_at__isnull=False) | Q(upload__isnull=True)
+        used_up = Q(max_downloads__isnull=False, downloads__gte=F("max_downloads"))
+        expired = Q(expires_at__lte=now)
+        # The same precedence as Share.state(): revoked, then used up, then expired.
+        conditions = {
+            Share.State.REVOKED: revoked,
+            Share.State.USED_UP: ~revoked & used_up,
+            Share.State.EXPIRED: ~revoked & ~used_up & expired,
+            Share.State.ACTIVE: ~revoked & ~used_up & ~expired,
+        }
+        if self.value() in conditions:
+            return queryset.filter(conditions[self.value()])
+        return queryset
+
+
+@admin.register(Share)
+class ShareAdmin(admin.ModelAdmin):
+    list_display = [
+        "link",
+        "name",
+        "owner",
+        "state",
+        "downloads",
+        "max_downloads",
+        "has_password",
+        "expires_at",
+        "created_at",
+        "revoked_at",
+    ]
+    list_filter = [ShareStateFilter, "expires_at", "created_at"]
+    search_fields = ["name", "token_prefix", "owner__username", "owner__email", "=upload__id"]
+    # The token hash and password hash are never shown or edited: nothing here reopens a link.
+    fields = [
+        "id",
+        "upload",
+        "owner",
+        "name",
+        "token_prefix",
+        "has_password",
+        "expires_at",
+        "max_downloads",
+        "downloads",
+        "last_download_at",
+        "created_at",
+        "revoked_at",
+    ]
+    readonly_fields = [
+        "id",
+        "upload",
+        "owner",
+        "name",
+        "token_prefix",
+        "has_password",
+        "downloads",
+        "last_download_at",
+        "created_at",
+        "revoked_at",
+    ]
+    list_select_related = ["owner"]
+    date_hierarchy = "created_at"
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A link made here would have no token anyone could see; owners make links.
+        return False
+
+    @admin.display(description="link", ordering="token_prefix")
+    def link(self, share: Share) -> str:
+        return f"{share.token_prefix}…"
+
+    @admin.display(description="state")
+    def state(self, share: Share) -> str:
+        return share.state().label
+
+    @admin.display(description="password", boolean=True)
+    def has_password(self, share: Share) -> bool:
+        return share.has_password
+
+    @admin.action(description="Revoke selected links", permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Share]) -> None:
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {count} link{'s' if count != 1 else ''}.")

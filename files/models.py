@@ -1,7 +1,9 @@
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Upload(models.Model):
@@ -63,3 +65,85 @@ class Upload(models.Model):
     @property
     def is_ready(self) -> bool:
         return self.status == self.Status.READY
+
+
+class Share(models.Model):
+    """A public link to one file: expiring, optionally counted and password-protected.
+
+    The token itself is never stored, only its SHA-256, so a copy of this table cannot be
+    turned back into working links.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # SET_NULL, not CASCADE: a deleted file's links stay on record (revoked) and answer
+    # 410 Gone instead of turning into unknown tokens.
+    upload = models.ForeignKey(Upload, on_delete=models.SET_NULL, null=True, related_name="shares")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shares"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token.")
+    token_prefix = models.CharField(
+        max_length=8, help_text="The token's first characters, to recognise a link."
+    )
+    # File name when the link was made: the owner's list and the admin still say what
+    # a link pointed to after the file is gone.
+    name = models.CharField(max_length=255)
+    password = models.CharField(
+        max_length=128, blank=True, help_text="Django password hash; empty means no password."
+    )
+    expires_at = models.DateTimeField()
+    max_downloads = models.PositiveIntegerField(null=True, blank=True)
+    downloads = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_download_at = models.DateTimeField(null=True, blank=True)
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        EXPIRED = "expired", "Expired"
+        USED_UP = "used_up", "Used up"
+        REVOKED = "revoked", "Revoked"
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["upload", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.token_prefix}… → {self.name}"
+
+    def state(self, now: datetime | None = None) -> State:
+        if self.revoked_at is not None or self.upload_id is None:
+            return self.State.REVOKED
+        if self.max_downloads is not None and self.downloads >= self.max_downloads:
+            return self.State.USED_UP
+        if self.expires_at <= (now or timezone.now()):
+            return self.State.EXPIRED
+        return self.State.ACTIVE
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password)
+
+    @property
+    def downloads_left(self) -> int | None:
+        if self.max_downloads is None:
+            return None
+        return max(self.max_downloads - self.downloads, 0)
+
+
+class ShareAttempt(models.Model):
+    """One password attempt on a share, kept while it counts towards the throttle.
+
+    In the database, not a cache, so the limit holds across every worker and server.
+    """
+
+    share = models.ForeignKey(Share, on_delete=models.CASCADE, related_name="attempts")
+    # SHA-256 of the client's address: enough to tell clients apart, without keeping IPs.
+    client = models.CharField(max_length=64)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["share", "client", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"attempt on {self.share_id} at {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -395,6 +395,9 @@ def delete(upload: Upload) -> None:
 
 def purge(upload: Upload) -> None:
     """Remove an upload's bytes (and multipart state) from the bucket, then its row."""
+    from files import sharing  # imported here: sharing builds on this module
+
+    sharing.revoke_for_upload(upload)  # its share links answer 410 before the bytes go
     if upload.multipart_upload_id:
         s3.abort_multipart(upload.key, upload_id=upload.multipart_upload_id)
     s3.delete(upload.key)

@@ -204,6 +204,8 @@ CHUTE_CORS_ORIGINS = (
 )
 # Files listed per page.
 CHUTE_PAGE_SIZE = env_int("CHUTE_PAGE_SIZE", 50)
+# Longest a share link may live, in seconds (links are Chute URLs, so beyond SigV4's 7 days).
+CHUTE_SHARE_MAX_EXPIRY = env_int("CHUTE_SHARE_MAX_EXPIRY", 30 * 24 * 3600)
 
 # --- Security -----------------------------------------------------------------------------
 

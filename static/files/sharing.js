@@ -1,0 +1,51 @@
+// Share dialogs (templates/sharing/manage.html). htmx appends the dialog to <body>; this module
+// opens it as a modal, removes it once closed, copies new links, sends a chosen expiry date
+// with the browser's time zone, and lets htmx show the form's 400 answers (its errors).
+
+function openDialogs(root) {
+  const dialogs = root.matches?.("dialog[data-share-dialog]")
+    ? [root]
+    : [...(root.querySelectorAll?.("dialog[data-share-dialog]") ?? [])];
+  for (const dialog of dialogs) {
+    if (dialog.open) continue;
+    dialog.addEventListener("close", () => dialog.remove(), { once: true });
+    dialog.showModal();
+  }
+}
+
+document.addEventListener("htmx:load", (event) => openDialogs(event.detail.elt));
+
+document.addEventListener("htmx:beforeSwap", (event) => {
+  // htmx swaps only 2xx answers by default; a refused form comes back as 400 with its errors.
+  const target = event.detail.target;
+  if (event.detail.xhr.status === 400 && target?.closest?.("[data-share-panel]")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
+
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest?.("[data-copy]");
+  if (!button) return;
+  const input = document.getElementById(button.dataset.copy);
+  if (!input) return;
+  try {
+    await navigator.clipboard.writeText(input.value);
+  } catch {
+    // Without the async clipboard (insecure origin, denied permission), select the text
+    // so the person can copy it themselves.
+    input.select();
+    button.textContent = "Press Ctrl+C";
+    return;
+  }
+  button.textContent = "Copied";
+});
+
+document.addEventListener("change", (event) => {
+  const input = event.target.closest?.("[data-share-date]");
+  if (!input) return;
+  // datetime-local has no zone; send the instant the person meant, in ISO 8601 UTC.
+  const hidden = input.form?.elements.namedItem("expires_at");
+  const chosen = new Date(input.value);
+  if (hidden) hidden.value = Number.isNaN(chosen.getTime()) ? "" : chosen.toISOString();
+});
