@@ -9,7 +9,7 @@ import threading
 
 import pytest
 import requests
-from django.db import close_old_connections
+from django.db import connection
 
 from files import s3, uploads
 from files.models import Upload
@@ -132,7 +132,7 @@ def test_concurrent_confirms_register_one_file(user):
             row = Upload.objects.get(pk=upload.pk)
             results.append(uploads.confirm(row).status)
         finally:
-            close_old_connections()
+            connection.close()
 
     threads = [threading.Thread(target=confirm_once) for _ in range(4)]
     for thread in threads:
