@@ -3,14 +3,25 @@ from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from files import uploads
 from files.models import Share, Upload
 
 
 @admin.register(Upload)
 class UploadAdmin(admin.ModelAdmin):
-    list_display = ["name", "owner", "size", "content_type", "status", "method", "created_at"]
-    list_filter = ["status", "method", "created_at"]
-    search_fields = ["name", "key", "owner__username"]
+    list_display = [
+        "name",
+        "owner",
+        "human_size",
+        "content_type",
+        "status",
+        "method",
+        "created_at",
+        "confirmed_at",
+        "expires_at",
+    ]
+    list_filter = ["status", "method", "created_at", "confirmed_at"]
+    search_fields = ["name", "key", "owner__username", "owner__email", "=id", "content_type"]
     readonly_fields = [
         "id",
         "key",
@@ -23,6 +34,20 @@ class UploadAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
+    show_facets = admin.ShowFacets.ALLOW
+
+    @admin.display(description="size", ordering="size")
+    def human_size(self, upload: Upload) -> str:
+        return uploads.format_size(upload.size)
+
+    # Deleting here removes the bytes (and any multipart parts) from the bucket, then the row:
+    # a row deleted alone would leave bytes nobody can find.
+    def delete_model(self, request: HttpRequest, obj: Upload) -> None:
+        uploads.purge(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Upload]) -> None:
+        for upload in queryset.iterator():
+            uploads.purge(upload)
 
 
 class ShareStateFilter(admin.SimpleListFilter):

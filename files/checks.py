@@ -1,6 +1,7 @@
 """System checks: configuration mistakes fail at start-up with the setting's name."""
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Warning, register
@@ -66,3 +67,43 @@ def check_bucket(app_configs: Any = None, **kwargs: Any) -> list:
             )
         ]
     return []
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@register("security")
+def check_csp_allows_bucket(app_configs: Any = None, **kwargs: Any) -> list:
+    """The Content-Security-Policy lets the page reach the URLs Chute presigns.
+
+    Presigning is local computation, so this costs no network call. A mismatch (say, a
+    public endpoint added without the policy following) would make every browser upload
+    fail with nothing but a console message.
+    """
+    policy = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
+    directives = policy.get("DIRECTIVES") or {}
+    try:
+        upload_url = s3.presign_post(
+            "chute-check", content_type="text/plain", size=1, expires_in=60
+        ).url
+        download_url = s3.presign_get(
+            "chute-check", disposition="attachment", content_type="text/plain", expires_in=60
+        )
+    except Exception:  # no S3 storage configured: check_bucket and files.E0xx say why
+        return []
+    problems = []
+    for directive, url in (("connect-src", upload_url), ("form-action", download_url)):
+        allowed = directives.get(directive) or directives.get("default-src") or []
+        if _origin(url) not in allowed:
+            problems.append(
+                Warning(
+                    f"CONTENT_SECURITY_POLICY {directive} does not allow {_origin(url)}, where "
+                    "browsers send presigned requests; uploads and share downloads would fail.",
+                    hint="Set CHUTE_S3_PUBLIC_ENDPOINT_URL (or AWS_S3_ENDPOINT_URL) to the "
+                    "endpoint browsers reach; the policy is derived from it.",
+                    id="files.W002",
+                )
+            )
+    return problems

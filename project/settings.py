@@ -6,8 +6,10 @@ to start without SECRET_KEY, ALLOWED_HOSTS and a bucket, naming what is missing.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -76,6 +78,7 @@ INSTALLED_APPS = [
     "js_lib_htmx",
     "template_partials",
     "storages",
+    "csp",
     "files",
 ]
 
@@ -88,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "files.middleware.StorageUnavailableMiddleware",
 ]
@@ -173,6 +177,26 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
+# Optional: `collectstatic` into the bucket under static/ (hashed names, as the classic
+# tutorials do) instead of serving from the dyno with whitenoise. The bucket stays private,
+# so links are signed unless a public host (a CDN in front of static/) is named.
+CHUTE_STATIC_ON_S3 = env_bool("CHUTE_STATIC_ON_S3", False)
+CHUTE_STATIC_CUSTOM_DOMAIN = env("CHUTE_STATIC_CUSTOM_DOMAIN")
+if CHUTE_STATIC_ON_S3:
+    STORAGES["staticfiles"] = {
+        "BACKEND": "storages.backends.s3.S3ManifestStaticStorage",
+        "OPTIONS": {
+            **STORAGES["default"]["OPTIONS"],
+            "location": "static",
+            "file_overwrite": True,  # staticfiles.json is rewritten on every collectstatic
+            "signature_version": "s3v4",
+            "querystring_auth": not CHUTE_STATIC_CUSTOM_DOMAIN,
+            "querystring_expire": 24 * 3600,
+            "custom_domain": CHUTE_STATIC_CUSTOM_DOMAIN or None,
+        },
+    }
+    MIDDLEWARE.remove("whitenoise.middleware.WhiteNoiseMiddleware")
+
 # --- Chute --------------------------------------------------------------------------------
 
 # Presigned URLs are signed for the endpoint the browser reaches; set this when Django
@@ -204,6 +228,17 @@ CHUTE_CORS_ORIGINS = (
 )
 # Files listed per page.
 CHUTE_PAGE_SIZE = env_int("CHUTE_PAGE_SIZE", 50)
+# Bytes each user may store, counting ready files and unexpired pending uploads; 0 = no limit.
+CHUTE_USER_QUOTA = env_int("CHUTE_USER_QUOTA", 0)
+# cleanup_uploads deletes ready files older than this many days; 0 keeps files forever.
+CHUTE_RETENTION_DAYS = env_int("CHUTE_RETENTION_DAYS", 0)
+# Bucket calls give up quickly so a dead or hanging bucket becomes a 503 with Retry-After
+# well inside the router's 30 s: at worst (1 + retries) x read timeout plus a little
+# backoff, about 17 s with these defaults. CHUTE_S3_MAX_ATTEMPTS counts retries after the
+# first try (botocore's `max_attempts`, standard retry mode).
+CHUTE_S3_CONNECT_TIMEOUT = env_int("CHUTE_S3_CONNECT_TIMEOUT", 3)
+CHUTE_S3_READ_TIMEOUT = env_int("CHUTE_S3_READ_TIMEOUT", 8)
+CHUTE_S3_MAX_ATTEMPTS = env_int("CHUTE_S3_MAX_ATTEMPTS", 1)
 # Longest a share link may live, in seconds (links are Chute URLs, so beyond SigV4's 7 days).
 CHUTE_SHARE_MAX_EXPIRY = env_int("CHUTE_SHARE_MAX_EXPIRY", 30 * 24 * 3600)
 
@@ -224,14 +259,67 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+
+def origin(url: str) -> str:
+    parts = urlsplit(url if "://" in url else f"https://{url}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def s3_origins(endpoint: str, bucket: str, region: str) -> list[str]:
+    """Origins browsers reach the bucket at: presigned POST/PUT/part URLs and downloads."""
+    if endpoint:
+        parts = urlsplit(endpoint)
+        # Virtual-hosted style puts the bucket in the host name.
+        return [origin(endpoint), f"{parts.scheme}://{bucket}.{parts.netloc}"]
+    hosts = [f"s3.{region}.amazonaws.com", f"{bucket}.s3.{region}.amazonaws.com"]
+    if region == "us-east-1":  # boto3 may sign for the global endpoint there
+        hosts += ["s3.amazonaws.com", f"{bucket}.s3.amazonaws.com"]
+    return [f"https://{host}" for host in hosts]
+
+
+BUCKET_ORIGINS = s3_origins(
+    CHUTE_S3_PUBLIC_ENDPOINT_URL or AWS_S3_ENDPOINT_URL, AWS_STORAGE_BUCKET_NAME, AWS_S3_REGION_NAME
+)
+STATIC_ORIGINS = [SELF]
+if CHUTE_STATIC_ON_S3:
+    STATIC_ORIGINS += (
+        [origin(CHUTE_STATIC_CUSTOM_DOMAIN)] if CHUTE_STATIC_CUSTOM_DOMAIN else BUCKET_ORIGINS
+    )
+# Content-Security-Policy (django-csp 4): no inline script or style anywhere; the page loads
+# upload.js and htmx from static files (htmx's inline indicator style is switched off in
+# base.html), and the uploader talks to the bucket. form-action includes the bucket because
+# browsers apply it to redirects: share-link download forms answer 302 to a presigned GET.
+# files.W002 checks that presigned URLs point at an origin listed here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": STATIC_ORIGINS,
+        "style-src": STATIC_ORIGINS,
+        "img-src": [*STATIC_ORIGINS, "data:"],
+        "font-src": STATIC_ORIGINS,
+        "connect-src": [SELF, *BUCKET_ORIGINS],
+        "form-action": [SELF, *BUCKET_ORIGINS],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
+
 # --- Logging ------------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Presigned-URL signatures and share tokens never reach the logs (project/logging.py).
+    "filters": {"redact": {"()": "project.logging.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's default configuration gives these loggers handlers of their own that
+        # would print paths unredacted (and django.server never propagates): route them
+        # through the redacting console handler instead.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # botocore logs request URLs (with signatures) at DEBUG; keep it quiet.
         "botocore": {"level": "WARNING"},
         "boto3": {"level": "WARNING"},

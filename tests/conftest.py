@@ -16,6 +16,7 @@ from django.test.utils import override_settings
 from files import s3
 from files.embedded import Ports, SeaweedFS
 from files.management.commands.s3_setup import setup_bucket
+from project.settings import s3_origins
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +48,13 @@ def storage_settings(server: SeaweedFS, bucket: str) -> dict:
             "addressing_style": "path",
         },
     }
+    # The browser must be allowed to reach this server (connect-src, form-action).
+    policy = settings.CONTENT_SECURITY_POLICY
+    origins = ["'self'", *s3_origins(server.endpoint, bucket, "us-east-1")]
+    directives = {**policy["DIRECTIVES"], "connect-src": origins, "form-action": origins}
     return {
         "STORAGES": {**settings.STORAGES, "default": default},
+        "CONTENT_SECURITY_POLICY": {**policy, "DIRECTIVES": directives},
         "AWS_STORAGE_BUCKET_NAME": bucket,
         "AWS_S3_ENDPOINT_URL": server.endpoint,
         "AWS_ACCESS_KEY_ID": server.access_key,

@@ -10,10 +10,11 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from files import s3, uploads
+from files.models import Upload
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,11 @@ def create_upload(request: HttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def confirm_upload(request: HttpRequest, upload_id: str) -> HttpResponse:
     upload = uploads.confirm(uploads.get_upload(request.user, upload_id))
+    return confirmed_response(request, upload)
+
+
+def confirmed_response(request: HttpRequest, upload: Upload) -> HttpResponse:
+    """A READY upload: its file row for htmx, JSON otherwise."""
     if request.htmx:
         return render(request, "files/home.html#file-row", {"file": upload})
     return JsonResponse(
@@ -83,3 +89,50 @@ def delete_upload(request: HttpRequest, upload_id: str) -> HttpResponse:
     uploads.delete(uploads.get_upload(request.user, upload_id))
     # htmx does not swap on 204; an empty 200 removes the row it targets.
     return HttpResponse(status=200 if request.htmx else 204)
+
+
+# --- Multipart API ------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@api
+def upload_parts(request: HttpRequest, upload_id: str) -> HttpResponse:
+    """POST signs a batch of part URLs; GET lists the parts already in the bucket."""
+    upload = uploads.get_upload(request.user, upload_id)
+    if request.method == "POST":
+        return JsonResponse(uploads.sign_parts(upload, read_json(request)))
+    parts = uploads.uploaded_parts(upload)
+    return JsonResponse(
+        {"parts": [{"number": p.number, "etag": p.etag, "size": p.size} for p in parts]}
+    )
+
+
+@require_POST
+@api
+@vary_on_headers("HX-Request")
+def complete_upload(request: HttpRequest, upload_id: str) -> HttpResponse:
+    upload = uploads.get_upload(request.user, upload_id)
+    return confirmed_response(request, uploads.complete(upload, read_json(request)))
+
+
+@require_GET
+@api
+@vary_on_headers("HX-Request")
+def resumable_uploads(request: HttpRequest) -> HttpResponse:
+    """Unfinished multipart uploads: the page's resume list for htmx, JSON otherwise."""
+    found = uploads.resumable_uploads(request.user)
+    if request.htmx:
+        return render(request, "files/home.html#resumable-uploads", {"resumable": found})
+    return JsonResponse(
+        {
+            "uploads": [
+                uploads.upload_json(item.upload)
+                | {
+                    "part_size": item.upload.part_size,
+                    "part_count": item.upload.part_count,
+                    "uploaded": item.uploaded,
+                }
+                for item in found
+            ]
+        }
+    )

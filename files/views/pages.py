@@ -84,9 +84,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except s3.S3Failure:
         checks["bucket"] = "unavailable"
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse(
+    response = JsonResponse(
         {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
     )
+    if not healthy:
+        response["Retry-After"] = "30"
+    return response
 
 
 # --- Errors -------------------------------------------------------------------------------

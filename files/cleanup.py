@@ -1,0 +1,127 @@
+"""Remove what uploads leave behind: `python manage.py cleanup_uploads` calls `cleanup()`.
+
+Leftovers are uploads never confirmed (PENDING) or cancelled (ABORTED) with their bytes and
+multipart parts, multipart uploads in the bucket that no row knows about, and, with
+CHUTE_RETENTION_DAYS, ready files past retention. Safe while uploads are in flight: an upload
+is left alone until its presigned URLs have expired plus a grace period, so no byte can land
+after its row is gone. Idempotent: every step removes bytes before rows, and deleting what is
+already gone succeeds, so an interrupted run is finished by the next one.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from files import s3, uploads
+from files.models import Upload
+
+# Covers clock skew between Django and the bucket, a last part still streaming when its URL
+# expired, and a confirm that follows the final byte.
+GRACE = timedelta(minutes=15)
+# Chute's keys live under this prefix (uploads.build_key); anything else in the bucket,
+# such as static/ files, is not ours to clean.
+KEY_PREFIX = "users/"
+
+
+@dataclass
+class Leftovers:
+    """What a cleanup run found (and, unless it was a dry run, removed)."""
+
+    stale: list[Upload] = field(default_factory=list)
+    orphans: list[s3.MultipartInfo] = field(default_factory=list)
+    expired: list[Upload] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.stale or self.orphans or self.expired)
+
+
+def minimum_age() -> timedelta:
+    """The youngest an upload can be and still be touched: its URL lifetime plus GRACE."""
+    return timedelta(seconds=uploads.upload_url_ttl()) + GRACE
+
+
+def find(*, older_than: timedelta | None = None, now: datetime | None = None) -> Leftovers:
+    """List the leftovers without changing anything.
+
+    `older_than` raises the age an unfinished upload must reach (default: its URL lifetime
+    plus GRACE); it can never lower it below the moment its URLs stopped working plus GRACE.
+    """
+    now = now or timezone.now()
+    age = max(older_than or minimum_age(), timedelta(0))
+    stale = Upload.objects.filter(
+        status__in=[Upload.Status.PENDING, Upload.Status.ABORTED],
+        created_at__lt=now - age,
+        # Multipart uploads move expires_at forward each time parts are signed.
+        expires_at__lt=now - GRACE,
+    ).order_by("created_at")
+
+    expired = Upload.objects.none()
+    if settings.CHUTE_RETENTION_DAYS > 0:
+        kept_since = now - timedelta(days=settings.CHUTE_RETENTION_DAYS)
+        expired = Upload.objects.filter(
+            Q(confirmed_at__lt=kept_since)
+            | Q(confirmed_at__isnull=True, created_at__lt=kept_since),
+            status=Upload.Status.READY,
+        ).order_by("confirmed_at")
+
+    return Leftovers(
+        stale=list(stale), orphans=_orphans(now - max(age, minimum_age())), expired=list(expired)
+    )
+
+
+def _orphans(initiated_before: datetime) -> list[s3.MultipartInfo]:
+    """Multipart uploads in the bucket that no row records, started before the cut-off.
+
+    A multipart upload is created in the bucket a moment before its row is saved, so young
+    ones are skipped; so are those whose start time the bucket does not report.
+    """
+    in_bucket = [
+        info
+        for info in s3.list_multipart_uploads(KEY_PREFIX)
+        if info.initiated is not None and info.initiated < initiated_before
+    ]
+    if not in_bucket:
+        return []
+    known = set(
+        Upload.objects.filter(key__in={info.key for info in in_bucket}).values_list(
+            "key", "multipart_upload_id"
+        )
+    )
+    return [info for info in in_bucket if (info.key, info.upload_id) not in known]
+
+
+def cleanup(
+    *, older_than: timedelta | None = None, dry_run: bool = False, now: datetime | None = None
+) -> Leftovers:
+    """Find the leftovers and, unless `dry_run`, remove them with their bytes.
+
+    Raises s3.StorageUnavailable when the bucket stops answering; what was removed stays
+    removed and the next run carries on.
+    """
+    found = find(older_than=older_than, now=now)
+    if dry_run:
+        return found
+    for upload in found.stale:
+        # Hide it first with the same conditional UPDATE confirm uses: if a confirm won the
+        # race, the file is READY and its bytes stay.
+        hidden = Upload.objects.filter(
+            pk=upload.pk, status__in=[Upload.Status.PENDING, Upload.Status.ABORTED]
+        ).update(status=Upload.Status.ABORTED, updated_at=timezone.now())
+        if hidden:
+            _purge(upload)
+    for info in found.orphans:
+        s3.abort_multipart(info.key, upload_id=info.upload_id)
+    for upload in found.expired:
+        _purge(upload)
+    return found
+
+
+def _purge(upload: Upload) -> None:
+    # Deleting clears the instance's pk; the report keeps the one it found.
+    uploads.purge(copy.copy(upload))

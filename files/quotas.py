@@ -1,0 +1,58 @@
+"""Per-user storage quotas: ready files plus the space pending uploads have reserved."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+# A module import: files.uploads imports this module while it is being set up.
+from files import uploads
+from files.models import Upload
+
+
+def usage(owner_id: Any) -> int:
+    """Bytes counted against the owner: READY files and PENDING uploads whose URLs still work.
+
+    An expired pending upload can no longer receive bytes, so it stops reserving space even
+    before the cleanup command removes it.
+    """
+    counted = Upload.objects.filter(owner_id=owner_id).filter(
+        Q(status=Upload.Status.READY)
+        | Q(status=Upload.Status.PENDING, expires_at__gt=timezone.now())
+    )
+    return counted.aggregate(total=Sum("size"))["total"] or 0
+
+
+def save_within_quota(upload: Upload) -> None:
+    """Insert a new PENDING `upload`, or raise QuotaExceeded when it does not fit.
+
+    The owner's row is locked around the check and the insert, so two uploads started at
+    once cannot both fit in the space that is left (PostgreSQL; SQLite serialises writers).
+    """
+    quota = settings.CHUTE_USER_QUOTA
+    if quota <= 0:
+        upload.save(force_insert=True)
+        return
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().only("pk").get(pk=upload.owner_id)
+        used = usage(upload.owner_id)
+        if used + upload.size > quota:
+            raise uploads.QuotaExceeded(_refusal(upload.size, used, quota))
+        upload.save(force_insert=True)
+
+
+def _refusal(size: int, used: int, quota: int) -> str:
+    if size > quota:
+        return (
+            f"This file is {uploads.format_size(size)}, more than your whole storage quota of "
+            f"{uploads.format_size(quota)}."
+        )
+    return (
+        f"This file is {uploads.format_size(size)}, but only {uploads.format_size(max(quota - used, 0))} of "
+        f"your {uploads.format_size(quota)} quota is free. Delete some files and try again."
+    )

@@ -1,0 +1,54 @@
+"""Gunicorn settings for the Procfile's `web` process (`gunicorn -c project/gunicorn.py`).
+
+One access-log line per request, without the query string (presigned URLs and pagination
+alike) and with share-link tokens redacted; the platform's router terminates TLS.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+from gunicorn.glogging import Logger
+
+from project.logging import REDACTED, redact, redact_path
+
+wsgi_app = "project.wsgi:application"
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+# Django never touches file bytes, so requests are short; this only has to exceed the worst
+# case of one bucket call (CHUTE_S3_* timeouts and retries, about 17 s by default) so a dead
+# bucket produces a 503 from Django rather than a killed worker.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+# Heroku-style routers reach the dyno from changing addresses and set X-Forwarded-Proto;
+# nothing else can reach the port.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+
+accesslog = "-"
+errorlog = "-"
+# %(U)s is the path without its query string; no referrer, which may hold a share link.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
+class RedactingLogger(Logger):
+    """Gunicorn's logger with every atom that can carry a URL or a token made safe."""
+
+    def atoms(self, resp: Any, req: Any, environ: dict, request_time: timedelta) -> dict:
+        atoms = super().atoms(resp, req, environ, request_time)
+        path = redact_path(environ.get("PATH_INFO") or "")
+        atoms["U"] = path
+        atoms["q"] = REDACTED if environ.get("QUERY_STRING") else ""
+        atoms["r"] = f"{environ['REQUEST_METHOD']} {path} {environ['SERVER_PROTOCOL']}"
+        atoms["f"] = redact_path(environ.get("HTTP_REFERER", "-"))
+        # Header and environ atoms ({referer}i, {raw_uri}e, ...) may be named in a custom format.
+        for name, value in list(atoms.items()):
+            if isinstance(value, str) and name.startswith("{"):
+                atoms[name] = (
+                    redact_path(value) if "uri" in name or "referer" in name else redact(value)
+                )
+        return atoms
+
+
+logger_class = RedactingLogger

@@ -1,0 +1,51 @@
+"""Keep secrets out of logs: presigned-URL signatures, credentials and share-link tokens.
+
+Django's own loggers write request paths (django.request: "Not Found: /s/<token>",
+django.server: the whole request line with its query string), and a presigned URL in an
+error message would hand anyone who reads the logs a working link. `redact()` rewrites such
+text; `RedactSecrets` applies it to every record a handler emits; project/gunicorn.py applies
+it to the access log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+REDACTED = "[redacted]"
+
+# SigV4/SigV2 query parameters that make a URL work for whoever holds it, and POST-policy fields.
+_SIGNED_PARAM = re.compile(
+    r"(?i)\b(X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|AWSAccessKeyId"
+    r"|x-amz-signature|policy)=[^&\s\"'<>]+"
+)
+# A share link's token is the path segment after /s/ (the landing page and its download).
+_SHARE_TOKEN = re.compile(r"/s/[^/\s?#\"'<>]+")
+
+
+def redact(text: str) -> str:
+    """`text` with signatures, credentials and share tokens replaced by [redacted]."""
+    text = _SIGNED_PARAM.sub(lambda match: f"{match.group(1)}={REDACTED}", text)
+    return _SHARE_TOKEN.sub(f"/s/{REDACTED}", text)
+
+
+def redact_path(path: str) -> str:
+    """A request path safe to log: share tokens redacted, the query string dropped."""
+    return redact(path.split("?", 1)[0])
+
+
+class RedactSecrets(logging.Filter):
+    """A handler filter that redacts the formatted message (and any traceback text)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            # Freeze the redacted text: formatters would otherwise rebuild it from msg % args.
+            record.msg = cleaned
+            record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
