@@ -1,0 +1,185 @@
+"""Per-user quotas: ready files and live reservations count; concurrent starts cannot overshoot."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from files import quotas, uploads
+from files.models import Upload
+
+QUOTA = 1000
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite has no row locks (SELECT … FOR UPDATE); concurrency is proved on PostgreSQL.",
+)
+
+
+@pytest.fixture(autouse=True)
+def quota(settings):
+    settings.CHUTE_USER_QUOTA = QUOTA
+    return QUOTA
+
+
+def stored(user, size: int, status: str = Upload.Status.READY, expires_in: int = 3600) -> Upload:
+    upload_id = uuid.uuid4()
+    return Upload.objects.create(
+        id=upload_id,
+        owner=user,
+        key=uploads.build_key(user.pk, upload_id),
+        name="f.bin",
+        size=size,
+        content_type="application/octet-stream",
+        method=Upload.Method.POST,
+        status=status,
+        expires_at=timezone.now() + timedelta(seconds=expires_in),
+    )
+
+
+def start(client, size: int):
+    body = {"name": "f.bin", "size": size, "content_type": "application/octet-stream"}
+    return client.post("/api/uploads", json.dumps(body), content_type="application/json")
+
+
+@pytest.mark.django_db
+def test_upload_that_fills_the_quota_exactly_is_accepted(alice, user):
+    stored(user, 600)
+    stored(user, 100, Upload.Status.PENDING)
+
+    response = start(alice, 300)
+
+    assert response.status_code == 201
+    assert quotas.usage(user.pk) == QUOTA
+
+
+@pytest.mark.django_db
+def test_one_byte_over_the_quota_is_refused_with_a_sentence(alice, user):
+    stored(user, 600)
+    stored(user, 100, Upload.Status.PENDING)
+
+    response = start(alice, 301)
+
+    assert response.status_code == 413
+    body = response.json()
+    assert body["error"] == "quota_exceeded"
+    assert "only 300 bytes of your 1.0 KB quota is free" in body["message"]
+    assert Upload.objects.filter(owner=user).count() == 2
+
+
+@pytest.mark.django_db
+def test_file_larger_than_the_whole_quota_is_refused(alice):
+    response = start(alice, QUOTA + 1)
+
+    assert response.status_code == 413
+    assert "more than your whole storage quota" in response.json()["message"]
+
+
+@pytest.mark.django_db
+def test_expired_reservations_and_cancelled_uploads_do_not_count(alice, user):
+    stored(user, 500, Upload.Status.PENDING, expires_in=-1)
+    stored(user, 500, Upload.Status.ABORTED)
+
+    assert start(alice, QUOTA).status_code == 201
+
+
+@pytest.mark.django_db
+def test_other_users_files_do_not_count(alice, other_user):
+    stored(other_user, QUOTA)
+
+    assert start(alice, QUOTA).status_code == 201
+
+
+@pytest.mark.django_db
+def test_zero_means_no_quota(alice, user, settings):
+    settings.CHUTE_USER_QUOTA = 0
+    stored(user, 10 * QUOTA)
+
+    assert start(alice, 10 * QUOTA).status_code == 201
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reservations_cannot_both_take_the_last_space(user):
+    results: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def reserve() -> None:
+        try:
+            barrier.wait()
+            request = uploads.UploadRequest(
+                name="f.bin", size=600, content_type="application/octet-stream"
+            )
+            uploads.start_upload(user, request)
+            results.append("accepted")
+        except uploads.QuotaExceeded:
+            results.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=reserve) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results) == ["accepted", "refused", "refused", "refused"]
+    assert quotas.usage(user.pk) == 600
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_reservation_waits_for_a_concurrent_one_and_then_counts_it(user):
+    """Deterministic interleaving: the second check runs only after the first insert commits."""
+    outcome: list[str] = []
+
+    def reserve() -> None:
+        try:
+            uploads.start_upload(
+                user,
+                uploads.UploadRequest(
+                    name="f.bin", size=600, content_type="application/octet-stream"
+                ),
+            )
+            outcome.append("accepted")
+        except uploads.QuotaExceeded:
+            outcome.append("refused")
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        # Take the lock a concurrent start_upload would hold between its check and insert.
+        get_user_model().objects.select_for_update().get(pk=user.pk)
+        waiter = threading.Thread(target=reserve)
+        waiter.start()
+        wait_until_blocked_on_a_lock()
+        assert outcome == []  # it has not checked yet: it is queued behind the lock
+        stored(user, 600, Upload.Status.PENDING)
+    waiter.join()
+
+    assert outcome == ["refused"]
+
+
+def wait_until_blocked_on_a_lock() -> None:
+    """Poll pg_stat_activity until another session of this database waits for a row lock."""
+    for _ in range(500):
+        with connection.cursor() as cursor:
+            # Inside a transaction PostgreSQL keeps serving its first statistics snapshot.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock' "
+                "AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.02)
+    raise AssertionError("the second reservation never waited for the lock")
