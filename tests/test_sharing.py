@@ -1,0 +1,567 @@
+"""Share links against a real SeaweedFS: tokens, the public pages, limits, passwords, owners."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote
+
+import pytest
+import requests
+from django.db import connection
+from django.db.models import F
+from django.test import Client
+from django.utils import timezone
+
+from files import s3, sharing, uploads
+from files.models import Share, ShareAttempt, Upload
+
+DATA = b"Shared through Chute\n" * 50
+PASSWORD = "open sesame"
+
+
+def ready_upload(
+    owner, data: bytes = DATA, name: str = "report.pdf", content_type: str = "application/pdf"
+) -> Upload:
+    """A READY file with real bytes in the bucket. The name is used as given (not sanitised)."""
+    issued = uploads.start_upload(
+        owner, uploads.UploadRequest(name=name, size=len(data), content_type=content_type)
+    )
+    s3.put_bytes(issued.upload.key, data, content_type=content_type)
+    return uploads.confirm(issued.upload)
+
+
+def download_path(token: str) -> str:
+    return f"/s/{token}/download"
+
+
+def assert_no_presigned_url(response) -> None:
+    assert "Location" not in response
+    assert b"X-Amz-Signature" not in response.content
+    assert b"X-Amz-Credential" not in response.content
+
+
+def filename_of(disposition: str) -> str:
+    """The file name in a Content-Disposition header as Django builds it."""
+    extended = re.search(r"filename\*=utf-8''(\S+)", disposition)
+    if extended:
+        return unquote(extended.group(1))
+    quoted = re.search(r'filename="((?:[^"\\]|\\.)*)"', disposition)
+    assert quoted, disposition
+    return re.sub(r"\\(.)", r"\1", quoted.group(1))
+
+
+def create_via_api(client: Client, upload: Upload, body) -> object:
+    raw = body if isinstance(body, bytes) else json.dumps(body)
+    return client.post(f"/api/files/{upload.id}/shares", raw, content_type="application/json")
+
+
+# --- Creating links -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_owner_creates_link_and_gets_contract_shape_with_a_working_url(alice, user, client):
+    upload = ready_upload(user)
+    response = create_via_api(alice, upload, {"expires_in": 3600, "max_downloads": 3})
+    assert response.status_code == 201
+    body = response.json()
+    assert set(body) == {"id", "url", "expires_at", "max_downloads"}
+    assert body["max_downloads"] == 3
+    assert body["url"].startswith("http://testserver/s/")
+    token = body["url"].rsplit("/", 1)[1]
+    assert len(token) >= 43  # 256 bits as URL-safe base64
+
+    share = Share.objects.get(pk=body["id"])
+    assert share.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert share.token_prefix == token[: sharing.PREFIX_LENGTH]
+    assert datetime.fromisoformat(body["expires_at"]) == share.expires_at
+    assert client.get(f"/s/{token}").status_code == 200
+
+
+@pytest.mark.django_db
+def test_tokens_are_distinct_and_never_stored(user):
+    upload = ready_upload(user)
+    made = [sharing.create_share(upload) for _ in range(5)]
+    assert len({new.token for new in made}) == 5
+    for new in made:
+        row = Share.objects.filter(pk=new.share.pk).values().get()
+        assert not any(new.token in str(value) for value in row.values())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({}, "Missing field: expires_in"),
+        ({"expires_in": -5}, "positive"),
+        ({"expires_in": 0}, "positive"),
+        ({"expires_in": "3600"}, "whole number of seconds"),
+        ({"expires_in": 3600.5}, "whole number of seconds"),
+        ({"expires_in": True}, "whole number of seconds"),
+        ({"expires_in": None}, "whole number of seconds"),
+        ({"expires_in": 30 * 24 * 3600 + 1}, "at most 30 days"),
+        ({"expires_in": 3600, "max_downloads": 0}, "between 1 and"),
+        ({"expires_in": 3600, "max_downloads": -1}, "between 1 and"),
+        ({"expires_in": 3600, "max_downloads": "5"}, "whole number"),
+        ({"expires_in": 3600, "password": 1234}, "password must be text"),
+        ({"expires_in": 3600, "password": "x" * 129}, "at most 128"),
+        ([3600], "JSON object"),
+        (b"{not json", "not valid JSON"),
+    ],
+)
+def test_create_refuses_bad_bodies_with_a_sentence(alice, user, body, words):
+    upload = ready_upload(user)
+    response = create_via_api(alice, upload, body)
+    assert response.status_code == 400
+    assert response.json()["error"]
+    assert words in response.json()["message"]
+    assert not Share.objects.exists()
+
+
+@pytest.mark.django_db
+def test_expiry_cap_comes_from_the_setting(alice, user, settings):
+    settings.CHUTE_SHARE_MAX_EXPIRY = 3600
+    upload = ready_upload(user)
+    refused = create_via_api(alice, upload, {"expires_in": 3601})
+    assert refused.status_code == 400
+    assert "at most 1 hour" in refused.json()["message"]
+    assert create_via_api(alice, upload, {"expires_in": 3600}).status_code == 201
+    dialog = alice.get(f"/files/{upload.id}/shares").content.decode()
+    assert "in 1 hour" in dialog
+    assert "in 1 day" not in dialog
+
+
+@pytest.mark.django_db
+def test_only_ready_files_can_be_shared(alice, user):
+    issued = uploads.start_upload(
+        user, uploads.UploadRequest(name="a.bin", size=3, content_type="application/octet-stream")
+    )
+    response = create_via_api(alice, issued.upload, {"expires_in": 3600})
+    assert response.status_code == 404
+    with pytest.raises(sharing.FileNotShareable):
+        sharing.create_share(issued.upload)
+
+
+# --- Downloading ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_link_redirects_to_short_lived_url_with_exact_bytes_and_original_name(user, client):
+    upload = ready_upload(user)
+    new = sharing.create_share(upload, max_downloads=3)
+
+    response = client.get(download_path(new.token))
+    assert response.status_code == 302
+    location = response["Location"]
+    expires = re.search(r"X-Amz-Expires=(\d+)", location)
+    assert expires and int(expires.group(1)) <= 60
+
+    fetched = requests.get(location, timeout=30)
+    assert fetched.status_code == 200
+    assert fetched.content == DATA
+    disposition = fetched.headers["Content-Disposition"]
+    assert disposition.startswith("attachment")
+    assert filename_of(disposition) == "report.pdf"
+    assert Share.objects.get(pk=new.share.pk).downloads == 1
+
+
+@pytest.mark.django_db
+def test_landing_form_post_downloads_too(user, client):
+    new = sharing.create_share(ready_upload(user))
+    response = client.post(download_path(new.token))
+    assert response.status_code == 302
+    assert requests.get(response["Location"], timeout=30).content == DATA
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name",
+    [
+        'quote"d \\ name.txt',
+        "line\r\nSet-Cookie: stolen=1\r\n\r\n<h1>x</h1>.txt",
+        "naïve résumé 日本語.pdf",
+        "<script>alert(1)</script>.html",
+        "page.html",
+    ],
+)
+def test_hostile_names_give_one_wellformed_attachment_header(user, client, name):
+    upload = ready_upload(
+        user,
+        data=b"<html><script>alert(1)</script></html>",
+        name="x.html",
+        content_type="text/html",
+    )
+    Upload.objects.filter(pk=upload.pk).update(name=name)
+    new = sharing.create_share(Upload.objects.get(pk=upload.pk))
+
+    response = client.get(download_path(new.token))
+    assert response.status_code == 302
+    fetched = requests.get(response["Location"], timeout=30)
+    assert fetched.status_code == 200
+    assert fetched.content == b"<html><script>alert(1)</script></html>"
+    dispositions = fetched.raw.headers.getlist("Content-Disposition")
+    assert len(dispositions) == 1
+    disposition = dispositions[0]
+    assert disposition.startswith("attachment;")
+    assert "\r" not in disposition and "\n" not in disposition
+    assert filename_of(disposition) == name
+    assert fetched.raw.headers.getlist("Set-Cookie") == []
+    assert not fetched.headers["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+def test_landing_page_describes_the_file_and_counts_nothing(user, client):
+    new = sharing.create_share(ready_upload(user), max_downloads=3)
+    response = client.get(f"/s/{new.token}")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "report.pdf" in html
+    assert "1.1 KB" in html  # 1050 bytes
+    assert "alice" in html
+    assert "Downloads left</dt><dd>3<" in html
+    assert f'action="/s/{new.token}/download"' in html
+    assert 'type="password"' not in html
+    assert Share.objects.get(pk=new.share.pk).downloads == 0
+
+
+@pytest.mark.django_db
+def test_public_responses_are_never_cached_and_send_no_referrer(user, client):
+    new = sharing.create_share(ready_upload(user), max_downloads=1)
+    protected = sharing.create_share(ready_upload(user, name="b.pdf"), password=PASSWORD)
+    responses = [
+        client.get(f"/s/{new.token}"),  # 200 landing
+        client.get(download_path(new.token)),  # 302
+        client.get(download_path(new.token)),  # 410 used up
+        client.get(f"/s/{new.token}"),  # 410 used up
+        client.get("/s/" + "A" * 43),  # 404
+        client.get("/s/nope/download"),  # 404
+        client.get("/s/a/b/c"),  # 404
+        client.get(download_path(protected.token)),  # 403 password needed
+    ]
+    assert [r.status_code for r in responses] == [200, 302, 410, 410, 404, 404, 404, 403]
+    for response in responses:
+        assert response["Cache-Control"] == "no-store"
+        assert response["Referrer-Policy"] == "no-referrer"
+
+
+@pytest.mark.django_db
+def test_unknown_tokens_get_the_same_404_whatever_their_shape(user, client):
+    new = sharing.create_share(ready_upload(user))
+    shapes = [
+        "A" * 43,
+        new.token[:-1] + ("A" if new.token[-1] != "A" else "B"),
+        new.token + "x",
+        new.token[:10],
+        "x",
+        "%C3%A9t%C3%A9",
+        "..%2F..%2Fetc%2Fpasswd",
+        "a/b",
+        "a" * 5000,
+        "%00",
+        "",
+    ]
+    pages = set()
+    for shape in shapes:
+        for path in (f"/s/{shape}", f"/s/{shape}/download"):
+            response = client.get(path)
+            assert response.status_code == 404, path
+            # The CSRF token in the page chrome differs per response; the rest must not.
+            pages.add(re.sub(r"[A-Za-z0-9]{64}", "", response.content.decode()))
+    assert len(pages) == 1
+    assert "no share link at this address" in pages.pop()
+
+
+@pytest.mark.django_db
+def test_database_row_alone_cannot_be_turned_into_a_working_url(user, client):
+    new = sharing.create_share(ready_upload(user))
+    row = Share.objects.filter(pk=new.share.pk).values().get()
+    candidates = [
+        row["token_hash"],
+        row["token_hash"][:43],
+        row["token_prefix"],
+        row["token_prefix"] + "A" * (43 - len(row["token_prefix"])),
+        str(row["id"]),
+        row["id"].hex,
+    ]
+    for candidate in candidates:
+        assert client.get(f"/s/{candidate}").status_code == 404
+        response = client.get(download_path(candidate))
+        assert response.status_code == 404
+        assert_no_presigned_url(response)
+    assert Share.objects.get(pk=new.share.pk).downloads == 0
+
+
+# --- Limits -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_expired_link_answers_410_and_issues_no_presigned_url(user, client):
+    new = sharing.create_share(ready_upload(user))
+    Share.objects.filter(pk=new.share.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    for response in (client.get(f"/s/{new.token}"), client.get(download_path(new.token))):
+        assert response.status_code == 410
+        assert "expired" in response.content.decode()
+        assert_no_presigned_url(response)
+    assert client.post(download_path(new.token)).status_code == 410
+    assert Share.objects.get(pk=new.share.pk).downloads == 0
+
+
+@pytest.mark.django_db
+def test_exhausted_link_answers_410_after_its_last_download(user, client):
+    new = sharing.create_share(ready_upload(user), max_downloads=2)
+    assert client.get(download_path(new.token)).status_code == 302
+    assert client.post(download_path(new.token)).status_code == 302
+    response = client.get(download_path(new.token))
+    assert response.status_code == 410
+    assert "used up" in response.content.decode()
+    assert "allowed 2 downloads" in response.content.decode()
+    assert_no_presigned_url(response)
+    assert Share.objects.get(pk=new.share.pk).downloads == 2
+
+
+@pytest.mark.django_db
+def test_revoked_link_answers_410_and_issues_no_presigned_url(alice, user, client):
+    new = sharing.create_share(ready_upload(user))
+    response = alice.delete(f"/api/shares/{new.share.id}")
+    assert response.status_code == 204
+    assert alice.delete(f"/api/shares/{new.share.id}").status_code == 204  # idempotent
+    for response in (client.get(f"/s/{new.token}"), client.get(download_path(new.token))):
+        assert response.status_code == 410
+        assert "revoked" in response.content.decode()
+        assert_no_presigned_url(response)
+
+
+@pytest.mark.django_db
+def test_deleting_the_file_revokes_its_links(alice, user, client):
+    upload = ready_upload(user)
+    new = sharing.create_share(upload)
+    assert alice.delete(f"/api/uploads/{upload.id}").status_code == 204
+    share = Share.objects.get(pk=new.share.pk)
+    assert share.upload is None
+    assert share.revoked_at is not None
+    assert share.state() == Share.State.REVOKED
+    response = client.get(download_path(new.token))
+    assert response.status_code == 410
+    assert "deleted" in response.content.decode()
+    assert_no_presigned_url(response)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_downloads_of_a_five_download_link_yield_exactly_five(user):
+    if connection.vendor == "sqlite":
+        pytest.skip(
+            "needs PostgreSQL: SQLite serialises every writer, so it cannot show the race "
+            "(CI runs this on PostgreSQL; set DATABASE_URL)"
+        )
+    new = sharing.create_share(ready_upload(user), max_downloads=5)
+    barrier = threading.Barrier(20)
+    statuses: list[int] = []
+
+    def fetch() -> None:
+        try:
+            visitor = Client()
+            barrier.wait()
+            statuses.append(visitor.get(download_path(new.token)).status_code)
+        finally:
+            connection.close()  # threads own their connections; free them for teardown
+
+    threads = [threading.Thread(target=fetch) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [302] * 5 + [410] * 15
+    assert Share.objects.get(pk=new.share.pk).downloads == 5
+
+
+# --- Passwords ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_password_link_needs_the_password(user, client):
+    new = sharing.create_share(ready_upload(user), password=PASSWORD)
+    assert PASSWORD not in new.share.password  # a hasher's output, not the text
+    landing = client.get(f"/s/{new.token}")
+    assert 'type="password"' in landing.content.decode()
+
+    without = client.get(download_path(new.token))
+    assert without.status_code == 403
+    assert "protected by a password" in without.content.decode()
+    assert_no_presigned_url(without)
+
+    wrong = client.post(download_path(new.token), {"password": "open sesame!"})
+    assert wrong.status_code == 403
+    assert "not right" in wrong.content.decode()
+    assert_no_presigned_url(wrong)
+
+    right = client.post(download_path(new.token), {"password": PASSWORD})
+    assert right.status_code == 302
+    assert requests.get(right["Location"], timeout=30).content == DATA
+    assert Share.objects.get(pk=new.share.pk).downloads == 1
+    # Only the wrong attempt stays on record.
+    assert ShareAttempt.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_wrong_passwords_are_throttled_per_link_and_client(user, client):
+    new = sharing.create_share(ready_upload(user), password=PASSWORD)
+    path = download_path(new.token)
+    for _ in range(sharing.PASSWORD_FAILURES):
+        assert client.post(path, {"password": "guess"}).status_code == 403
+
+    throttled = client.post(path, {"password": PASSWORD})
+    assert throttled.status_code == 429
+    assert "Try again in 15 minutes" in throttled.content.decode()
+    assert int(throttled["Retry-After"]) == 15 * 60
+    assert_no_presigned_url(throttled)
+
+    # Another client is not held back by this one's guesses.
+    elsewhere = Client(REMOTE_ADDR="192.0.2.7")
+    assert elsewhere.post(path, {"password": PASSWORD}).status_code == 302
+
+    # Another link is not held back either.
+    other = sharing.create_share(new.share.upload, password=PASSWORD)
+    assert client.post(download_path(other.token), {"password": PASSWORD}).status_code == 302
+
+    # Once the failures leave the window, the client may try again.
+    ShareAttempt.objects.update(created_at=F("created_at") - sharing.PASSWORD_WINDOW)
+    assert client.post(path, {"password": PASSWORD}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_throttle_counts_failures_from_all_clients_on_one_link(user):
+    new = sharing.create_share(ready_upload(user), password=PASSWORD)
+    path = download_path(new.token)
+    for number in range(sharing.LINK_PASSWORD_FAILURES):
+        visitor = Client(REMOTE_ADDR=f"198.51.100.{number}")
+        assert visitor.post(path, {"password": "guess"}).status_code == 403
+    newcomer = Client(REMOTE_ADDR="203.0.113.1")
+    assert newcomer.post(path, {"password": PASSWORD}).status_code == 429
+
+
+@pytest.mark.django_db
+def test_attempts_record_no_client_address(user):
+    new = sharing.create_share(ready_upload(user), password=PASSWORD)
+    Client(REMOTE_ADDR="192.0.2.55").post(download_path(new.token), {"password": "guess"})
+    attempt = ShareAttempt.objects.get()
+    assert "192.0.2.55" not in attempt.client
+
+
+# --- Owners -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_owner_lists_links_with_state_and_downloads_but_no_tokens(alice, user, client):
+    upload = ready_upload(user)
+    used = sharing.create_share(upload, max_downloads=1)
+    revoked = sharing.create_share(upload)
+    active = sharing.create_share(upload)
+    client.get(download_path(used.token))
+    sharing.revoke(revoked.share)
+
+    response = alice.get(f"/api/files/{upload.id}/shares")
+    assert response.status_code == 200
+    listed = {item["id"]: item for item in response.json()["shares"]}
+    assert listed[str(used.share.id)]["state"] == "used_up"
+    assert listed[str(used.share.id)]["downloads"] == 1
+    assert listed[str(revoked.share.id)]["state"] == "revoked"
+    assert listed[str(active.share.id)]["state"] == "active"
+    text = response.content.decode()
+    for new in (used, revoked, active):
+        assert new.token not in text
+        assert new.share.token_hash not in text
+
+
+@pytest.mark.django_db
+def test_another_user_cannot_list_create_or_revoke_links_to_your_files(
+    user, other_user, mallory, client
+):
+    upload = ready_upload(user)
+    new = sharing.create_share(upload)
+
+    assert mallory.get(f"/api/files/{upload.id}/shares").status_code == 404
+    assert create_via_api(mallory, upload, {"expires_in": 3600}).status_code == 404
+    assert mallory.delete(f"/api/shares/{new.share.id}").status_code == 404
+    assert mallory.get(f"/files/{upload.id}/shares").status_code == 404
+    assert mallory.post(f"/files/{upload.id}/shares", {"expires": "3600"}).status_code == 404
+    assert (
+        mallory.post(f"/files/{upload.id}/shares", {"revoke": str(new.share.id)}).status_code == 404
+    )
+    # Revoking through a file of one's own does not reach someone else's link either.
+    own = ready_upload(other_user, name="mine.pdf")
+    assert mallory.post(f"/files/{own.id}/shares", {"revoke": str(new.share.id)}).status_code == 404
+    assert Share.objects.count() == 1
+    assert Share.objects.get().state() == Share.State.ACTIVE
+    assert client.get(download_path(new.token)).status_code == 302
+
+
+@pytest.mark.django_db
+def test_api_needs_sign_in(client, user):
+    upload = ready_upload(user)
+    response = create_via_api(client, upload, {"expires_in": 3600})
+    assert response.status_code == 401
+    assert client.delete(f"/api/shares/{upload.id}").status_code == 401
+
+
+# --- The dialog -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_dialog_creates_a_link_shows_its_url_once_and_revokes_it(alice, user, client):
+    upload = ready_upload(user)
+    htmx = {"HX-Request": "true"}
+    dialog = alice.get(f"/files/{upload.id}/shares", headers=htmx)
+    assert dialog.status_code == 200
+    assert dialog.content.decode().lstrip().startswith("<dialog")
+
+    created = alice.post(
+        f"/files/{upload.id}/shares",
+        {"expires": "86400", "max_downloads": "2", "password": ""},
+        headers=htmx,
+    )
+    assert created.status_code == 200
+    html = created.content.decode()
+    url = re.search(r'value="(http://testserver/s/[^"]+)"', html).group(1)
+    share = Share.objects.get()
+    assert share.max_downloads == 2
+    assert share.token_prefix + "…" in html
+    assert client.get(url.removeprefix("http://testserver")).status_code == 200
+
+    again = alice.get(f"/files/{upload.id}/shares", headers=htmx).content.decode()
+    assert url not in again  # shown once; only the prefix is listed afterwards
+    assert share.token_prefix + "…" in again
+
+    revoked = alice.post(f"/files/{upload.id}/shares", {"revoke": str(share.id)}, headers=htmx)
+    assert revoked.status_code == 200
+    assert "Revoked" in revoked.content.decode()
+    assert client.get(url.removeprefix("http://testserver")).status_code == 410
+
+
+@pytest.mark.django_db
+def test_dialog_accepts_a_date_and_refuses_a_past_one(alice, user):
+    upload = ready_upload(user)
+    when = (timezone.now() + timedelta(days=3)).replace(microsecond=0)
+    local = when.astimezone(timezone.get_fixed_timezone(120))
+    created = alice.post(
+        f"/files/{upload.id}/shares", {"expires": "date", "expires_at": local.isoformat()}
+    )
+    assert created.status_code == 200
+    assert Share.objects.get().expires_at - when < timedelta(seconds=1)
+
+    past = alice.post(
+        f"/files/{upload.id}/shares", {"expires": "date", "expires_on": "2001-01-01T10:00"}
+    )
+    assert past.status_code == 400
+    assert "in the future" in past.content.decode()
+    garbled = alice.post(f"/files/{upload.id}/shares", {"expires": "date", "expires_on": "soon"})
+    assert garbled.status_code == 400
+    assert Share.objects.count() == 1
+
+
+def test_form_date_without_zone_is_read_as_utc():
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    request = sharing.parse_form({"expires": "date", "expires_on": "2030-01-02T00:00"}, now=now)
+    assert request.expires_in == 86400
