@@ -1,0 +1,218 @@
+"""Large files in real Chromium: parallel parts through failures, and resume after a reload."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import Page, Request, Route, expect
+
+from files import s3
+from files.models import Upload
+
+MiB = 1024 * 1024
+
+
+@pytest.fixture(autouse=True)
+def small_parts(settings):
+    # Small parts keep the run short; 5 MiB is S3's smallest non-final part.
+    settings.CHUTE_MULTIPART_THRESHOLD = 8 * MiB
+    settings.CHUTE_PART_SIZE = 5 * MiB
+    settings.CHUTE_PARALLEL_PARTS = 4
+
+
+def part_number(url: str) -> int | None:
+    query = parse_qs(urlparse(url).query)
+    if "uploadId" not in query or "partNumber" not in query:
+        return None
+    return int(query["partNumber"][0])
+
+
+def is_part(url: str) -> bool:
+    return part_number(url) is not None
+
+
+def is_part_put(request: Request) -> bool:
+    return request.method == "PUT" and is_part(request.url)
+
+
+def write_random(path: Path, size: int) -> str:
+    """Write `size` random bytes; returns their SHA-256 (hex)."""
+    digest = hashlib.sha256()
+    with path.open("wb") as out:
+        for offset in range(0, size, 8 * MiB):
+            chunk = os.urandom(min(8 * MiB, size - offset))
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest()
+
+
+def stored_sha256(upload: Upload) -> str:
+    return hashlib.sha256(s3.get_bytes(upload.key)).hexdigest()
+
+
+def wait_until(page: Page, condition, *, timeout: float = 60) -> None:
+    """Poll `condition` while letting Playwright dispatch its events (route handlers run then)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        page.wait_for_timeout(100)
+
+
+class PartTraffic:
+    """Counts part PUTs per part number and how many were in flight at once."""
+
+    def __init__(self, page: Page) -> None:
+        self.puts: Counter[int] = Counter()
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.signed: list[list[int]] = []
+        page.on("request", self.started)
+        page.on("requestfinished", self.ended)
+        page.on("requestfailed", self.ended)
+
+    def started(self, request: Request) -> None:
+        if is_part_put(request):
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        elif request.method == "POST" and request.url.endswith("/parts"):
+            self.signed.append([part["number"] for part in request.post_data_json["parts"]])
+
+    def ended(self, request: Request) -> None:
+        if is_part_put(request):
+            self.in_flight -= 1
+
+
+def test_large_file_uploads_in_parallel_parts_through_failures_and_is_stored_intact(
+    signed_in_page: Page, live_server, tmp_path
+):
+    page = signed_in_page
+    source = tmp_path / "big.bin"
+    size = 105 * MiB  # 21 parts of 5 MiB
+    expected = write_random(source, size)
+
+    traffic = PartTraffic(page)
+    origin = live_server.url
+
+    def flaky_bucket(route: Route) -> None:
+        request = route.request
+        if request.method != "PUT":
+            route.continue_()
+            return
+        number = part_number(request.url)
+        traffic.puts[number] += 1
+        first = traffic.puts[number] == 1
+        if first and number in (2, 9, 16):
+            route.abort("failed")  # the connection drops
+        elif first and number == 11:
+            route.fulfill(status=503, headers={"Access-Control-Allow-Origin": origin}, body="")
+        elif first and number == 5:
+            # What the bucket answers once a URL has expired: the page must sign it again.
+            route.fulfill(
+                status=403,
+                headers={"Access-Control-Allow-Origin": origin, "Content-Type": "application/xml"},
+                body="<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
+            )
+        else:
+            route.continue_()
+
+    page.route(is_part, flaky_bucket)
+    page.goto("/")
+    expect(page.locator("[data-uploader]")).to_have_attribute("data-parallel-parts", "4")
+    page.set_input_files("#file-input", str(source))
+
+    expect(page.locator("#file-rows")).to_contain_text("big.bin", timeout=180_000)
+    expect(page.locator(".transfer.done")).to_have_count(1)
+
+    upload = Upload.objects.get(name="big.bin")
+    assert upload.status == Upload.Status.READY
+    assert (upload.method, upload.part_count) == ("multipart", 21)
+    assert stored_sha256(upload) == expected
+
+    # Every part went once, and each failed part exactly once more.
+    assert traffic.puts == Counter({n: 2 if n in (2, 5, 9, 11, 16) else 1 for n in range(1, 22)})
+    assert 1 < traffic.most_in_flight <= 4
+    # URLs were signed in batches, and part 5 was signed again after its 403.
+    signed = Counter(n for batch in traffic.signed for n in batch)
+    assert len(traffic.signed) < 21
+    assert signed[5] == 2
+    assert set(signed) == set(range(1, 22))
+
+
+def test_reload_mid_upload_resumes_and_sends_only_the_missing_parts(
+    signed_in_page: Page, live_server, tmp_path, settings
+):
+    settings.CHUTE_PARALLEL_PARTS = 2
+    page = signed_in_page
+    source = tmp_path / "resume.bin"
+    size = 7 * 5 * MiB + 123_456  # 8 parts, the last one short
+    expected = write_random(source, size)
+
+    before_reload: Counter[int] = Counter()
+    held: list[Route] = []
+
+    def three_parts_then_stall(route: Route) -> None:
+        if route.request.method != "PUT":
+            route.continue_()
+            return
+        number = part_number(route.request.url)
+        before_reload[number] += 1
+        if number <= 3:
+            route.continue_()
+        else:
+            held.append(route)  # never answered: the upload is stuck partway
+
+    page.route(is_part, three_parts_then_stall)
+    page.goto("/")
+    page.set_input_files("#file-input", str(source))
+
+    def stored_parts() -> list[s3.PartInfo]:
+        upload = Upload.objects.filter(name="resume.bin").first()
+        if not upload or not upload.multipart_upload_id:
+            return []
+        return s3.list_parts(upload.key, upload_id=upload.multipart_upload_id)
+
+    wait_until(page, lambda: len(stored_parts()) == 3 and len(held) == 2)
+    assert [part.number for part in stored_parts()] == [1, 2, 3]
+
+    page.unroute_all(behavior="ignoreErrors")
+    after_reload: Counter[int] = Counter()
+    listed = []
+
+    def count(route: Route) -> None:
+        if route.request.method == "PUT":
+            after_reload[part_number(route.request.url)] += 1
+        route.continue_()
+
+    page.on(
+        "request",
+        lambda request: (
+            listed.append(request.url)
+            if request.method == "GET" and request.url.endswith("/parts")
+            else None
+        ),
+    )
+    page.route(is_part, count)
+    page.reload()
+
+    resumable = page.locator("#resumable [data-resumable]")
+    expect(resumable).to_have_count(1)
+    expect(resumable).to_contain_text("resume.bin")
+    page.set_input_files("#file-input", str(source))
+    expect(resumable).to_have_count(0)
+
+    expect(page.locator("#file-rows")).to_contain_text("resume.bin", timeout=120_000)
+    upload = Upload.objects.get(name="resume.bin")
+    assert upload.status == Upload.Status.READY
+    assert stored_sha256(upload) == expected
+
+    # The parts already in the bucket were not sent again; each missing one went once.
+    assert after_reload == Counter({4: 1, 5: 1, 6: 1, 7: 1, 8: 1})
+    assert all(before_reload[n] == 1 for n in (1, 2, 3))
+    assert len(listed) == 1  # the page asked the bucket what it held (ListParts) once
+    assert Upload.objects.count() == 1
