@@ -1,0 +1,280 @@
+#!/usr/bin/env python
+"""Costs that must stay flat as use grows.
+
+- Requests to Django per GiB uploaded: from the protocol (create + part-URL batches +
+  complete, with the server's own part plan), and as measured in the browser when a JSON
+  file from upload_throughput.py is given.
+- SQL queries for the file list page with 10 and with 10,000 files (paginated: the same
+  small number), counted with CaptureQueriesContext through the full middleware stack.
+- The page's render time at 10,000 files, next to 10 files measured in the same run.
+
+    .venv/bin/python bench/scale.py [--files 10000] [--throughput-json bench/results/upload.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import (  # noqa: E402
+    BenchError,
+    common_arguments,
+    configure,
+    fresh_postgres_database,
+    machine,
+    print_table,
+    run_main,
+    write_json,
+)
+
+GiB = 1024**3
+MAX_LIST_QUERIES = 6  # session, user, count, page: a handful, whatever the number of files
+
+
+def requests_per_upload(size: int) -> dict[str, Any]:
+    """Calls the protocol needs for one file of `size` bytes, with the server's own plan."""
+    from django.conf import settings
+
+    from files import uploads
+
+    if size < settings.CHUTE_MULTIPART_THRESHOLD or not hasattr(uploads, "part_plan"):
+        return {"size_bytes": size, "method": "single request", "parts": 0, "requests": 2}
+    part_size, part_count = uploads.part_plan(size)
+    per_batch = getattr(uploads, "MAX_PARTS_PER_SIGN", 100)
+    batches = math.ceil(part_count / per_batch)
+    return {
+        "size_bytes": size,
+        "method": "multipart",
+        "part_size": part_size,
+        "parts": part_count,
+        "part_batches": batches,
+        "requests": 1 + batches + 1,  # create, part-URL batches, complete (which confirms)
+    }
+
+
+def add_files(owner: Any, count: int) -> None:
+    from django.utils import timezone
+
+    from files.models import Upload
+
+    now = timezone.now()
+    rows = []
+    for index in range(count):
+        upload_id = uuid.uuid4()
+        key = f"users/{owner.pk}/{upload_id.hex}"
+        rows.append(
+            Upload(
+                id=upload_id,
+                owner=owner,
+                key=key,
+                file=key,
+                name=f"file-{index:05}.bin",
+                size=1024 * (index + 1),
+                content_type="application/octet-stream",
+                method=Upload.Method.POST,
+                status=Upload.Status.READY,
+                expires_at=now,
+                confirmed_at=now - timedelta(seconds=index),
+            )
+        )
+    Upload.objects.bulk_create(rows, batch_size=2000)
+
+
+def measure_page(owner: Any, path: str, repeat: int) -> dict[str, Any]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(owner)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    # Read now: the next request's request_started signal empties the query log.
+    queries = [query["sql"] for query in captured.captured_queries]
+    if response.status_code != 200:
+        raise BenchError(f"GET {path} answered {response.status_code}.")
+    rows = response.content.count(b'class="file-row"')
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        client.get(path)
+        times.append(time.perf_counter() - start)
+    return {
+        "path": path,
+        "queries": len(queries),
+        "sql": [sql[:160] for sql in queries],
+        "full_sql": queries,
+        "rows_shown": rows,
+        "median_ms": statistics.median(times) * 1000,
+        "p90_ms": sorted(times)[int(len(times) * 0.9)] * 1000,
+    }
+
+
+def explain(sql: str) -> dict[str, Any]:
+    """PostgreSQL's plan for a captured query: does the list use an index or sort every row?"""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+        plan = cursor.fetchone()[0][0]
+    nodes, queue = [], [plan["Plan"]]
+    while queue:
+        node = queue.pop(0)
+        nodes.append(
+            node["Node Type"] + (f" using {node['Index Name']}" if "Index Name" in node else "")
+        )
+        queue.extend(node.get("Plans", []))
+    return {"execution_ms": plan["Execution Time"], "nodes": nodes}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", type=int, default=10_000, help="Files of the large account.")
+    parser.add_argument("--repeat", type=int, default=30, help="Renders timed per page.")
+    parser.add_argument(
+        "--throughput-json",
+        type=Path,
+        help="upload_throughput.py's --json output, for the requests the browser really made.",
+    )
+    common_arguments(parser)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="chute-scale-"))
+    try:
+        print("Migrating a fresh database and collecting static files …", flush=True)
+        configure(
+            workdir,
+            args.database_url or fresh_postgres_database("chute_bench_scale"),
+            # The list page never calls the bucket; the settings only need to be complete.
+            endpoint="http://127.0.0.1:9",
+            access_key="unused",
+            secret_key="unused",  # noqa: S106
+            origins=["http://127.0.0.1"],
+        )
+        import django
+
+        django.setup()
+        from django.conf import settings
+        from django.contrib.auth import get_user_model
+
+        User = get_user_model()
+        page_size = settings.CHUTE_PAGE_SIZE
+        few = User.objects.create_user("few")
+        full = User.objects.create_user("one-page")
+        many = User.objects.create_user("many")
+        print(f"Adding 10, {page_size} and {args.files:,} files …", flush=True)
+        add_files(few, 10)
+        add_files(full, page_size)
+        add_files(many, args.files)
+        last_page = math.ceil(args.files / page_size)
+        pages = [
+            {"files": 10, **measure_page(few, "/", args.repeat)},
+            {"files": page_size, **measure_page(full, "/", args.repeat)},
+            {"files": args.files, **measure_page(many, "/", args.repeat)},
+            {"files": args.files, **measure_page(many, f"/?page={last_page}", args.repeat)},
+        ]
+        plans_sql = {
+            "first page": explain(pages[2]["full_sql"][-1]),
+            "count": explain(pages[2]["full_sql"][-2]),
+        }
+        database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        plans = [requests_per_upload(size) for size in (GiB, 10 * GiB, 100 * GiB)]
+    finally:
+        if args.keep:
+            print(f"Kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    print(f"\nFile list page ({database}, {page_size} per page, in-process)\n")
+    print_table(
+        pages,
+        [
+            ("files", "files"),
+            ("path", "path"),
+            ("queries", "queries"),
+            ("rows_shown", "rows"),
+            ("median_ms", "median ms"),
+            ("p90_ms", "p90 ms"),
+        ],
+    )
+    print(f"\nQueries at {args.files:,} files:")
+    for sql in pages[2]["sql"]:
+        print(f"    {sql}")
+    for name, plan in plans_sql.items():
+        if plan:
+            print(
+                f"  {name}: {plan['execution_ms']:.2f} ms in PostgreSQL; {' > '.join(plan['nodes'])}"
+            )
+    same = pages[0]["queries"] == pages[2]["queries"] <= MAX_LIST_QUERIES
+    render_ratio = pages[2]["median_ms"] / pages[1]["median_ms"]
+    print(
+        f"\nqueries 10 vs {args.files:,} files: {pages[0]['queries']} vs {pages[2]['queries']}"
+        f"   target: equal and ≤ {MAX_LIST_QUERIES}: {'met' if same else 'MISSED'}"
+    )
+    print(
+        f"render time, first page: {args.files:,} files / {page_size} files (same rows shown): "
+        f"{render_ratio:.2f}×"
+    )
+
+    print("\nRequests to Django per upload, from the protocol\n")
+    print_table(
+        [{**plan, "size": f"{plan['size_bytes'] / GiB:g} GiB"} for plan in plans],
+        [
+            ("size", "file"),
+            ("method", "method"),
+            ("parts", "parts"),
+            ("part_batches", "part-URL batches"),
+            ("requests", "requests"),
+        ],
+    )
+    measured = None
+    if args.throughput_json:
+        data = json.loads(args.throughput_json.read_text())
+        page_run = next((run for run in data.get("runs", []) if run["way"].startswith("a")), None)
+        if page_run is None:
+            raise BenchError(f"{args.throughput_json} has no run through Chute's page.")
+        measured = {
+            "size_bytes": data["size_bytes"],
+            "requests": page_run["requests_to_django"],
+            "per_gib": page_run["requests_to_django"] / (data["size_bytes"] / GiB),
+            "method": page_run.get("method"),
+        }
+        print(
+            f"\nMeasured in Chromium ({args.throughput_json}): {measured['requests']} requests "
+            f"for {data['size_bytes'] / GiB:g} GiB ({measured['method']}) = "
+            f"{measured['per_gib']:.1f} per GiB"
+        )
+    results = {
+        "benchmark": "scale",
+        "date": date.today().isoformat(),
+        "machine": machine(),
+        "command": " ".join(sys.argv),
+        "database": database,
+        "page_size": page_size,
+        "list_page": [{k: v for k, v in page.items() if k != "full_sql"} for page in pages],
+        "list_plans": plans_sql,
+        "list_queries_flat": same,
+        "render_ratio": render_ratio,
+        "requests_per_upload": plans,
+        "measured_in_browser": measured,
+    }
+    write_json(args.json, results)
+    return 0
+
+
+if __name__ == "__main__":
+    run_main(main)
