@@ -371,7 +371,7 @@ class Stack:
             if self.gunicorn.poll() is not None:
                 raise BenchError(f"gunicorn exited; see {self.workdir / 'gunicorn.log'}")
             try:
-                with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=2) as answer:  # noqa: S310
+                with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=2) as answer:
                     if answer.status == 200 and len(self.worker_pids) >= self.workers:
                         return
             except (urllib.error.URLError, OSError):
@@ -382,7 +382,7 @@ class Stack:
     def warm_workers(self, path: str = "/bench/trivial", requests: int = 20) -> None:
         """Let every worker import its code paths before anything is measured."""
         for _ in range(requests):
-            urllib.request.urlopen(f"{self.base_url}{path}", timeout=5).read()  # noqa: S310
+            urllib.request.urlopen(f"{self.base_url}{path}", timeout=5).read()
 
     def __exit__(self, *exc: object) -> None:
         if self.gunicorn and self.gunicorn.poll() is None:

@@ -3,7 +3,8 @@
 from django.urls import path
 
 from bench import views
-from project.urls import handler404, handler500, urlpatterns as app_urlpatterns
+from project.urls import handler404, handler500
+from project.urls import urlpatterns as app_urlpatterns
 
 urlpatterns = [
     path("bench/trivial", views.trivial, name="bench-trivial"),
