@@ -40,6 +40,7 @@ PASSWORD_WINDOW = timedelta(minutes=15)
 # Ceiling per link over all clients: bounds guessing by someone who rotates addresses.
 LINK_PASSWORD_FAILURES = 50
 
+DEFAULT_EXPIRY = 7 * 24 * 3600
 # Expiry choices offered in the dialog (seconds, label); those over the cap are hidden.
 EXPIRY_PRESETS = [
     (3600, "1 hour"),
@@ -159,7 +160,15 @@ def format_duration(seconds: int) -> str:
 
 
 def expiry_presets() -> list[tuple[int, str]]:
-    return [(seconds, label) for seconds, label in EXPIRY_PRESETS if seconds <= max_expiry()]
+    presets = [(seconds, label) for seconds, label in EXPIRY_PRESETS if seconds <= max_expiry()]
+    # A cap below the shortest preset still leaves one choice: the cap itself.
+    return presets or [(max_expiry(), format_duration(max_expiry()))]
+
+
+def default_expiry() -> int:
+    """The dialog's preselected expiry: 7 days, or the longest preset the cap allows."""
+    allowed = [seconds for seconds, _ in expiry_presets() if seconds <= DEFAULT_EXPIRY]
+    return allowed[-1] if allowed else max_expiry()
 
 
 def _whole_number(value: Any) -> bool:

@@ -169,6 +169,14 @@ def test_link_redirects_to_short_lived_url_with_exact_bytes_and_original_name(us
 
 
 @pytest.mark.django_db
+def test_download_redirect_costs_two_queries(user, client, django_assert_num_queries):
+    new = sharing.create_share(ready_upload(user), max_downloads=3)
+    # One SELECT (link and file), one conditional UPDATE (the claim).
+    with django_assert_num_queries(2):
+        assert client.get(download_path(new.token)).status_code == 302
+
+
+@pytest.mark.django_db
 def test_landing_form_post_downloads_too(user, client):
     new = sharing.create_share(ready_upload(user))
     response = client.post(download_path(new.token))
@@ -516,6 +524,7 @@ def test_dialog_creates_a_link_shows_its_url_once_and_revokes_it(alice, user, cl
     dialog = alice.get(f"/files/{upload.id}/shares", headers=htmx)
     assert dialog.status_code == 200
     assert dialog.content.decode().lstrip().startswith("<dialog")
+    assert 'value="604800" selected' in dialog.content.decode()  # 7 days unless told
 
     created = alice.post(
         f"/files/{upload.id}/shares",

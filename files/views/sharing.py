@@ -64,6 +64,7 @@ def _manage_context(request: HttpRequest, upload: Upload, **extra: Any) -> dict[
         "file": upload,
         "shares": sharing.shares_of(upload),
         "presets": sharing.expiry_presets(),
+        "default_expiry": sharing.default_expiry(),
         "max_expiry": sharing.format_duration(sharing.max_expiry()),
         "now": timezone.now(),
         **extra,

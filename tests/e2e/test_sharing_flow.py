@@ -1,0 +1,84 @@
+"""Share links in real Chromium: make one in the dialog, open it signed out, download, revoke."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from playwright.sync_api import Browser, expect
+
+from files import s3, uploads
+from files.models import Share, Upload
+
+
+def ready_upload(owner, data: bytes, name: str) -> Upload:
+    issued = uploads.start_upload(
+        owner,
+        uploads.UploadRequest(name=name, size=len(data), content_type="application/octet-stream"),
+    )
+    s3.put_bytes(issued.upload.key, data, content_type="application/octet-stream")
+    return uploads.confirm(issued.upload)
+
+
+def test_share_link_made_in_the_dialog_downloads_signed_out_until_revoked(
+    browser: Browser, context, signed_in_page, live_server, user
+):
+    data = os.urandom(300_000)
+    ready_upload(user, data, "holiday photos.zip")
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+
+    owner = signed_in_page
+    owner.goto("/")
+    row = owner.locator("#file-rows tr", has_text="holiday photos.zip")
+    row.get_by_role("link", name="Share").click()
+
+    dialog = owner.locator("dialog[data-share-dialog]")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("heading")).to_contain_text("holiday photos.zip")
+    dialog.get_by_label("Expires").select_option(label="in 1 day")
+    dialog.get_by_label("Maximum downloads").fill("3")
+    dialog.get_by_role("button", name="Create link").click()
+
+    url_field = dialog.locator("[data-share-url]")
+    expect(url_field).to_be_visible()
+    url = url_field.input_value()
+    assert url.startswith(f"{live_server.url}/s/")
+    dialog.get_by_role("button", name="Copy").click()
+    expect(dialog.get_by_role("button", name="Copied")).to_be_visible()
+    assert owner.evaluate("navigator.clipboard.readText()") == url
+    expect(dialog.locator(".share-row")).to_have_count(1)
+    expect(dialog.locator(".share-row")).to_contain_text("Active")
+
+    # Someone else, in a fresh browser with no session, opens the link.
+    stranger_context = browser.new_context(accept_downloads=True)
+    try:
+        stranger = stranger_context.new_page()
+        landing = stranger.goto(url)
+        assert landing is not None and landing.status == 200
+        expect(stranger.get_by_role("heading", name="holiday photos.zip")).to_be_visible()
+        expect(stranger.locator(".share-facts")).to_contain_text("3")
+        expect(stranger.get_by_role("link", name="Sign in")).to_be_visible()
+        with stranger.expect_download() as download_info:
+            stranger.get_by_role("button", name="Download").click()
+        download = download_info.value
+        assert download.suggested_filename == "holiday photos.zip"
+        assert Path(download.path()).read_bytes() == data
+        assert Share.objects.get().downloads == 1
+
+        # The owner revokes it from the same dialog; the link now answers 410.
+        dialog.get_by_role("button", name="Revoke").click()
+        expect(dialog.locator(".share-row")).to_contain_text("Revoked")
+        expect(dialog.get_by_role("button", name="Revoke")).to_have_count(0)
+
+        revoked = stranger.goto(url)
+        assert revoked is not None and revoked.status == 410
+        expect(stranger.get_by_role("heading", name="This link no longer works")).to_be_visible()
+        expect(stranger.locator("main")).to_contain_text("revoked")
+    finally:
+        stranger_context.close()
+
+    # Closing the dialog removes it; the Share button opens a fresh one.
+    dialog.get_by_role("button", name="Close").click()
+    expect(owner.locator("dialog[data-share-dialog]")).to_have_count(0)
+    row.get_by_role("link", name="Share").click()
+    expect(owner.locator("dialog[data-share-dialog] .share-row")).to_contain_text("Revoked")
