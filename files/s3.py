@@ -332,12 +332,18 @@ def create_multipart(key: str, *, content_type: str) -> str:
     return answer["UploadId"]
 
 
-def list_parts(key: str, *, upload_id: str) -> list[PartInfo]:
-    """Every part already in the bucket (ListParts is paginated at 1,000)."""
+def list_parts(key: str, *, upload_id: str, page_size: int = 1000) -> list[PartInfo]:
+    """Every part already in the bucket, following ListParts' pages (1,000 parts at most each)."""
     parts: list[PartInfo] = []
     with _translated():
         paginator = client().get_paginator("list_parts")
-        for page in paginator.paginate(Bucket=bucket_name(), Key=key, UploadId=upload_id):
+        pages = paginator.paginate(
+            Bucket=bucket_name(),
+            Key=key,
+            UploadId=upload_id,
+            PaginationConfig={"PageSize": page_size},
+        )
+        for page in pages:
             parts.extend(
                 PartInfo(
                     number=int(item["PartNumber"]),

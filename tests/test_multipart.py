@@ -385,3 +385,13 @@ def test_a_refused_save_aborts_the_multipart_upload_it_started(user, monkeypatch
     with pytest.raises(uploads.QuotaExceeded):
         uploads.start_upload(user, request)
     assert open_uploads() == before
+
+
+@pytest.mark.django_db
+def test_listing_parts_follows_every_page_of_list_parts(alice):
+    data, parts = three_parts()
+    issued = start(alice, len(data))
+    etags = send_parts(alice, issued["id"], parts)
+    upload = Upload.objects.get(pk=issued["id"])
+    listed = s3.list_parts(upload.key, upload_id=upload.multipart_upload_id, page_size=1)
+    assert [(part.number, part.etag) for part in listed] == sorted(etags.items())

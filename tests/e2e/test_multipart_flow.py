@@ -216,3 +216,80 @@ def test_reload_mid_upload_resumes_and_sends_only_the_missing_parts(
     assert all(before_reload[n] == 1 for n in (1, 2, 3))
     assert len(listed) == 1  # the page asked the bucket what it held (ListParts) once
     assert Upload.objects.count() == 1
+
+
+def hold_parts_after(page: Page, allowed: int) -> list[Route]:
+    """Let parts 1..allowed through and hold every later part unanswered."""
+    held: list[Route] = []
+
+    def handler(route: Route) -> None:
+        if route.request.method == "PUT" and part_number(route.request.url) > allowed:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(is_part, handler)
+    return held
+
+
+def stored_part_numbers(name: str) -> list[int]:
+    upload = Upload.objects.filter(name=name).first()
+    if not upload or not upload.multipart_upload_id:
+        return []
+    return [part.number for part in s3.list_parts(upload.key, upload_id=upload.multipart_upload_id)]
+
+
+def test_pause_stops_sending_and_resume_sends_only_the_rest(
+    signed_in_page: Page, tmp_path, settings
+):
+    settings.CHUTE_PARALLEL_PARTS = 2
+    page = signed_in_page
+    source = tmp_path / "paused.bin"
+    expected = write_random(source, 6 * 5 * MiB)  # 6 parts
+
+    held = hold_parts_after(page, 2)
+    page.goto("/")
+    page.set_input_files("#file-input", str(source))
+    wait_until(page, lambda: stored_part_numbers("paused.bin") == [1, 2] and len(held) == 2)
+
+    transfer = page.locator(".transfer")
+    transfer.get_by_role("button", name="Pause").click()
+    expect(transfer).to_have_class("transfer paused")
+    expect(transfer.locator(".transfer-stats")).to_contain_text("Paused")
+
+    page.unroute_all(behavior="ignoreErrors")
+    after_resume: Counter[int] = Counter()
+
+    def count(route: Route) -> None:
+        if route.request.method == "PUT":
+            after_resume[part_number(route.request.url)] += 1
+        route.continue_()
+
+    page.route(is_part, count)
+    transfer.get_by_role("button", name="Resume").click()
+
+    expect(page.locator("#file-rows")).to_contain_text("paused.bin", timeout=60_000)
+    upload = Upload.objects.get(name="paused.bin")
+    assert stored_sha256(upload) == expected
+    assert after_resume == Counter({3: 1, 4: 1, 5: 1, 6: 1})
+
+
+def test_cancel_aborts_the_multipart_upload_in_the_bucket(signed_in_page: Page, user, tmp_path):
+    page = signed_in_page
+    source = tmp_path / "cancelled.bin"
+    write_random(source, 4 * 5 * MiB)
+
+    held = hold_parts_after(page, 1)
+    page.goto("/")
+    page.set_input_files("#file-input", str(source))
+    wait_until(page, lambda: stored_part_numbers("cancelled.bin") == [1] and held)
+    key = Upload.objects.get(name="cancelled.bin").key
+    assert [m.key for m in s3.list_multipart_uploads(prefix=key)] == [key]
+
+    page.locator(".transfer").get_by_role("button", name="Cancel").click()
+    expect(page.locator(".transfer")).to_have_count(0)
+    wait_until(page, lambda: not Upload.objects.filter(name="cancelled.bin").exists())
+    assert s3.list_multipart_uploads(prefix=key) == []
+    assert (
+        page.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('chute:'))") == []
+    )
