@@ -207,7 +207,9 @@ def parse_request(data: Any) -> ShareRequest:
     max_downloads = data.get("max_downloads")
     if max_downloads is not None and not _whole_number(max_downloads):
         raise ShareError("max_downloads must be a whole number, or null for no limit.")
-    password = data.get("password") or ""
+    password = data.get("password")
+    if password is None:
+        password = ""
     if not isinstance(password, str):
         raise ShareError("password must be text.")
     return validate(

@@ -107,6 +107,8 @@ def test_tokens_are_distinct_and_never_stored(user):
         ({"expires_in": 3600, "max_downloads": -1}, "between 1 and"),
         ({"expires_in": 3600, "max_downloads": "5"}, "whole number"),
         ({"expires_in": 3600, "password": 1234}, "password must be text"),
+        ({"expires_in": 3600, "password": 0}, "password must be text"),
+        ({"expires_in": 3600, "password": False}, "password must be text"),
         ({"expires_in": 3600, "password": "x" * 129}, "at most 128"),
         ([3600], "JSON object"),
         (b"{not json", "not valid JSON"),
