@@ -576,3 +576,41 @@ def test_form_date_without_zone_is_read_as_utc():
     now = datetime(2030, 1, 1, tzinfo=UTC)
     request = sharing.parse_form({"expires": "date", "expires_on": "2030-01-02T00:00"}, now=now)
     assert request.expires_in == 86400
+
+
+# --- Admin --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_admin_filters_links_by_state_and_revokes_in_bulk(admin_client, user):
+    upload = ready_upload(user)
+    first, second = sharing.create_share(upload), sharing.create_share(upload)
+    active = admin_client.get("/admin/files/share/?state=active")
+    assert active.status_code == 200
+    assert first.share.token_prefix in active.content.decode()
+
+    response = admin_client.post(
+        "/admin/files/share/",
+        {"action": "revoke", "_selected_action": [first.share.pk, second.share.pk]},
+    )
+    assert response.status_code == 302
+    assert Share.objects.filter(revoked_at__isnull=False).count() == 2
+    revoked = admin_client.get("/admin/files/share/?state=revoked").content.decode()
+    assert first.share.token_prefix in revoked and second.share.token_prefix in revoked
+
+    page = admin_client.get(f"/admin/files/share/{first.share.pk}/change/").content.decode()
+    assert first.share.token_hash not in page
+    assert first.token not in page
+
+
+def test_throttle_trusts_forwarded_address_only_behind_a_trusted_proxy(rf, settings):
+    from files.views.sharing import client_address
+
+    request = rf.post(
+        "/s/x/download", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 192.0.2.9"
+    )
+    settings.SECURE_PROXY_SSL_HEADER = None
+    assert client_address(request) == "10.0.0.1"
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The proxy appends what it saw; earlier entries are whatever the client claimed.
+    assert client_address(request) == "192.0.2.9"
