@@ -1,0 +1,301 @@
+"""Deploy smoke test: build and start Chute the way the Procfile does, then use it over HTTP.
+
+Production settings (DEBUG off, secure cookies, SSL redirect with the router's
+X-Forwarded-Proto header), PostgreSQL when the suite runs on it (SQLite otherwise), the
+test SeaweedFS with a bucket of its own, `collectstatic` first, gunicorn with
+project/gunicorn.py. Nothing here runs inside the test process's Django.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import shlex
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery staple"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of its own: PostgreSQL when the suite runs on it, else a SQLite file."""
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith(("postgres://", "postgresql://")):
+        yield f"sqlite:///{tmp_path_factory.mktemp('deploy') / 'db.sqlite3'}"
+        return
+    name = f"chute_deploy_{os.getpid()}"
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(base)
+    yield urlunsplit(parts._replace(path=f"/{name}"))
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def production_env(seaweedfs, database_url, tmp_path_factory) -> dict[str, str]:
+    port = free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "CHUTE_", "AWS_", "PYTEST_"))
+        and key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
+    }
+    env.update(
+        {
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+            "PORT": str(port),
+            "WEB_CONCURRENCY": "2",
+            "DJANGO_SETTINGS_MODULE": "project.settings",
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{port}",
+            "DATABASE_URL": database_url,
+            "AWS_STORAGE_BUCKET_NAME": f"deploy-{secrets.token_hex(4)}",
+            "AWS_S3_ENDPOINT_URL": seaweedfs.endpoint,
+            "AWS_ACCESS_KEY_ID": seaweedfs.access_key,
+            "AWS_SECRET_ACCESS_KEY": seaweedfs.secret_key,
+            "STATIC_ROOT": str(tmp_path_factory.mktemp("staticfiles")),
+        }
+    )
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def procfile(process: str) -> str:
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        if name.strip() == process:
+            return command.strip()
+    raise AssertionError(f"The Procfile has no {process} process.")
+
+
+class Browserless(requests.Session):
+    """requests as the platform's router would forward it: TLS ended, X-Forwarded-Proto set.
+
+    Secure cookies are sent over the plain-HTTP hop, as a browser sends them over the HTTPS
+    it actually uses (requests' own jar would hold them back).
+    """
+
+    def __init__(self, base: str) -> None:
+        super().__init__()
+        self.base = base
+        self.headers["X-Forwarded-Proto"] = "https"
+        self.headers["Origin"] = base.replace("http://", "https://")
+
+    def request(self, method: str, url: str, *args, **kwargs) -> requests.Response:
+        kwargs.setdefault("timeout", 30)
+        kwargs["allow_redirects"] = False  # redirects are what these tests look at
+        if self.cookies:
+            cookie = "; ".join(f"{item.name}={item.value}" for item in self.cookies)
+            kwargs["headers"] = {**(kwargs.get("headers") or {}), "Cookie": cookie}
+        return super().request(
+            method, self.base + url if url.startswith("/") else url, *args, **kwargs
+        )
+
+    def csrf(self) -> str:
+        return self.cookies["csrftoken"]
+
+
+@pytest.fixture(scope="module")
+def deployment(production_env, tmp_path_factory) -> Iterator[SimpleNamespace]:
+    env = production_env
+    # The build (the platform runs collectstatic), then the release phase, then an account.
+    for step in (("collectstatic", "--noinput"),):
+        result = manage(env, *step)
+        assert result.returncode == 0, result.stderr
+    release = subprocess.run(
+        procfile("release"),
+        shell=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert release.returncode == 0, release.stdout + release.stderr
+    created = manage(
+        {**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+        "createsuperuser",
+        "--noinput",
+        "--username",
+        "operator",
+        "--email",
+        "operator@example.com",
+    )
+    assert created.returncode == 0, created.stderr
+
+    log = tmp_path_factory.mktemp("gunicorn") / "web.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            ["bash", "-c", f"exec {procfile('web')}"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{env['PORT']}"
+    try:
+        wait_for(base, process, log)
+        yield SimpleNamespace(base=base, env=env, log=log, process=process)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def wait_for(base: str, process: subprocess.Popen, log: Path) -> None:
+    for _ in range(300):
+        if process.poll() is not None:
+            raise AssertionError(f"gunicorn exited:\n{log.read_text()}")
+        try:
+            requests.get(f"{base}/healthz", headers={"X-Forwarded-Proto": "https"}, timeout=10)
+            return
+        except (requests.ConnectionError, requests.Timeout):
+            time.sleep(0.1)
+    raise AssertionError(f"gunicorn did not answer:\n{log.read_text()}")
+
+
+def sign_in(deployment) -> Browserless:
+    session = Browserless(deployment.base)
+    form = session.get("/accounts/login/")
+    assert form.status_code == 200
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+    signed_in = session.post(
+        "/accounts/login/",
+        data={"username": "operator", "password": PASSWORD, "csrfmiddlewaretoken": token},
+    )
+    assert signed_in.status_code == 302, signed_in.text
+    return session
+
+
+def test_upload_confirm_and_download_over_http(deployment):
+    session = sign_in(deployment)
+    data = secrets.token_bytes(200_000)
+
+    home = session.get("/")
+    assert home.status_code == 200
+    assert "Drop files" in home.text
+
+    issued = session.post(
+        "/api/uploads",
+        json={"name": "smoke.bin", "size": len(data), "content_type": "application/octet-stream"},
+        headers={"X-CSRFToken": session.csrf()},
+    )
+    assert issued.status_code == 201, issued.text
+    post = issued.json()["post"]
+    stored = requests.post(
+        post["url"], data=post["fields"], files={"file": ("f", data)}, timeout=30
+    )
+    assert stored.status_code == 201, stored.text
+
+    confirmed = session.post(
+        f"/api/uploads/{issued.json()['id']}/confirm", headers={"X-CSRFToken": session.csrf()}
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["status"] == "ready"
+
+    download = session.get(f"/files/{issued.json()['id']}/download")
+    assert download.status_code == 302
+    fetched = requests.get(download.headers["Location"], timeout=30)
+    assert fetched.status_code == 200
+    assert hashlib.sha256(fetched.content).digest() == hashlib.sha256(data).digest()
+    assert fetched.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_pages_carry_production_security_headers(deployment):
+    session = sign_in(deployment)
+    home = session.get("/")
+
+    policy = home.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert f"connect-src 'self' {deployment.env['AWS_S3_ENDPOINT_URL']}" in policy
+    assert "max-age=" in home.headers["Strict-Transport-Security"]
+    assert home.headers["X-Frame-Options"] == "DENY"
+    assert "unsafe-inline" not in policy
+
+
+def test_plain_http_is_redirected_to_https(deployment):
+    response = requests.get(f"{deployment.base}/", allow_redirects=False, timeout=30)
+    assert response.status_code == 301
+    assert response.headers["Location"].startswith("https://")
+
+
+def test_static_files_are_served_hashed_and_cacheable(deployment):
+    session = sign_in(deployment)
+    home = session.get("/")
+    stylesheet = re.search(r'href="(/static/css/chute\.[0-9a-f]{12}\.css)"', home.text)
+    assert stylesheet, home.text[:500]
+    script = re.search(r'src="(/static/files/upload\.[0-9a-f]{12}\.js)"', home.text)
+    assert script
+
+    css = session.get(stylesheet.group(1), headers={"Accept-Encoding": "gzip"})
+    assert css.status_code == 200
+    assert "immutable" in css.headers["Cache-Control"]
+
+
+def test_healthz_reports_database_and_bucket(deployment):
+    response = requests.get(
+        f"{deployment.base}/healthz", headers={"X-Forwarded-Proto": "https"}, timeout=30
+    )
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "bucket": "ok"}
+
+
+def test_access_log_has_one_line_per_request_and_no_secrets(deployment):
+    session = sign_in(deployment)
+    session.get("/?page=2&X-Amz-Signature=leak")
+    session.get("/s/not-a-real-share-token-abcdef")
+    time.sleep(0.5)  # let gunicorn flush its access log to the file
+
+    log = deployment.log.read_text()
+    assert '"GET /accounts/login/ HTTP/1.1" 200' in log
+    assert '"POST /accounts/login/ HTTP/1.1" 302' in log
+    assert "X-Amz-Signature" not in log
+    assert "page=2" not in log
+    assert "not-a-real-share-token-abcdef" not in log
+    assert '"GET /s/[redacted] HTTP/1.1"' in log
+
+
+def test_deploy_check_passes_with_production_settings(deployment):
+    result = manage(deployment.env, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_its_settings(production_env):
+    for missing in ("SECRET_KEY", "ALLOWED_HOSTS", "AWS_STORAGE_BUCKET_NAME"):
+        env = {key: value for key, value in production_env.items() if key != missing}
+        result = manage(env, "check")
+        assert result.returncode != 0
+        assert f"Set the {missing} environment variable" in result.stderr, shlex.quote(missing)
