@@ -35,6 +35,13 @@ def test_share_link_made_in_the_dialog_downloads_signed_out_until_revoked(
     dialog = owner.locator("dialog[data-share-dialog]")
     expect(dialog).to_be_visible()
     expect(dialog.get_by_role("heading")).to_contain_text("holiday photos.zip")
+    # A refused form (400) is shown in place, with its reason.
+    dialog.get_by_label("Expires").select_option(label="on a date…")
+    dialog.get_by_label("Date and time").fill("2001-01-01T10:00")
+    dialog.get_by_role("button", name="Create link").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("in the future")
+    assert not Share.objects.exists()
+
     dialog.get_by_label("Expires").select_option(label="in 1 day")
     dialog.get_by_label("Maximum downloads").fill("3")
     dialog.get_by_role("button", name="Create link").click()
