@@ -144,6 +144,47 @@ def test_large_file_uploads_in_parallel_parts_through_failures_and_is_stored_int
     assert set(signed) == set(range(1, 22))
 
 
+class PartGate:
+    """Lets parts 1..allowed reach the bucket and holds later ones unanswered until opened.
+
+    Held requests are never released: the page itself cancels them (reload, pause), so the
+    counts after opening show exactly what the page sent again.
+    """
+
+    def __init__(self, page: Page, allowed: int) -> None:
+        self.allowed = allowed
+        self.held: list[Route] = []
+        self.before: Counter[int] = Counter()
+        self.after: Counter[int] = Counter()
+        self.opened = False
+        page.route(is_part, self.handle)
+
+    def handle(self, route: Route) -> None:
+        if route.request.method != "PUT":
+            route.continue_()
+            return
+        number = part_number(route.request.url)
+        if self.opened:
+            self.after[number] += 1
+            route.continue_()
+            return
+        self.before[number] += 1
+        if number <= self.allowed:
+            route.continue_()
+        else:
+            self.held.append(route)
+
+    def open(self) -> None:
+        self.opened = True
+
+
+def stored_part_numbers(name: str) -> list[int]:
+    upload = Upload.objects.filter(name=name).first()
+    if not upload or not upload.multipart_upload_id:
+        return []
+    return [part.number for part in s3.list_parts(upload.key, upload_id=upload.multipart_upload_id)]
+
+
 def test_reload_mid_upload_resumes_and_sends_only_the_missing_parts(
     signed_in_page: Page, live_server, tmp_path, settings
 ):
@@ -153,42 +194,13 @@ def test_reload_mid_upload_resumes_and_sends_only_the_missing_parts(
     size = 7 * 5 * MiB + 123_456  # 8 parts, the last one short
     expected = write_random(source, size)
 
-    before_reload: Counter[int] = Counter()
-    held: list[Route] = []
-
-    def three_parts_then_stall(route: Route) -> None:
-        if route.request.method != "PUT":
-            route.continue_()
-            return
-        number = part_number(route.request.url)
-        before_reload[number] += 1
-        if number <= 3:
-            route.continue_()
-        else:
-            held.append(route)  # never answered: the upload is stuck partway
-
-    page.route(is_part, three_parts_then_stall)
+    gate = PartGate(page, allowed=3)
     page.goto("/")
     page.set_input_files("#file-input", str(source))
+    # Two workers: parts 1-3 land, then parts 4 and 5 hang, so the upload is stuck partway.
+    wait_until(page, lambda: stored_part_numbers("resume.bin") == [1, 2, 3] and len(gate.held) == 2)
 
-    def stored_parts() -> list[s3.PartInfo]:
-        upload = Upload.objects.filter(name="resume.bin").first()
-        if not upload or not upload.multipart_upload_id:
-            return []
-        return s3.list_parts(upload.key, upload_id=upload.multipart_upload_id)
-
-    wait_until(page, lambda: len(stored_parts()) == 3 and len(held) == 2)
-    assert [part.number for part in stored_parts()] == [1, 2, 3]
-
-    page.unroute_all(behavior="ignoreErrors")
-    after_reload: Counter[int] = Counter()
-    listed = []
-
-    def count(route: Route) -> None:
-        if route.request.method == "PUT":
-            after_reload[part_number(route.request.url)] += 1
-        route.continue_()
-
+    listed: list[str] = []
     page.on(
         "request",
         lambda request: (
@@ -197,8 +209,8 @@ def test_reload_mid_upload_resumes_and_sends_only_the_missing_parts(
             else None
         ),
     )
-    page.route(is_part, count)
     page.reload()
+    gate.open()
 
     resumable = page.locator("#resumable [data-resumable]")
     expect(resumable).to_have_count(1)
@@ -212,31 +224,10 @@ def test_reload_mid_upload_resumes_and_sends_only_the_missing_parts(
     assert stored_sha256(upload) == expected
 
     # The parts already in the bucket were not sent again; each missing one went once.
-    assert after_reload == Counter({4: 1, 5: 1, 6: 1, 7: 1, 8: 1})
-    assert all(before_reload[n] == 1 for n in (1, 2, 3))
+    assert gate.after == Counter({4: 1, 5: 1, 6: 1, 7: 1, 8: 1})
+    assert gate.before == Counter({1: 1, 2: 1, 3: 1, 4: 1, 5: 1})
     assert len(listed) == 1  # the page asked the bucket what it held (ListParts) once
     assert Upload.objects.count() == 1
-
-
-def hold_parts_after(page: Page, allowed: int) -> list[Route]:
-    """Let parts 1..allowed through and hold every later part unanswered."""
-    held: list[Route] = []
-
-    def handler(route: Route) -> None:
-        if route.request.method == "PUT" and part_number(route.request.url) > allowed:
-            held.append(route)
-        else:
-            route.continue_()
-
-    page.route(is_part, handler)
-    return held
-
-
-def stored_part_numbers(name: str) -> list[int]:
-    upload = Upload.objects.filter(name=name).first()
-    if not upload or not upload.multipart_upload_id:
-        return []
-    return [part.number for part in s3.list_parts(upload.key, upload_id=upload.multipart_upload_id)]
 
 
 def test_pause_stops_sending_and_resume_sends_only_the_rest(
@@ -247,31 +238,23 @@ def test_pause_stops_sending_and_resume_sends_only_the_rest(
     source = tmp_path / "paused.bin"
     expected = write_random(source, 6 * 5 * MiB)  # 6 parts
 
-    held = hold_parts_after(page, 2)
+    gate = PartGate(page, allowed=2)
     page.goto("/")
     page.set_input_files("#file-input", str(source))
-    wait_until(page, lambda: stored_part_numbers("paused.bin") == [1, 2] and len(held) == 2)
+    wait_until(page, lambda: stored_part_numbers("paused.bin") == [1, 2] and len(gate.held) == 2)
 
     transfer = page.locator(".transfer")
     transfer.get_by_role("button", name="Pause").click()
     expect(transfer).to_have_class("transfer paused")
     expect(transfer.locator(".transfer-stats")).to_contain_text("Paused")
 
-    page.unroute_all(behavior="ignoreErrors")
-    after_resume: Counter[int] = Counter()
-
-    def count(route: Route) -> None:
-        if route.request.method == "PUT":
-            after_resume[part_number(route.request.url)] += 1
-        route.continue_()
-
-    page.route(is_part, count)
+    gate.open()
     transfer.get_by_role("button", name="Resume").click()
 
     expect(page.locator("#file-rows")).to_contain_text("paused.bin", timeout=60_000)
     upload = Upload.objects.get(name="paused.bin")
     assert stored_sha256(upload) == expected
-    assert after_resume == Counter({3: 1, 4: 1, 5: 1, 6: 1})
+    assert gate.after == Counter({3: 1, 4: 1, 5: 1, 6: 1})
 
 
 def test_cancel_aborts_the_multipart_upload_in_the_bucket(signed_in_page: Page, user, tmp_path):
@@ -279,10 +262,10 @@ def test_cancel_aborts_the_multipart_upload_in_the_bucket(signed_in_page: Page, 
     source = tmp_path / "cancelled.bin"
     write_random(source, 4 * 5 * MiB)
 
-    held = hold_parts_after(page, 1)
+    gate = PartGate(page, allowed=1)
     page.goto("/")
     page.set_input_files("#file-input", str(source))
-    wait_until(page, lambda: stored_part_numbers("cancelled.bin") == [1] and held)
+    wait_until(page, lambda: stored_part_numbers("cancelled.bin") == [1] and gate.held)
     key = Upload.objects.get(name="cancelled.bin").key
     assert [m.key for m in s3.list_multipart_uploads(prefix=key)] == [key]
 
