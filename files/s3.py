@@ -8,6 +8,7 @@ exceptions below instead of botocore's.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -451,6 +452,29 @@ def put_abort_incomplete_rule(days: int) -> None:
         client().put_bucket_lifecycle_configuration(
             Bucket=bucket_name(), LifecycleConfiguration={"Rules": [rule]}
         )
+
+
+def put_public_read_policy(prefix: str) -> None:
+    """Let anyone GET objects under `prefix` (static files), leaving the rest private.
+
+    A bucket policy, not ACLs: AWS disables ACLs on new buckets. On AWS the bucket's
+    Block Public Access settings must allow public policies.
+    """
+    name = bucket_name()
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ChutePublicStatic",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{name}/{prefix.strip('/')}/*",
+            }
+        ],
+    }
+    with _translated():
+        client().put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
 
 
 def ping() -> None:

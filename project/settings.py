@@ -179,8 +179,10 @@ STATIC_ROOT = Path(env("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Optional: `collectstatic` into the bucket under static/ (hashed names, as the classic
-# tutorials do) instead of serving from the dyno with whitenoise. The bucket stays private,
-# so links are signed unless a public host (a CDN in front of static/) is named.
+# tutorials do) instead of serving from the dyno with whitenoise. Links are unsigned: a
+# signed URL inside CSS would change the file's hash on every post-processing pass. So
+# static/ is public, by a bucket policy s3_setup applies, or served by a CDN in front of
+# the bucket named in CHUTE_STATIC_CUSTOM_DOMAIN (e.g. cdn.example.com); users/ stays private.
 CHUTE_STATIC_ON_S3 = env_bool("CHUTE_STATIC_ON_S3", False)
 CHUTE_STATIC_CUSTOM_DOMAIN = env("CHUTE_STATIC_CUSTOM_DOMAIN")
 if CHUTE_STATIC_ON_S3:
@@ -191,8 +193,7 @@ if CHUTE_STATIC_ON_S3:
             "location": "static",
             "file_overwrite": True,  # staticfiles.json is rewritten on every collectstatic
             "signature_version": "s3v4",
-            "querystring_auth": not CHUTE_STATIC_CUSTOM_DOMAIN,
-            "querystring_expire": 24 * 3600,
+            "querystring_auth": False,
             "custom_domain": CHUTE_STATIC_CUSTOM_DOMAIN or None,
         },
     }

@@ -16,6 +16,10 @@ def setup_bucket(origins: list[str], *, abort_after_days: int = 2) -> bool:
     if origins:
         s3.put_cors(origins)
     s3.put_abort_incomplete_rule(abort_after_days)
+    if settings.CHUTE_STATIC_ON_S3 and not settings.CHUTE_STATIC_CUSTOM_DOMAIN:
+        # Static files are linked unsigned (signed URLs inside CSS would change the
+        # manifest's hashes on every pass), so browsers must read static/ anonymously.
+        s3.put_public_read_policy("static/")
     return created
 
 
