@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
-from files import s3
+from files import quotas, s3
 from files.models import Upload
 
 MAX_NAME_LENGTH = 200  # characters kept of a client's file name
@@ -312,7 +312,7 @@ def start_upload(owner: AbstractBaseUser, request: UploadRequest) -> Issued:
         )
         extra = {"post": {"url": post.url, "fields": post.fields}}
     # Presigning is local; the row is saved last so a failure leaves nothing behind.
-    upload.save(force_insert=True)
+    quotas.save_within_quota(upload)
     return Issued(upload=upload, extra=extra)
 
 
@@ -377,7 +377,7 @@ def _start_multipart(upload: Upload) -> Issued:
     upload.part_size, upload.part_count = part_plan(upload.size)
     upload.multipart_upload_id = s3.create_multipart(upload.key, content_type=upload.content_type)
     try:
-        upload.save(force_insert=True)
+        quotas.save_within_quota(upload)
     except BaseException:
         # No row means nothing would ever abort it: do it now rather than wait for lifecycle.
         s3.abort_multipart(upload.key, upload_id=upload.multipart_upload_id)
