@@ -1,0 +1,136 @@
+"""No presigned URL signature and no share token reaches the logs."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from datetime import timedelta
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from gunicorn.config import Config
+
+from project.gunicorn import RedactingLogger
+from project.logging import RedactSecrets, redact
+
+SIGNED = (
+    "https://bucket.s3.amazonaws.com/users/1/abc?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+    "&X-Amz-Credential=AKIAEXAMPLE%2F20260101%2Fus-east-1%2Fs3%2Faws4_request"
+    "&X-Amz-Date=20260101T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host"
+    "&X-Amz-Signature=0123456789abcdef"
+)
+
+
+@pytest.fixture
+def console_log() -> io.StringIO:
+    """What the configured console handler writes, with Django's loggers at DEBUG."""
+    handler = next(
+        handler
+        for handler in logging.getLogger().handlers
+        if any(isinstance(item, RedactSecrets) for item in handler.filters)
+    )
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    loggers = [logging.getLogger(), logging.getLogger("django"), logging.getLogger("files")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.DEBUG)
+    try:
+        yield stream
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+        handler.setStream(previous)
+
+
+def test_redact_removes_signatures_credentials_and_share_tokens():
+    text = redact(f"fetching {SIGNED} for /s/Zq3-token_value/download?x=1")
+
+    assert "0123456789abcdef" not in text
+    assert "AKIAEXAMPLE" not in text
+    assert "Zq3-token_value" not in text
+    assert "X-Amz-Signature=[redacted]" in text
+    assert "/s/[redacted]/download" in text
+    assert "X-Amz-Date=20260101T000000Z" in text  # harmless parts stay readable
+
+
+def test_log_records_with_secrets_in_arguments_and_tracebacks_are_redacted(console_log):
+    logger = logging.getLogger("files.test")
+    logger.warning("Could not fetch %s", SIGNED)
+    try:
+        raise ValueError(f"bad link /s/secret-token-123 and {SIGNED}")
+    except ValueError:
+        logger.exception("Failed")
+
+    output = console_log.getvalue()
+    assert "Could not fetch https://bucket.s3.amazonaws.com/users/1/abc?" in output
+    assert "0123456789abcdef" not in output
+    assert "secret-token-123" not in output
+    assert "ValueError: bad link /s/[redacted]" in output
+
+
+def test_gunicorn_access_log_atoms_never_carry_query_strings_or_tokens():
+    logger = RedactingLogger(Config())
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/s/tok3n-secret/download?X-Amz-Signature=abc",
+        "PATH_INFO": "/s/tok3n-secret/download",
+        "QUERY_STRING": "X-Amz-Signature=abc",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_REFERER": "https://chute.example.com/s/tok3n-secret",
+        "REMOTE_ADDR": "10.0.0.1",
+    }
+    response = SimpleNamespace(status="302 Found", sent=0, headers=[("Location", SIGNED)])
+    request = SimpleNamespace(headers=[("REFERER", environ["HTTP_REFERER"])])
+
+    atoms = logger.atoms(response, request, environ, timedelta(milliseconds=5))
+
+    flattened = json.dumps({key: str(value) for key, value in atoms.items()})
+    assert "tok3n-secret" not in flattened
+    assert "X-Amz-Signature=abc" not in flattened
+    assert "0123456789abcdef" not in flattened
+    assert atoms["U"] == "/s/[redacted]/download"
+    assert atoms["r"] == "GET /s/[redacted]/download HTTP/1.1"
+
+
+@pytest.mark.django_db
+def test_whole_upload_and_share_flow_logs_no_signature_and_no_token(alice, client, console_log):
+    issued = alice.post(
+        "/api/uploads",
+        json.dumps({"name": "log.txt", "size": 11, "content_type": "text/plain"}),
+        content_type="application/json",
+    ).json()
+    post = issued["post"]
+    stored = requests.post(
+        post["url"], data=post["fields"], files={"file": ("f", b"hello world")}, timeout=30
+    )
+    assert stored.status_code == 201
+    assert alice.post(f"/api/uploads/{issued['id']}/confirm").status_code == 200
+    download = alice.get(f"/files/{issued['id']}/download")
+    assert "X-Amz-Signature" in download["Location"]
+
+    shared = alice.post(
+        f"/api/files/{issued['id']}/shares",
+        json.dumps({"expires_in": 3600}),
+        content_type="application/json",
+    )
+    assert shared.status_code == 201, shared.content
+    path = urlsplit(shared.json()["url"]).path
+    token = path.rstrip("/").rsplit("/", 1)[-1]
+    assert client.get(path).status_code == 200
+    shared_download = client.post(f"{path}/download")
+    assert shared_download.status_code == 302
+    assert "X-Amz-Signature" in shared_download["Location"]
+    # Django logs every 4xx with its path: a mistyped link and a refused method.
+    assert client.get(f"/s/{token}x").status_code == 404
+    assert client.delete(path).status_code == 405
+    assert alice.get(f"/api/uploads/{issued['id']}/nothing").status_code == 404
+
+    output = console_log.getvalue()
+    assert "/s/[redacted]" in output  # the 4xx lines were logged, redacted
+    assert "X-Amz-Signature" not in output.replace("X-Amz-Signature=[redacted]", "")
+    assert token not in output
+    assert post["fields"].get("x-amz-signature", "unused-sentinel") not in output
