@@ -111,3 +111,47 @@ def check_csp_allows_bucket(app_configs: Any = None, **kwargs: Any) -> list:
                 )
             )
     return problems
+
+
+# Gunicorn's worker timeout (project/gunicorn.py) and Heroku's router both stop at 30 s.
+REQUEST_DEADLINE = 30
+
+
+@register()
+def check_operations(app_configs: Any = None, **kwargs: Any) -> list:
+    """Quota, retention and bucket timeouts: sane values, and a dead bucket answers in time."""
+    problems = []
+    if settings.CHUTE_USER_QUOTA < 0:
+        problems.append(
+            Error("CHUTE_USER_QUOTA must be 0 (no limit) or a number of bytes.", id="files.E008")
+        )
+    if settings.CHUTE_RETENTION_DAYS < 0:
+        problems.append(
+            Error(
+                "CHUTE_RETENTION_DAYS must be 0 (keep files) or a number of days.",
+                id="files.E009",
+            )
+        )
+    connect, read = settings.CHUTE_S3_CONNECT_TIMEOUT, settings.CHUTE_S3_READ_TIMEOUT
+    retries = settings.CHUTE_S3_MAX_ATTEMPTS
+    if connect < 1 or read < 1 or retries < 0:
+        problems.append(
+            Error(
+                "CHUTE_S3_CONNECT_TIMEOUT and CHUTE_S3_READ_TIMEOUT must be at least 1 second "
+                "and CHUTE_S3_MAX_ATTEMPTS at least 0.",
+                id="files.E011",
+            )
+        )
+    elif (retries + 1) * (connect + read) >= REQUEST_DEADLINE:
+        problems.append(
+            Warning(
+                f"A bucket that hangs would hold a request for up to "
+                f"{(retries + 1) * (connect + read)} s, past the {REQUEST_DEADLINE} s after "
+                "which the server kills it: users would see a gateway error, not a 503 "
+                "asking them to retry.",
+                hint="Lower CHUTE_S3_READ_TIMEOUT, CHUTE_S3_CONNECT_TIMEOUT or "
+                "CHUTE_S3_MAX_ATTEMPTS (retries after the first try).",
+                id="files.W003",
+            )
+        )
+    return problems

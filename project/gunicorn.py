@@ -18,7 +18,7 @@ wsgi_app = "project.wsgi:application"
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 # Django never touches file bytes, so requests are short; this only has to exceed the worst
-# case of one bucket call (CHUTE_S3_* timeouts and retries, about 17 s by default) so a dead
+# case of one bucket call (CHUTE_S3_* timeouts and retries, 22 s by default) so a dead
 # bucket produces a 503 from Django rather than a killed worker.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20

@@ -235,9 +235,9 @@ CHUTE_USER_QUOTA = env_int("CHUTE_USER_QUOTA", 0)
 # cleanup_uploads deletes ready files older than this many days; 0 keeps files forever.
 CHUTE_RETENTION_DAYS = env_int("CHUTE_RETENTION_DAYS", 0)
 # Bucket calls give up quickly so a dead or hanging bucket becomes a 503 with Retry-After
-# well inside the router's 30 s: at worst (1 + retries) x read timeout plus a little
-# backoff, about 17 s with these defaults. CHUTE_S3_MAX_ATTEMPTS counts retries after the
-# first try (botocore's `max_attempts`, standard retry mode).
+# inside the router's 30 s: at worst (1 + retries) x (connect + read timeout), 22 s with
+# these defaults (files.W003 warns past 30 s). CHUTE_S3_MAX_ATTEMPTS counts retries after
+# the first try (botocore's `max_attempts`, standard retry mode).
 CHUTE_S3_CONNECT_TIMEOUT = env_int("CHUTE_S3_CONNECT_TIMEOUT", 3)
 CHUTE_S3_READ_TIMEOUT = env_int("CHUTE_S3_READ_TIMEOUT", 8)
 CHUTE_S3_MAX_ATTEMPTS = env_int("CHUTE_S3_MAX_ATTEMPTS", 1)
