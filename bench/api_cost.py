@@ -351,7 +351,10 @@ def main() -> int:
         "--rounds", type=int, default=1, help="Repeat the whole set; medians are reported."
     )
     parser.add_argument(
-        "--parts-per-batch", type=int, default=16, help="Parts signed per parts call (max 100)."
+        "--parts-per-batch",
+        type=int,
+        default=8,
+        help="Parts signed per parts call (default 8, as upload.js asks with 4 parallel parts).",
     )
     parser.add_argument(
         "--profile",

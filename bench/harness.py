@@ -99,6 +99,9 @@ def machine() -> dict[str, Any]:
         "memory_gib": round(memory / 1024**3, 1),
         "python": platform.python_version(),
         "kernel": platform.release(),
+        # Other work on a shared machine skews absolute figures; ratios measured in the same
+        # run are what to compare.
+        "load_average_at_start": os.getloadavg(),
     }
 
 
