@@ -10,6 +10,7 @@ import json
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -243,6 +244,14 @@ def test_what_needs_no_bucket_call_keeps_working(alice, broken_endpoint, seaweed
     assert home.status_code == 200
 
 
+def wait_until_healthy(client) -> None:
+    for _ in range(100):
+        if client.get("/healthz").status_code == 200:
+            return
+        time.sleep(0.2)
+    raise AssertionError("the bucket did not come back")
+
+
 @pytest.fixture
 def second_seaweedfs(tmp_path: Path) -> Iterator[SeaweedFS]:
     server = SeaweedFS(
@@ -276,6 +285,8 @@ def test_stopped_bucket_answers_503_and_after_restart_the_upload_confirms(alice,
             assert rows() == before
         finally:
             second_seaweedfs.start()
+        # S3 answers a moment before the filer behind it has loaded the bucket again.
+        wait_until_healthy(alice)
 
         response = alice.post(f"/api/uploads/{issued['id']}/confirm")
         assert response.status_code == 200, response.content
