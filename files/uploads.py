@@ -565,12 +565,18 @@ def resumable_uploads(owner: AbstractBaseUser) -> list[Resumable]:
         owner=owner, status=Upload.Status.PENDING, method=Upload.Method.MULTIPART
     ).order_by("-created_at")[:MAX_RESUMABLE_LISTED]
     found: list[Resumable] = []
+    bucket_answers = True
     for upload in pending:
+        if not bucket_answers:
+            # One timeout is enough: asking again for each upload would hold the page.
+            found.append(Resumable(upload=upload, uploaded=None))
+            continue
         try:
             parts = s3.list_parts(upload.key, upload_id=upload.multipart_upload_id)
         except s3.UploadNotFound:
             continue  # aborted in the bucket; the cleanup command removes the row
         except s3.StorageUnavailable:
+            bucket_answers = False
             found.append(Resumable(upload=upload, uploaded=None))
             continue
         found.append(Resumable(upload=upload, uploaded=sum(part.size for part in parts)))

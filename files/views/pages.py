@@ -83,6 +83,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
         s3.ping()
     except s3.S3Failure:
         checks["bucket"] = "unavailable"
+    except Exception:
+        # Refused credentials or a missing permission: unhealthy too, and worth a traceback.
+        logger.exception("Health check: the bucket refused the request")
+        checks["bucket"] = "unavailable"
     healthy = all(value == "ok" for value in checks.values())
     response = JsonResponse(
         {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503

@@ -414,7 +414,10 @@ export class Transfer {
       if (error.name === "AbortError") return;
       this.show(error.message || "The upload failed.", { state: "failed" });
       // A multipart upload keeps its parts so Retry continues it, unless the bucket lost it.
-      if (!this.multipart) this.discard();
+      // A single upload whose bytes landed keeps them when only the confirm failed for now.
+      if (!this.multipart) {
+        if (!(this.landed && error.retryable)) this.discard();
+      }
       else if (error.code === "upload_gone" || error.code === "upload_closed") this.forgetUpload();
     }
   }
@@ -422,7 +425,9 @@ export class Transfer {
   /** One presigned POST or PUT, then confirm; resolves to the file's row. */
   async sendSingle(signal) {
     const onProgress = (loaded) => this.progress(Math.min(loaded, this.file.size));
-    if (this.upload.method === "put") {
+    if (this.landed) {
+      // Retry after a failed confirm: the bucket already holds the bytes.
+    } else if (this.upload.method === "put") {
       await send("PUT", this.upload.put.url, this.file, { headers: this.upload.put.headers, onProgress, signal });
     } else if (this.upload.method === "post") {
       const form = new FormData();
@@ -432,6 +437,7 @@ export class Transfer {
     } else {
       throw new UploadError(`This page cannot send ${this.upload.method} uploads; reload it.`);
     }
+    this.landed = true;
     this.show("Checking…", { progress: 100 });
     return api("POST", `/api/uploads/${this.upload.id}/confirm`, undefined, { html: true, signal });
   }
@@ -576,6 +582,7 @@ export class Transfer {
     this.etags = new Map();
     this.checksums = new Map();
     this.mayHaveParts = false;
+    this.landed = false;
     this.sent = 0;
   }
 

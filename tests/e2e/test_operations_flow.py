@@ -94,3 +94,5 @@ def test_dead_bucket_shows_the_sentence_and_retry_succeeds_after(
     transfer.get_by_role("button", name="Retry").click()
     expect(page.locator("#file-rows")).to_contain_text("outage.txt", timeout=30_000)
     assert Upload.objects.filter(status=Upload.Status.READY, name="outage.txt").count() == 1
+    # Retry only confirmed again: the bytes that had landed were not sent a second time.
+    assert Upload.objects.count() == 1
