@@ -13,7 +13,11 @@ const parallelParts = Math.max(1, Number(list?.dataset.parallelParts) || 4);
 const MAX_PART_ATTEMPTS = 6; // the first try and five retries
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 30_000;
-const SIGN_BATCH = Math.min(100, Math.max(8, 2 * parallelParts)); // the server signs ≤ 100 a call
+// The first batch of part URLs is small so the upload starts at once; later batches are large
+// and signed in the background while parts are in flight, so a GiB costs a handful of calls
+// to Django (the server signs at most 100 parts a call).
+const FIRST_SIGN_BATCH = Math.min(100, Math.max(8, 2 * parallelParts));
+const SIGN_BATCH = Math.min(100, Math.max(32, 8 * parallelParts));
 const RENEW_MARGIN_MS = 60_000; // re-sign a URL this close to its expiry instead of using it
 const RESUME_KEY = "chute:upload:";
 const RESUME_KEEP_MS = 14 * 24 * 3600 * 1000; // the bucket's lifecycle rule aborts long before
@@ -280,7 +284,7 @@ class PartSigner {
         await this.busy.catch(() => {});
         continue;
       }
-      await this.sign([number, ...this.upcoming(SIGN_BATCH - 1, number)], signal);
+      await this.sign([number, ...this.upcoming(FIRST_SIGN_BATCH - 1, number)], signal);
       if (!this.usable(number)) throw new UploadError(`Chute did not sign part ${number}.`);
     }
   }
@@ -299,7 +303,8 @@ class PartSigner {
     if (this.busy) return;
     const ready = this.queue.filter((number) => this.usable(number)).length;
     const next = this.upcoming(SIGN_BATCH);
-    if (ready < parallelParts && next.length) this.sign(next, signal).catch(() => {});
+    // Start early: hashing a large batch takes a moment, and the workers must not run dry.
+    if (ready < 2 * parallelParts && next.length) this.sign(next, signal).catch(() => {});
   }
 
   sign(numbers, signal) {
