@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from files import s3, uploads
+from files import multipart, s3, uploads
 from files.models import Upload
 
 logger = logging.getLogger(__name__)
@@ -100,8 +100,8 @@ def upload_parts(request: HttpRequest, upload_id: str) -> HttpResponse:
     """POST signs a batch of part URLs; GET lists the parts already in the bucket."""
     upload = uploads.get_upload(request.user, upload_id)
     if request.method == "POST":
-        return JsonResponse(uploads.sign_parts(upload, read_json(request)))
-    parts = uploads.uploaded_parts(upload)
+        return JsonResponse(multipart.sign_parts(upload, read_json(request)))
+    parts = multipart.uploaded_parts(upload)
     return JsonResponse(
         {"parts": [{"number": p.number, "etag": p.etag, "size": p.size} for p in parts]}
     )
@@ -112,7 +112,7 @@ def upload_parts(request: HttpRequest, upload_id: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def complete_upload(request: HttpRequest, upload_id: str) -> HttpResponse:
     upload = uploads.get_upload(request.user, upload_id)
-    return confirmed_response(request, uploads.complete(upload, read_json(request)))
+    return confirmed_response(request, multipart.complete(upload, read_json(request)))
 
 
 @require_GET
@@ -120,7 +120,7 @@ def complete_upload(request: HttpRequest, upload_id: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def resumable_uploads(request: HttpRequest) -> HttpResponse:
     """Unfinished multipart uploads: the page's resume list for htmx, JSON otherwise."""
-    found = uploads.resumable_uploads(request.user)
+    found = multipart.resumable_uploads(request.user)
     if request.htmx:
         return render(request, "files/home.html#resumable-uploads", {"resumable": found})
     return JsonResponse(

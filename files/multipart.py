@@ -1,0 +1,253 @@
+"""Multipart uploads: signing part URLs in batches, listing parts, completing, resuming.
+
+Builds on files/uploads.py (errors, confirm, part sizing); S3 calls go through files/s3.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from files import s3
+from files.models import Upload
+from files.uploads import (
+    InvalidUpload,
+    NotUploaded,
+    UploadClosed,
+    UploadError,
+    confirm,
+    expected_part_size,
+    normalize_sha256,
+    upload_url_ttl,
+)
+
+MAX_PARTS_PER_SIGN = 100  # parts signed per `POST /api/uploads/<id>/parts`; keeps answers small
+MAX_RESUMABLE_LISTED = 20  # unfinished uploads offered for resume (each costs one ListParts)
+
+
+class PartsMismatch(UploadError):
+    """Raised when a completion's part list disagrees with the parts in the bucket."""
+
+    status = 409
+    code = "parts_mismatch"
+    message = "The list of parts does not match what the bucket holds."
+
+
+class NotMultipart(UploadError):
+    """Raised when a multipart call names an upload that is not a multipart upload."""
+
+    status = 409
+    code = "not_multipart"
+    message = "This upload is sent in a single request; it has no parts."
+
+
+class UploadGone(UploadError):
+    """Raised when the bucket no longer holds the multipart upload (aborted or expired)."""
+
+    status = 410
+    code = "upload_gone"
+    message = (
+        "The bucket no longer holds this upload's parts (it was aborted or expired). "
+        "Start the upload again."
+    )
+
+
+def _require_open_multipart(upload: Upload) -> None:
+    if upload.method != Upload.Method.MULTIPART or not upload.multipart_upload_id:
+        raise NotMultipart()
+    if upload.status == Upload.Status.ABORTED:
+        raise UploadClosed()
+    if upload.status == Upload.Status.READY:
+        raise UploadClosed("This upload is already complete; its parts cannot change.")
+
+
+def _part_number(upload: Upload, raw: Any) -> int:
+    count = upload.part_count or 0
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise InvalidUpload('Each part needs a whole "number".')
+    if not 1 <= raw <= count:
+        raise InvalidUpload(
+            f"Part {raw} does not exist: this upload has parts 1 to {count}."
+            if count > 1
+            else f"Part {raw} does not exist: this upload has only part 1."
+        )
+    return raw
+
+
+def _parts_list(data: Any, example: str) -> list[Any]:
+    parts = data.get("parts") if isinstance(data, dict) else None
+    if not isinstance(parts, list) or not parts:
+        raise InvalidUpload(f'Send a JSON object {{"parts": [{example}, ...]}}.')
+    if not all(isinstance(part, dict) for part in parts):
+        raise InvalidUpload(f"Each part must be an object such as {example}.")
+    return parts
+
+
+def sign_parts(upload: Upload, data: Any) -> dict[str, Any]:
+    """Presigned UploadPart URLs for a batch of parts, each with its SHA-256 signed in.
+
+    The checksums are kept on the row: CompleteMultipartUpload needs them, and
+    S3-compatible stores may leave them out of ListParts.
+    """
+    _require_open_multipart(upload)
+    parts = _parts_list(data, '{"number": 1, "sha256": "<base64>"}')
+    if len(parts) > MAX_PARTS_PER_SIGN:
+        raise InvalidUpload(f"Ask for at most {MAX_PARTS_PER_SIGN} parts at a time.")
+    checksums: dict[str, str] = {}
+    for part in parts:
+        number = _part_number(upload, part.get("number"))
+        if str(number) in checksums:
+            raise InvalidUpload(f"Part {number} is listed twice.")
+        raw = part.get("sha256")
+        if not isinstance(raw, str) or not raw:
+            raise InvalidUpload(f'Part {number} needs its SHA-256 (base64) as "sha256".')
+        checksums[str(number)] = normalize_sha256(raw)
+
+    ttl = upload_url_ttl()
+    urls = {
+        number: s3.presign_part(
+            upload.key,
+            upload_id=upload.multipart_upload_id,
+            number=int(number),
+            sha256=sha256,
+            expires_in=ttl,
+        )
+        for number, sha256 in checksums.items()
+    }
+    expires_at = timezone.now() + timedelta(seconds=ttl)
+    # Batches may be signed concurrently; the row lock keeps one batch from dropping another's.
+    with transaction.atomic():
+        locked = Upload.objects.select_for_update().get(pk=upload.pk)
+        if locked.status != Upload.Status.PENDING:
+            raise UploadClosed()
+        locked.part_checksums = {**locked.part_checksums, **checksums}
+        # The upload stays alive while the browser keeps signing parts.
+        locked.expires_at = max(locked.expires_at, expires_at)
+        locked.save(update_fields=["part_checksums", "expires_at", "updated_at"])
+    upload.part_checksums, upload.expires_at = locked.part_checksums, locked.expires_at
+    return {"urls": urls, "expires_at": expires_at.isoformat()}
+
+
+def uploaded_parts(upload: Upload) -> list[s3.PartInfo]:
+    """The parts already in the bucket, for resuming (ListParts, every page)."""
+    _require_open_multipart(upload)
+    try:
+        return s3.list_parts(upload.key, upload_id=upload.multipart_upload_id)
+    except s3.UploadNotFound:
+        raise UploadGone() from None
+
+
+def complete(upload: Upload, data: Any) -> Upload:
+    """Check the browser's part list against ListParts, complete, then confirm.
+
+    Every refusal happens before CompleteMultipartUpload and leaves the parts in the bucket,
+    so the browser can send what is missing and complete again.
+    """
+    if upload.status == Upload.Status.READY:
+        return upload
+    _require_open_multipart(upload)
+    claimed = _parts_list(data, '{"number": 1, "etag": "<ETag>"}')
+    etags: dict[int, str] = {}
+    for part in claimed:
+        number = _part_number(upload, part.get("number"))
+        if number in etags:
+            raise InvalidUpload(f"Part {number} is listed twice.")
+        etag = part.get("etag")
+        if not isinstance(etag, str) or not etag.strip('" '):
+            raise InvalidUpload(f'Part {number} needs the ETag the bucket answered, as "etag".')
+        etags[number] = etag.strip('" ')
+    missing = [n for n in range(1, (upload.part_count or 0) + 1) if n not in etags]
+    if missing:
+        raise PartsMismatch(f"The list leaves out {_numbers(missing)}; send every part.")
+
+    try:
+        stored = {part.number: part for part in uploaded_parts(upload)}
+    except UploadGone:
+        # A concurrent complete may have assembled the object already; confirm decides.
+        return _confirm_completed(upload)
+    absent = [n for n in etags if n not in stored]
+    if absent:
+        raise PartsMismatch(
+            f"The bucket does not hold {_numbers(absent)} yet; upload it, then complete again."
+        )
+    wrong = [n for n, etag in etags.items() if stored[n].etag != etag]
+    if wrong:
+        raise PartsMismatch(
+            f"The ETag given for {_numbers(wrong)} differs from the bucket's; "
+            "list the parts again (GET …/parts) and complete with their ETags."
+        )
+    short = [n for n in etags if stored[n].size != expected_part_size(upload, n)]
+    if short:
+        raise PartsMismatch(
+            f"{_numbers(short).capitalize()} in the bucket has the wrong size; "
+            "upload it again, then complete."
+        )
+    unsigned = [n for n in etags if str(n) not in upload.part_checksums]
+    if unsigned:
+        raise PartsMismatch(f"{_numbers(unsigned).capitalize()} was never signed by Chute.")
+
+    try:
+        s3.complete_multipart(
+            upload.key,
+            upload_id=upload.multipart_upload_id,
+            parts=[(n, stored[n].etag, upload.part_checksums[str(n)]) for n in sorted(etags)],
+        )
+    except s3.InvalidParts as error:
+        raise PartsMismatch(f"The bucket refused to assemble the parts: {error}") from None
+    except s3.UploadNotFound:
+        return _confirm_completed(upload)
+    return confirm(upload)
+
+
+def _confirm_completed(upload: Upload) -> Upload:
+    try:
+        return confirm(upload)
+    except NotUploaded:
+        raise UploadGone() from None
+
+
+def _numbers(numbers: list[int]) -> str:
+    ordered = sorted(numbers)
+    shown = ", ".join(str(n) for n in ordered[:10]) + (" …" if len(ordered) > 10 else "")
+    return f"part {shown}" if len(ordered) == 1 else f"parts {shown}"
+
+
+@dataclass(frozen=True)
+class Resumable:
+    """An unfinished multipart upload and how much of it the bucket holds."""
+
+    upload: Upload
+    uploaded: int | None  # bytes in the bucket; None when the bucket did not answer
+
+    @property
+    def percent(self) -> int:
+        return int(100 * (self.uploaded or 0) / self.upload.size)
+
+
+def resumable_uploads(owner: AbstractBaseUser) -> list[Resumable]:
+    """The owner's unfinished multipart uploads that the bucket still holds, newest first."""
+    pending = Upload.objects.filter(
+        owner=owner, status=Upload.Status.PENDING, method=Upload.Method.MULTIPART
+    ).order_by("-created_at")[:MAX_RESUMABLE_LISTED]
+    found: list[Resumable] = []
+    bucket_answers = True
+    for upload in pending:
+        if not bucket_answers:
+            # One timeout is enough: asking again for each upload would hold the page.
+            found.append(Resumable(upload=upload, uploaded=None))
+            continue
+        try:
+            parts = s3.list_parts(upload.key, upload_id=upload.multipart_upload_id)
+        except s3.UploadNotFound:
+            continue  # aborted in the bucket; the cleanup command removes the row
+        except s3.StorageUnavailable:
+            bucket_answers = False
+            found.append(Resumable(upload=upload, uploaded=None))
+            continue
+        found.append(Resumable(upload=upload, uploaded=sum(part.size for part in parts)))
+    return found
