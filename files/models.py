@@ -57,7 +57,12 @@ class Upload(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["owner", "status", "-created_at"])]
+        indexes = [
+            # Unfinished uploads, newest first (resume, quotas, cleanup).
+            models.Index(fields=["owner", "status", "-created_at"]),
+            # The file list: a user's READY files, newest confirmed first.
+            models.Index(fields=["owner", "status", "-confirmed_at", "-created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_status_display()})"
