@@ -4,24 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from files import s3, uploads
 from files.models import Upload
-
-
-def ready_file(owner, name: str = "report.pdf", body: bytes = b"hello world") -> Upload:
-    upload = uploads.start_upload(
-        owner, uploads.UploadRequest(name=name, size=len(body), content_type="application/pdf")
-    ).upload
-    s3.put_bytes(upload.key, body, content_type="application/pdf")
-    return uploads.confirm(upload)
-
-
-def in_bucket(key: str) -> bool:
-    try:
-        s3.head(key)
-    except s3.ObjectNotFound:
-        return False
-    return True
+from tests.factories import in_bucket, ready_file
 
 
 @pytest.mark.django_db

@@ -18,6 +18,7 @@ from files import cleanup, s3, uploads
 from files.management.commands.s3_setup import setup_bucket
 from files.models import Upload
 from tests.conftest import storage_settings
+from tests.factories import in_bucket, ready_file
 
 PART = b"a part that is also the last one"
 
@@ -84,19 +85,6 @@ def orphan_multipart(user) -> s3.MultipartInfo:
     multipart_id = s3.create_multipart(key, content_type="application/octet-stream")
     send_part(key, multipart_id)
     return s3.MultipartInfo(key=key, upload_id=multipart_id, initiated=None)
-
-
-def ready_file(user) -> Upload:
-    upload = single_upload(user)
-    return uploads.confirm(upload)
-
-
-def in_bucket(key: str) -> bool:
-    try:
-        s3.head(key)
-    except s3.ObjectNotFound:
-        return False
-    return True
 
 
 def multipart_ids() -> set[str]:

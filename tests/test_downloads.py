@@ -7,18 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from files import s3, uploads
-
-
-def ready_file(user, name: str, content_type: str, data: bytes = b"<h1>hi</h1>"):
-    upload = uploads.start_upload(
-        user,
-        uploads.UploadRequest(
-            name=uploads.sanitize_name(name), size=len(data), content_type=content_type
-        ),
-    ).upload
-    s3.put_bytes(upload.key, data, content_type=content_type)
-    return uploads.confirm(upload)
+from files import uploads
+from tests.factories import ready_file
 
 
 def follow(response) -> requests.Response:
@@ -28,7 +18,7 @@ def follow(response) -> requests.Response:
 
 @pytest.mark.django_db
 def test_download_redirects_to_a_presigned_get_that_expires_within_a_minute(alice, user):
-    upload = ready_file(user, "report.pdf", "application/pdf", b"%PDF-1.7 data")
+    upload = ready_file(user, b"%PDF-1.7 data", name="report.pdf")
     response = alice.get(f"/files/{upload.id}/download")
     assert response.status_code == 302
     assert response["Cache-Control"] == "no-store"
@@ -51,7 +41,7 @@ def test_download_redirects_to_a_presigned_get_that_expires_within_a_minute(alic
     ],
 )
 def test_active_content_is_never_served_inline(alice, user, name, content_type):
-    upload = ready_file(user, name, content_type)
+    upload = ready_file(user, b"<h1>hi</h1>", name=name, content_type=content_type)
     for url in (f"/files/{upload.id}/download", f"/files/{upload.id}/download?inline=1"):
         fetched = follow(alice.get(url))
         assert fetched.headers["Content-Disposition"].startswith("attachment;")
@@ -60,7 +50,7 @@ def test_active_content_is_never_served_inline(alice, user, name, content_type):
 
 @pytest.mark.django_db
 def test_inline_is_allowed_only_for_the_allow_list(alice, user):
-    upload = ready_file(user, "photo.png", "image/png", b"\x89PNG....")
+    upload = ready_file(user, b"\x89PNG....", name="photo.png", content_type="image/png")
     fetched = follow(alice.get(f"/files/{upload.id}/download?inline=1"))
     assert fetched.headers["Content-Disposition"].startswith("inline;")
     assert fetched.headers["Content-Type"] == "image/png"
@@ -81,7 +71,9 @@ def test_inline_is_allowed_only_for_the_allow_list(alice, user):
     ],
 )
 def test_hostile_names_give_one_well_formed_header(alice, user, raw, shown):
-    upload = ready_file(user, raw, "application/octet-stream", b"data")
+    upload = ready_file(
+        user, b"data", name=uploads.sanitize_name(raw), content_type="application/octet-stream"
+    )
     assert upload.name == shown
     fetched = follow(alice.get(f"/files/{upload.id}/download"))
     header = fetched.headers["Content-Disposition"]
@@ -92,7 +84,12 @@ def test_hostile_names_give_one_well_formed_header(alice, user, raw, shown):
 
 @pytest.mark.django_db
 def test_very_long_names_are_capped_and_keep_their_extension(alice, user):
-    upload = ready_file(user, "x" * 400 + ".tar.gz", "application/gzip", b"data")
+    upload = ready_file(
+        user,
+        b"data",
+        name=uploads.sanitize_name("x" * 400 + ".tar.gz"),
+        content_type="application/gzip",
+    )
     assert len(upload.name) <= uploads.MAX_NAME_LENGTH
     assert upload.name.endswith(".gz")
     assert follow(alice.get(f"/files/{upload.id}/download")).status_code == 200

@@ -16,8 +16,9 @@ from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
-from files import s3, sharing, uploads
+from files import sharing, uploads
 from files.models import Share, ShareAttempt, Upload
+from tests.factories import ready_file
 
 DATA = b"Shared through Chute\n" * 50
 PASSWORD = "open sesame"
@@ -26,12 +27,8 @@ PASSWORD = "open sesame"
 def ready_upload(
     owner, data: bytes = DATA, name: str = "report.pdf", content_type: str = "application/pdf"
 ) -> Upload:
-    """A READY file with real bytes in the bucket. The name is used as given (not sanitised)."""
-    issued = uploads.start_upload(
-        owner, uploads.UploadRequest(name=name, size=len(data), content_type=content_type)
-    )
-    s3.put_bytes(issued.upload.key, data, content_type=content_type)
-    return uploads.confirm(issued.upload)
+    """A READY file with this module's sample bytes in the bucket."""
+    return ready_file(owner, data, name=name, content_type=content_type)
 
 
 def download_path(token: str) -> str:

@@ -7,24 +7,15 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, expect
 
-from files import s3, uploads
-from files.models import Share, Upload
-
-
-def ready_upload(owner, data: bytes, name: str) -> Upload:
-    issued = uploads.start_upload(
-        owner,
-        uploads.UploadRequest(name=name, size=len(data), content_type="application/octet-stream"),
-    )
-    s3.put_bytes(issued.upload.key, data, content_type="application/octet-stream")
-    return uploads.confirm(issued.upload)
+from files.models import Share
+from tests.factories import ready_file
 
 
 def test_share_link_made_in_the_dialog_downloads_signed_out_until_revoked(
     browser: Browser, context, signed_in_page, live_server, user
 ):
     data = os.urandom(300_000)
-    ready_upload(user, data, "holiday photos.zip")
+    ready_file(user, data, name="holiday photos.zip", content_type="application/octet-stream")
     context.grant_permissions(["clipboard-read", "clipboard-write"])
 
     owner = signed_in_page
