@@ -10,7 +10,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db.models import DateTimeField, F, Func, JSONField, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from files import s3
@@ -119,18 +120,37 @@ def sign_parts(upload: Upload, data: Any) -> dict[str, Any]:
         )
         for number, sha256 in checksums.items()
     }
-    expires_at = timezone.now() + timedelta(seconds=ttl)
-    # Batches may be signed concurrently; the row lock keeps one batch from dropping another's.
-    with transaction.atomic():
-        locked = Upload.objects.select_for_update().get(pk=upload.pk)
-        if locked.status != Upload.Status.PENDING:
-            raise UploadClosed()
-        locked.part_checksums = {**locked.part_checksums, **checksums}
+    now = timezone.now()
+    expires_at = now + timedelta(seconds=ttl)
+    # One UPDATE merges this batch's checksums into the row's: batches signed concurrently
+    # queue on the row and each merges into the other's result, so none is dropped.
+    merged = Upload.objects.filter(pk=upload.pk, status=Upload.Status.PENDING).update(
+        part_checksums=JSONMerge(F("part_checksums"), Value(checksums, JSONField())),
         # The upload stays alive while the browser keeps signing parts.
-        locked.expires_at = max(locked.expires_at, expires_at)
-        locked.save(update_fields=["part_checksums", "expires_at", "updated_at"])
-    upload.part_checksums, upload.expires_at = locked.part_checksums, locked.expires_at
+        expires_at=Greatest(F("expires_at"), Value(expires_at, DateTimeField())),
+        updated_at=now,
+    )
+    if not merged:
+        raise UploadClosed()
+    upload.part_checksums = {**upload.part_checksums, **checksums}
+    upload.expires_at = max(upload.expires_at, expires_at)
     return {"urls": urls, "expires_at": expires_at.isoformat()}
+
+
+class JSONMerge(Func):
+    """Merge a JSON object's keys into another's, in the database: `a || b` on PostgreSQL."""
+
+    function = "JSON_MERGE_PATCH"  # MySQL and MariaDB
+    arity = 2
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="(%(expressions)s)", arg_joiner=" || ", **extra
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, function="JSON_PATCH", **extra)
 
 
 def uploaded_parts(upload: Upload) -> list[s3.PartInfo]:
