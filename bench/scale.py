@@ -49,14 +49,19 @@ def requests_per_upload(size: int) -> dict[str, Any]:
 
     from files import uploads
 
-    if size < settings.CHUTE_MULTIPART_THRESHOLD or not hasattr(uploads, "part_plan"):
+    if size < settings.CHUTE_MULTIPART_THRESHOLD:
         return {"size_bytes": size, "method": "single request", "parts": 0, "requests": 2}
     part_size, part_count = uploads.part_plan(size)
-    per_batch = getattr(uploads, "MAX_PARTS_PER_SIGN", 100)
+    from files import multipart
+
+    per_batch = multipart.MAX_PARTS_PER_SIGN
     batches = math.ceil(part_count / per_batch)
-    # static/files/upload.js signs SIGN_BATCH = min(100, max(8, 2 × parallel parts)) a call.
-    page_batch = min(per_batch, max(8, 2 * settings.CHUTE_PARALLEL_PARTS))
-    page_batches = math.ceil(part_count / page_batch)
+    # static/files/upload.js signs FIRST_SIGN_BATCH = min(100, max(8, 2 × parallel parts))
+    # parts first, then SIGN_BATCH = min(100, max(32, 8 × parallel parts)) a call.
+    parallel = settings.CHUTE_PARALLEL_PARTS
+    first_batch = min(per_batch, max(8, 2 * parallel))
+    page_batch = min(per_batch, max(32, 8 * parallel))
+    page_batches = 1 + math.ceil(max(part_count - first_batch, 0) / page_batch)
     return {
         "size_bytes": size,
         "method": "multipart",
@@ -65,7 +70,7 @@ def requests_per_upload(size: int) -> dict[str, Any]:
         "part_batches": batches,
         # create, part-URL batches, complete (which confirms)
         "requests": 1 + batches + 1,
-        "page_batch": page_batch,
+        "page_batch": f"{first_batch}, then {page_batch}",
         "page_requests": 1 + page_batches + 1,
     }
 

@@ -18,6 +18,7 @@ const BACKOFF_CAP_MS = 30_000;
 // to Django (the server signs at most 100 parts a call).
 const FIRST_SIGN_BATCH = Math.min(100, Math.max(8, 2 * parallelParts));
 const SIGN_BATCH = Math.min(100, Math.max(32, 8 * parallelParts));
+const HASHES_AT_ONCE = 2;
 const RENEW_MARGIN_MS = 60_000; // re-sign a URL this close to its expiry instead of using it
 const RESUME_KEY = "chute:upload:";
 const RESUME_KEEP_MS = 14 * 24 * 3600 * 1000; // the bucket's lifecycle rule aborts long before
@@ -73,6 +74,20 @@ export async function api(method, url, body, { html = false, signal } = {}) {
   }
   if (response.status === 204) return null;
   return html ? response.text() : response.json();
+}
+
+/** `fn` over `items` with at most `limit` calls running at once; results keep their order. */
+async function mapWithLimit(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 export function formatBytes(bytes) {
@@ -309,8 +324,12 @@ class PartSigner {
 
   sign(numbers, signal) {
     this.busy = (async () => {
-      const parts = [];
-      for (const number of numbers) parts.push({ number, sha256: await this.transfer.checksum(number) });
+      // Hash two parts at a time: WebCrypto runs off the main thread, so a second core helps,
+      // while memory stays at two parts.
+      const parts = await mapWithLimit(numbers, HASHES_AT_ONCE, async (number) => ({
+        number,
+        sha256: await this.transfer.checksum(number),
+      }));
       const answer = await api("POST", `/api/uploads/${this.transfer.upload.id}/parts`, { parts }, { signal });
       const received = Date.now();
       for (const [number, url] of Object.entries(answer.urls)) {
@@ -458,10 +477,13 @@ export class Transfer {
   }
 
   /** The part's SHA-256, read from a slice of the file so memory stays one part at most. */
-  async checksum(number) {
+  checksum(number) {
     if (!this.checksums.has(number)) {
       const [start, end] = this.partRange(number);
-      this.checksums.set(number, await sha256Base64(this.file.slice(start, end)));
+      // The promise is kept, so callers asking for the same part at once share one read.
+      const digest = sha256Base64(this.file.slice(start, end));
+      digest.catch(() => this.checksums.delete(number));
+      this.checksums.set(number, digest);
     }
     return this.checksums.get(number);
   }
