@@ -240,7 +240,9 @@ def profile(session: Session, endpoint: Endpoint, requests: int, top: int) -> No
         one(index)
     profiler.disable()
     print(f"\n=== {endpoint.name}: {per_request:.2f} ms per request in-process (unprofiled)")
-    pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(top)
+    pstats.Stats(profiler).sort_stats(
+        os.environ.get("BENCH_PROFILE_SORT", "cumulative")
+    ).print_stats(top)
 
 
 def check_once(api: Api, endpoint: Endpoint) -> None:

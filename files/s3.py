@@ -244,17 +244,20 @@ def presign_get(key: str, *, disposition: str, content_type: str, expires_in: in
 
 
 def presign_part(key: str, *, upload_id: str, number: int, sha256: str, expires_in: int) -> str:
-    """An UploadPart URL with the part's SHA-256 signed in: the bucket rejects other bodies."""
+    """An UploadPart URL with the part's SHA-256 signed in: the bucket rejects other bodies.
+
+    An empty `sha256` signs none (only benchmarks do that; Chute always signs one).
+    """
+    params: dict[str, Any] = {
+        "Bucket": bucket_name(),
+        "Key": key,
+        "UploadId": upload_id,
+        "PartNumber": number,
+    }
+    if sha256:
+        params["ChecksumSHA256"] = sha256
     return presign_client().generate_presigned_url(
-        "upload_part",
-        Params={
-            "Bucket": bucket_name(),
-            "Key": key,
-            "UploadId": upload_id,
-            "PartNumber": number,
-            "ChecksumSHA256": sha256,
-        },
-        ExpiresIn=_lifetime(expires_in),
+        "upload_part", Params=params, ExpiresIn=_lifetime(expires_in)
     )
 
 

@@ -1,0 +1,175 @@
+#!/usr/bin/env python
+"""What Chromium itself reaches against the same SeaweedFS, without Chute's page.
+
+Explains upload_throughput.py's (a)/(b) ratio: the same file sent from the same headless
+Chromium by a few lines of script, with URLs presigned through files/s3.py:
+
+  single    one XHR PUT of the whole file (Chromium's own ceiling for one request)
+  parts     N parallel XHR PUTs of part-sized slices, no checksums
+  hashed    the same, each worker hashing its part (WebCrypto SHA-256) right before its PUT,
+            the checksum signed into the URL as Chute does: the best case for Chute's protocol
+  hash-only SHA-256 of every part, nothing sent (what integrity costs on its own)
+
+    .venv/bin/python bench/browser_ceiling.py --size 1GiB [--json bench/results/ceiling.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import sys
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import MB, Stack, common_arguments, machine, parse_size, print_table, run_main
+from bench.harness import write_json as save_json
+from bench.upload_throughput import CHROMIUM, CHROMIUM_FLAGS, upload_with_curl, write_random_file
+
+SCRIPT = """
+async ({mode, single, urls, partSize, parallel}) => {
+  const file = document.getElementById('ceiling-file').files[0];
+  const put = (url, body, headers) => new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('PUT', url);
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+    xhr.onload = () => xhr.status < 300 ? resolve() : reject(new Error(`${xhr.status} ${xhr.responseText}`));
+    xhr.onerror = () => reject(new Error('network error'));
+    xhr.send(body);
+  });
+  const sha256 = async (blob) => {
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
+    return btoa(String.fromCharCode(...digest));
+  };
+  const slice = (i) => file.slice(i * partSize, (i + 1) * partSize);
+  const start = performance.now();
+  if (mode === 'single') {
+    await put(single, file, {'Content-Type': 'application/octet-stream'});
+  } else if (mode === 'hash-only') {
+    for (let i = 0; i < urls.length; i++) await sha256(slice(i));
+  } else {
+    let next = 0;
+    const worker = async () => {
+      while (next < urls.length) {
+        const i = next++;
+        const headers = mode === 'hashed' ? {'x-amz-checksum-sha256': await sha256(slice(i))} : {};
+        await put(urls[i], slice(i), headers);
+      }
+    };
+    await Promise.all(Array.from({length: parallel}, worker));
+  }
+  return (performance.now() - start) / 1000;
+}
+"""
+
+
+def part_checksums(path: Path, part_size: int) -> list[str]:
+    sums = []
+    with path.open("rb") as source:
+        while chunk := source.read(part_size):
+            sums.append(base64.b64encode(hashlib.sha256(chunk).digest()).decode())
+    return sums
+
+
+def part_urls(size: int, part_size: int, checksums: list[str] | None) -> list[str]:
+    from files import s3
+
+    key = f"bench/ceiling/{uuid.uuid4().hex}"
+    upload_id = s3.create_multipart(key, content_type="application/octet-stream")
+    count = -(-size // part_size)
+    return [
+        s3.presign_part(
+            key,
+            upload_id=upload_id,
+            number=number,
+            sha256=checksums[number - 1] if checksums else "",
+            expires_in=3600,
+        )
+        for number in range(1, count + 1)
+    ]
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=parse_size, default=parse_size("1GiB"))
+    common_arguments(parser)
+    args = parser.parse_args(argv)
+
+    from playwright.sync_api import sync_playwright
+
+    results: dict[str, Any] = {
+        "benchmark": "browser_ceiling",
+        "date": date.today().isoformat(),
+        "machine": machine(),
+        "size_bytes": args.size,
+        "command": " ".join(sys.argv),
+    }
+    rows: list[dict[str, Any]] = []
+    with Stack("ceiling", workers=1, database_url=args.database_url, keep=args.keep) as stack:
+        from django.conf import settings
+
+        from files import s3, uploads
+
+        part_size, _ = uploads.part_plan(args.size)
+        parallel = settings.CHUTE_PARALLEL_PARTS
+        big = stack.workdir / "bench.bin"
+        write_random_file(big, args.size)
+        checksums = part_checksums(big, part_size)
+        curl_seconds = upload_with_curl(big, args.size)
+        rows.append({"way": "curl -T one presigned PUT", "seconds": curl_seconds})
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            page = browser.new_page()
+            page.goto(f"{stack.base_url}/accounts/login/")
+            page.evaluate(
+                "() => { const input = document.createElement('input'); input.type = 'file';"
+                " input.id = 'ceiling-file'; document.body.append(input); }"
+            )
+            page.set_input_files("#ceiling-file", str(big))
+            single = s3.presign_put(
+                f"bench/ceiling/{uuid.uuid4().hex}",
+                content_type="application/octet-stream",
+                size=args.size,
+                expires_in=3600,
+            ).url
+            for mode, label in [
+                ("single", "Chromium, one XHR PUT"),
+                ("parts", f"Chromium, {parallel} parallel part PUTs"),
+                ("hashed", f"Chromium, {parallel} parallel part PUTs + SHA-256 per part"),
+                ("hash-only", "Chromium, SHA-256 of every part, nothing sent"),
+            ]:
+                urls = part_urls(args.size, part_size, checksums if mode == "hashed" else None)
+                print(f"{label} …", flush=True)
+                seconds = page.evaluate(
+                    SCRIPT,
+                    {
+                        "mode": mode,
+                        "single": single,
+                        "urls": urls,
+                        "partSize": part_size,
+                        "parallel": parallel,
+                    },
+                )
+                rows.append({"way": label, "seconds": seconds})
+            browser.close()
+
+    for row in rows:
+        row["MB/s"] = args.size / row["seconds"] / MB
+        row["× curl"] = curl_seconds / row["seconds"]
+    print()
+    print(f"{args.size / MB:,.0f} MB, parts of {part_size // 2**20} MiB")
+    print_table(
+        rows, [("way", "way"), ("seconds", "seconds"), ("MB/s", "MB/s"), ("× curl", "× curl")]
+    )
+    results["rows"] = rows
+    save_json(args.json, results)
+    return results
+
+
+if __name__ == "__main__":
+    run_main(main)
