@@ -40,6 +40,8 @@ class Command(BaseCommand):
             secret_key=settings.AWS_SECRET_ACCESS_KEY,
             ports=Ports(),
         )
+        # A process manager's SIGTERM stops everything as Ctrl-C does (no orphaned servers).
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         self.stdout.write("Starting SeaweedFS (S3 on http://127.0.0.1:8333) …")
         try:
             server.start()
@@ -54,16 +56,21 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"Chute is starting on http://{address}/ — Ctrl-C stops it.")
             )
+            # Its own process group, so stopping it also stops the autoreloader's child.
             runserver = subprocess.Popen(
                 [sys.executable, "manage.py", "runserver", address],
                 cwd=settings.BASE_DIR,
                 env=os.environ.copy(),
+                start_new_session=True,
             )
             try:
                 runserver.wait()
-            except KeyboardInterrupt:
-                runserver.send_signal(signal.SIGINT)
-                runserver.wait()
+            except (KeyboardInterrupt, SystemExit):
+                pass
+            finally:
+                if runserver.poll() is None:
+                    os.killpg(runserver.pid, signal.SIGTERM)
+                    runserver.wait(timeout=15)
         finally:
             self.stdout.write("Stopping SeaweedFS …")
             server.stop()
