@@ -318,8 +318,9 @@ class PartSigner {
     if (this.busy) return;
     const ready = this.queue.filter((number) => this.usable(number)).length;
     const next = this.upcoming(SIGN_BATCH);
-    // Start early: hashing a large batch takes a moment, and the workers must not run dry.
-    if (ready < 2 * parallelParts && next.length) this.sign(next, signal).catch(() => {});
+    // Start while half a batch of signed parts is left: hashing a batch (~380 MB/s) must end
+    // before the workers have sent what is left (at most a network's ~100 MB/s).
+    if (ready < SIGN_BATCH / 2 && next.length) this.sign(next, signal).catch(() => {});
   }
 
   sign(numbers, signal) {
