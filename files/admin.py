@@ -105,18 +105,8 @@ class ShareAdmin(admin.ModelAdmin):
         "created_at",
         "revoked_at",
     ]
-    readonly_fields = [
-        "id",
-        "upload",
-        "owner",
-        "name",
-        "token_prefix",
-        "has_password",
-        "downloads",
-        "last_download_at",
-        "created_at",
-        "revoked_at",
-    ]
+    # Only a link's limits may change here; everything else records what happened.
+    readonly_fields = [name for name in fields if name not in {"expires_at", "max_downloads"}]
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
     actions = ["revoke"]
