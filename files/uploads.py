@@ -262,7 +262,11 @@ class Issued:
 
 
 def upload_json(upload: Upload) -> dict[str, Any]:
-    return {
+    from django.urls import reverse
+
+    from files.multipart import MAX_PARTS_PER_SIGN
+
+    answer = {
         "id": str(upload.id),
         "key": upload.key,
         "name": upload.name,
@@ -271,7 +275,21 @@ def upload_json(upload: Upload) -> dict[str, Any]:
         "status": upload.status,
         "method": upload.method,
         "expires_at": upload.expires_at.isoformat(),
+        # Where the client goes next and the server's limits, so no client copies them.
+        "links": {
+            "self": reverse("delete-upload", args=[upload.id]),
+            "confirm": reverse("confirm-upload", args=[upload.id]),
+            "parts": reverse("upload-parts", args=[upload.id]),
+            "complete": reverse("complete-upload", args=[upload.id]),
+        },
+        "limits": {
+            "parts_per_request": MAX_PARTS_PER_SIGN,
+            "parallel_parts": settings.CHUTE_PARALLEL_PARTS,
+        },
     }
+    if upload.method == Upload.Method.MULTIPART:
+        answer |= {"part_size": upload.part_size, "part_count": upload.part_count}
+    return answer
 
 
 def single_request_method() -> str:

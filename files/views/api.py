@@ -122,6 +122,9 @@ def resumable_uploads(request: HttpRequest) -> HttpResponse:
     """Unfinished multipart uploads: the page's resume list for htmx, JSON otherwise."""
     found = multipart.resumable_uploads(request.user)
     if request.htmx:
+        for item in found:
+            # The row carries the upload's JSON (links, limits, part plan) for the uploader.
+            item.upload.descriptor = json.dumps(uploads.upload_json(item.upload))
         return render(request, "files/home.html#resumable-uploads", {"resumable": found})
     return JsonResponse(
         {
