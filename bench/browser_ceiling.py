@@ -112,9 +112,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     with Stack("ceiling", workers=1, database_url=args.database_url, keep=args.keep) as stack:
         from django.conf import settings
 
-        from files import s3, uploads
+        from files import policy, s3
 
-        part_size, _ = uploads.part_plan(args.size)
+        part_size, _ = policy.part_plan(args.size)
         parallel = settings.CHUTE_PARALLEL_PARTS
         big = stack.workdir / "bench.bin"
         write_random_file(big, args.size)

@@ -47,14 +47,13 @@ def requests_per_upload(size: int) -> dict[str, Any]:
     """Calls the protocol needs for one file of `size` bytes, with the server's own plan."""
     from django.conf import settings
 
-    from files import uploads
+    from files import policy
 
     if size < settings.CHUTE_MULTIPART_THRESHOLD:
         return {"size_bytes": size, "method": "single request", "parts": 0, "requests": 2}
-    part_size, part_count = uploads.part_plan(size)
-    from files import multipart
+    part_size, part_count = policy.part_plan(size)
 
-    per_batch = multipart.MAX_PARTS_PER_SIGN
+    per_batch = policy.MAX_PARTS_PER_SIGN
     batches = math.ceil(part_count / per_batch)
     # static/files/upload.js signs FIRST_SIGN_BATCH = min(100, max(8, 2 × parallel parts))
     # parts first, then SIGN_BATCH = min(100, max(32, 8 × parallel parts)) a call.

@@ -3,8 +3,9 @@ from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from files import uploads
+from files import lifecycle
 from files.models import Share, Upload
+from files.sizes import format_size
 
 
 @admin.register(Upload)
@@ -38,16 +39,16 @@ class UploadAdmin(admin.ModelAdmin):
 
     @admin.display(description="size", ordering="size")
     def human_size(self, upload: Upload) -> str:
-        return uploads.format_size(upload.size)
+        return format_size(upload.size)
 
     # Deleting here removes the bytes (and any multipart parts) from the bucket, then the row:
     # a row deleted alone would leave bytes nobody can find.
     def delete_model(self, request: HttpRequest, obj: Upload) -> None:
-        uploads.purge(obj)
+        lifecycle.purge(obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Upload]) -> None:
         for upload in queryset.iterator():
-            uploads.purge(upload)
+            lifecycle.purge(upload)
 
 
 class ShareStateFilter(admin.SimpleListFilter):

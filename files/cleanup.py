@@ -18,13 +18,13 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from files import s3, uploads
+from files import lifecycle, policy, s3
 from files.models import Upload
 
 # Covers clock skew between Django and the bucket, a last part still streaming when its URL
 # expired, and a confirm that follows the final byte.
 GRACE = timedelta(minutes=15)
-# Chute's keys live under this prefix (uploads.build_key); anything else in the bucket,
+# Chute's keys live under this prefix (policy.build_key); anything else in the bucket,
 # such as static/ files, is not ours to clean.
 KEY_PREFIX = "users/"
 
@@ -43,7 +43,7 @@ class Leftovers:
 
 def minimum_age() -> timedelta:
     """The youngest an upload can be and still be touched: its URL lifetime plus GRACE."""
-    return timedelta(seconds=uploads.upload_url_ttl()) + GRACE
+    return timedelta(seconds=policy.upload_url_ttl()) + GRACE
 
 
 def find(*, older_than: timedelta | None = None, now: datetime | None = None) -> Leftovers:
@@ -124,4 +124,4 @@ def cleanup(
 
 def _purge(upload: Upload) -> None:
     # Deleting clears the instance's pk; the report keeps the one it found.
-    uploads.purge(copy.copy(upload))
+    lifecycle.purge(copy.copy(upload))

@@ -1,10 +1,13 @@
+"""Answer 503 with Retry-After, in words, when the bucket does not answer; JSON under /api/."""
+
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from files import s3
-from files.views.api import error_response
+from files.api.responses import chute_error_response, error_response, wants_json
+from files.errors import StorageDown
 
 
 class StorageUnavailableMiddleware:
@@ -19,14 +22,42 @@ class StorageUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, s3.StorageUnavailable):
             return None
-
-        if request.path.startswith("/api/"):
-            return error_response("storage_unavailable", str(exception), 503, Retry_After="30")
+        error = StorageDown(str(exception))
+        if wants_json(request):
+            return chute_error_response(error)
         response = render(
             request,
             "error.html",
-            {"title": "Storage unavailable", "message": str(exception)},
-            status=503,
+            {"title": "Storage unavailable", "message": error.message},
+            status=error.status,
         )
-        response["Retry-After"] = "30"
+        for name, value in error.headers.items():
+            response[name] = value
+        return response
+
+
+class ApiAnswersMiddleware:
+    """Every /api/ answer is uncached, and a refused method is the JSON error too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not wants_json(request):
+            return response
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            allowed = response.get("Allow", "")
+            refused = error_response(
+                "method_not_allowed",
+                f"{request.method} is not accepted at this address"
+                + (f"; use {allowed}." if allowed else "."),
+                405,
+            )
+            if allowed:
+                refused["Allow"] = allowed
+            return refused
+        response.setdefault("Cache-Control", "no-store")
         return response

@@ -1,12 +1,13 @@
-"""Multipart uploads: signing part URLs in batches, listing parts, completing, resuming.
+"""Multipart uploads: part sizing, signing part URLs in batches, listing, completing, resuming.
 
-Builds on files/uploads.py (errors, confirm, part sizing); S3 calls go through files/s3.py.
+S3 calls go through files/s3.py; confirm (files/confirm.py) registers the assembled object.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -14,48 +15,40 @@ from django.db.models import DateTimeField, F, Func, JSONField, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from files import s3
-from files.models import Upload
-from files.uploads import (
+from files import policy, quotas, s3
+from files.confirm import confirm
+from files.declarations import normalize_sha256
+from files.errors import (
     InvalidUpload,
+    NotMultipart,
     NotUploaded,
+    PartsMismatch,
     UploadClosed,
-    UploadError,
-    confirm,
-    expected_part_size,
-    normalize_sha256,
-    upload_url_ttl,
+    UploadGone,
 )
+from files.models import Upload
 
-MAX_PARTS_PER_SIGN = 100  # parts signed per `POST /api/uploads/<id>/parts`; keeps answers small
 MAX_RESUMABLE_LISTED = 20  # unfinished uploads offered for resume (each costs one ListParts)
 
 
-class PartsMismatch(UploadError):
-    """Raised when a completion's part list disagrees with the parts in the bucket."""
-
-    status = 409
-    code = "parts_mismatch"
-    message = "The list of parts does not match what the bucket holds."
-
-
-class NotMultipart(UploadError):
-    """Raised when a multipart call names an upload that is not a multipart upload."""
-
-    status = 409
-    code = "not_multipart"
-    message = "This upload is sent in a single request; it has no parts."
+def start(upload: Upload) -> Upload:
+    """Create the multipart upload in the bucket, then save its PENDING row within quota."""
+    upload.method = Upload.Method.MULTIPART
+    upload.part_size, upload.part_count = policy.part_plan(upload.size)
+    upload.multipart_upload_id = s3.create_multipart(upload.key, content_type=upload.content_type)
+    try:
+        quotas.save_within_quota(upload)
+    except BaseException:
+        # No row means nothing would ever abort it: do it now rather than wait for lifecycle.
+        s3.abort_multipart(upload.key, upload_id=upload.multipart_upload_id)
+        raise
+    return upload
 
 
-class UploadGone(UploadError):
-    """Raised when the bucket no longer holds the multipart upload (aborted or expired)."""
-
-    status = 410
-    code = "upload_gone"
-    message = (
-        "The bucket no longer holds this upload's parts (it was aborted or expired). "
-        "Start the upload again."
-    )
+def expected_part_size(upload: Upload, number: int) -> int:
+    """Bytes in part `number` of this upload."""
+    assert upload.part_size and upload.part_count
+    return policy.part_length(upload.size, upload.part_size, upload.part_count, number)
 
 
 def _require_open_multipart(upload: Upload) -> None:
@@ -67,51 +60,48 @@ def _require_open_multipart(upload: Upload) -> None:
         raise UploadClosed("This upload is already complete; its parts cannot change.")
 
 
-def _part_number(upload: Upload, raw: Any) -> int:
+def _part_number(upload: Upload, number: int) -> int:
     count = upload.part_count or 0
-    if isinstance(raw, bool) or not isinstance(raw, int):
-        raise InvalidUpload('Each part needs a whole "number".')
-    if not 1 <= raw <= count:
+    if not 1 <= number <= count:
         raise InvalidUpload(
-            f"Part {raw} does not exist: this upload has parts 1 to {count}."
+            f"Part {number} does not exist: this upload has parts 1 to {count}."
             if count > 1
-            else f"Part {raw} does not exist: this upload has only part 1."
+            else f"Part {number} does not exist: this upload has only part 1."
         )
-    return raw
+    return number
 
 
-def _parts_list(data: Any, example: str) -> list[Any]:
-    parts = data.get("parts") if isinstance(data, dict) else None
-    if not isinstance(parts, list) or not parts:
-        raise InvalidUpload(f'Send a JSON object {{"parts": [{example}, ...]}}.')
-    if not all(isinstance(part, dict) for part in parts):
-        raise InvalidUpload(f"Each part must be an object such as {example}.")
-    return parts
+@dataclass(frozen=True)
+class SignedParts:
+    """Part URLs by number, and when they stop working."""
+
+    urls: dict[int, str]
+    expires_at: datetime
 
 
-def sign_parts(upload: Upload, data: Any) -> dict[str, Any]:
-    """Presigned UploadPart URLs for a batch of parts, each with its SHA-256 signed in.
+def sign_parts(upload: Upload, parts: Sequence[tuple[int, str]]) -> SignedParts:
+    """Presigned UploadPart URLs for a batch of (number, SHA-256) parts, checksums signed in.
 
     The checksums are kept on the row: CompleteMultipartUpload needs them, and
     S3-compatible stores may leave them out of ListParts.
     """
     _require_open_multipart(upload)
-    parts = _parts_list(data, '{"number": 1, "sha256": "<base64>"}')
-    if len(parts) > MAX_PARTS_PER_SIGN:
-        raise InvalidUpload(f"Ask for at most {MAX_PARTS_PER_SIGN} parts at a time.")
+    if not parts:
+        raise InvalidUpload("Ask for at least one part.")
+    if len(parts) > policy.MAX_PARTS_PER_SIGN:
+        raise InvalidUpload(f"Ask for at most {policy.MAX_PARTS_PER_SIGN} parts at a time.")
     checksums: dict[str, str] = {}
-    for part in parts:
-        number = _part_number(upload, part.get("number"))
+    for raw_number, raw_sha256 in parts:
+        number = _part_number(upload, raw_number)
         if str(number) in checksums:
             raise InvalidUpload(f"Part {number} is listed twice.")
-        raw = part.get("sha256")
-        if not isinstance(raw, str) or not raw:
+        if not raw_sha256:
             raise InvalidUpload(f'Part {number} needs its SHA-256 (base64) as "sha256".')
-        checksums[str(number)] = normalize_sha256(raw)
+        checksums[str(number)] = normalize_sha256(raw_sha256)
 
-    ttl = upload_url_ttl()
+    ttl = policy.upload_url_ttl()
     urls = {
-        number: s3.presign_part(
+        int(number): s3.presign_part(
             upload.key,
             upload_id=upload.multipart_upload_id,
             number=int(number),
@@ -134,7 +124,7 @@ def sign_parts(upload: Upload, data: Any) -> dict[str, Any]:
         raise UploadClosed()
     upload.part_checksums = {**upload.part_checksums, **checksums}
     upload.expires_at = max(upload.expires_at, expires_at)
-    return {"urls": urls, "expires_at": expires_at.isoformat()}
+    return SignedParts(urls=urls, expires_at=expires_at)
 
 
 class JSONMerge(Func):
@@ -162,7 +152,7 @@ def uploaded_parts(upload: Upload) -> list[s3.PartInfo]:
         raise UploadGone() from None
 
 
-def complete(upload: Upload, data: Any) -> Upload:
+def complete(upload: Upload, parts: Sequence[tuple[int, str]]) -> Upload:
     """Check the browser's part list against ListParts, complete, then confirm.
 
     Every refusal happens before CompleteMultipartUpload and leaves the parts in the bucket,
@@ -171,14 +161,14 @@ def complete(upload: Upload, data: Any) -> Upload:
     if upload.status == Upload.Status.READY:
         return upload
     _require_open_multipart(upload)
-    claimed = _parts_list(data, '{"number": 1, "etag": "<ETag>"}')
+    if not parts:
+        raise InvalidUpload("List every part with the ETag the bucket answered for it.")
     etags: dict[int, str] = {}
-    for part in claimed:
-        number = _part_number(upload, part.get("number"))
+    for raw_number, etag in parts:
+        number = _part_number(upload, raw_number)
         if number in etags:
             raise InvalidUpload(f"Part {number} is listed twice.")
-        etag = part.get("etag")
-        if not isinstance(etag, str) or not etag.strip('" '):
+        if not etag.strip('" '):
             raise InvalidUpload(f'Part {number} needs the ETag the bucket answered, as "etag".')
         etags[number] = etag.strip('" ')
     missing = [n for n in range(1, (upload.part_count or 0) + 1) if n not in etags]

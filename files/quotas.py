@@ -10,9 +10,9 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-# A module import: files.uploads imports this module while it is being set up.
-from files import uploads
+from files.errors import QuotaExceeded
 from files.models import Upload
+from files.sizes import format_size
 
 
 def usage(owner_id: Any) -> int:
@@ -42,17 +42,17 @@ def save_within_quota(upload: Upload) -> None:
         get_user_model().objects.select_for_update().only("pk").get(pk=upload.owner_id)
         used = usage(upload.owner_id)
         if used + upload.size > quota:
-            raise uploads.QuotaExceeded(_refusal(upload.size, used, quota))
+            raise QuotaExceeded(_refusal(upload.size, used, quota))
         upload.save(force_insert=True)
 
 
 def _refusal(size: int, used: int, quota: int) -> str:
     if size > quota:
         return (
-            f"This file is {uploads.format_size(size)}, more than your whole storage quota of "
-            f"{uploads.format_size(quota)}."
+            f"This file is {format_size(size)}, more than your whole storage quota of "
+            f"{format_size(quota)}."
         )
     return (
-        f"This file is {uploads.format_size(size)}, but only {uploads.format_size(max(quota - used, 0))} of "
-        f"your {uploads.format_size(quota)} quota is free. Delete some files and try again."
+        f"This file is {format_size(size)}, but only {format_size(max(quota - used, 0))} of "
+        f"your {format_size(quota)} quota is free. Delete some files and try again."
     )

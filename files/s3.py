@@ -92,11 +92,36 @@ class ChuteS3Storage(S3Storage):
         )
         super().__init__(**options)
 
+    def url(
+        self,
+        name: str,
+        parameters: dict[str, Any] | None = None,
+        expire: int | None = None,
+        http_method: str | None = None,
+    ) -> str:
+        """django-storages' signed URL, signed for the endpoint browsers reach.
+
+        With a custom domain (CloudFront and its key pair) django-storages signs as usual;
+        otherwise the public endpoint (CHUTE_S3_PUBLIC_ENDPOINT_URL) replaces the one
+        Django uses, so downloads and uploads share one signing rule.
+        """
+        if self.custom_domain or not self.querystring_auth or not public_endpoint():
+            return str(super().url(name, parameters, expire, http_method))
+        params = {**(parameters or {}), "Bucket": self.bucket_name, "Key": name}
+        return str(
+            presign_client().generate_presigned_url(
+                "get_object",
+                Params=params,
+                ExpiresIn=_lifetime(expire or self.querystring_expire),
+                HttpMethod=http_method,
+            )
+        )
+
 
 # --- Clients ------------------------------------------------------------------------------
 
 
-def _storage() -> S3Storage:
+def storage() -> S3Storage:
     storage = storages["default"]
     if not isinstance(storage, S3Storage):
         raise TypeError("STORAGES['default'] must be an S3 storage for Chute to presign uploads.")
@@ -105,11 +130,11 @@ def _storage() -> S3Storage:
 
 def client() -> Any:
     """The configured storage's boto3 client (created once per thread by django-storages)."""
-    return _storage().connection.meta.client
+    return storage().connection.meta.client
 
 
 def bucket_name() -> str:
-    return _storage().bucket_name
+    return storage().bucket_name
 
 
 @functools.lru_cache(maxsize=8)
@@ -126,18 +151,23 @@ def _public_client(endpoint: str, region: str, access_key: str, secret_key: str,
     )
 
 
+def public_endpoint() -> str:
+    """The endpoint browsers reach, when it differs from the one Django uses."""
+    return str(getattr(settings, "CHUTE_S3_PUBLIC_ENDPOINT_URL", "") or "")
+
+
 def presign_client() -> Any:
     """A client that signs URLs for the endpoint browsers reach."""
-    public = settings.CHUTE_S3_PUBLIC_ENDPOINT_URL
+    public = public_endpoint()
     if not public:
         return client()
-    storage = _storage()
+    configured = storage()
     return _public_client(
         public,
-        storage.region_name or "us-east-1",
-        storage.access_key,
-        storage.secret_key,
-        storage.addressing_style or "path",
+        configured.region_name or "us-east-1",
+        configured.access_key,
+        configured.secret_key,
+        configured.addressing_style or "path",
     )
 
 
@@ -226,21 +256,6 @@ def presign_put(
         "put_object", Params=params, ExpiresIn=_lifetime(expires_in)
     )
     return PresignedPut(url=url, headers=headers)
-
-
-def presign_get(key: str, *, disposition: str, content_type: str, expires_in: int) -> str:
-    """A GET URL whose response carries the given Content-Disposition and Content-Type."""
-    return presign_client().generate_presigned_url(
-        "get_object",
-        Params={
-            "Bucket": bucket_name(),
-            "Key": key,
-            "ResponseContentDisposition": disposition,
-            "ResponseContentType": content_type,
-            "ResponseCacheControl": "private, no-store",
-        },
-        ExpiresIn=_lifetime(expires_in),
-    )
 
 
 def presign_part(key: str, *, upload_id: str, number: int, sha256: str, expires_in: int) -> str:

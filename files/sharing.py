@@ -4,27 +4,34 @@ A token is 256 random bits from `secrets`, shown once when the link is made. Onl
 is stored (plus a short prefix to recognise it), so a copy of the database cannot be turned
 into working links; a plain hash is enough because the input is random, not a password.
 
-Views call one function here; presigned GETs come from `uploads.download_url`.
+Views call one function here; presigned GETs come from `downloads.download_url`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Min, Q
-from django.urls import reverse
 from django.utils import timezone
 
-from files import uploads
+from files import downloads, uploads
+from files.errors import (
+    FileNotShareable,
+    InvalidShare,
+    LinkGone,
+    PasswordRefused,
+    ShareNotFound,
+    TooManyAttempts,
+)
 from files.models import Share, ShareAttempt, Upload
 
 TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG
@@ -50,66 +57,6 @@ EXPIRY_PRESETS = [
 ]
 
 
-# --- Errors -------------------------------------------------------------------------------
-
-
-class ShareError(uploads.UploadError):
-    """Raised when Chute refuses a share request; the API maps it like upload errors."""
-
-    code = "invalid_share"
-    message = "The share link request could not be understood."
-
-
-class FileNotShareable(ShareError):
-    """Raised when the file is not (or no longer) a ready file."""
-
-    status = 409
-    code = "not_ready"
-    message = "Only files that finished uploading can be shared."
-
-
-class ShareNotFound(ShareError):
-    """Raised when a share id or token names no link (of this owner)."""
-
-    status = 404
-    code = "not_found"
-    message = "There is no such share link."
-
-
-class LinkGone(Exception):
-    """Raised when a link exists but no longer hands out its file (expired, used up, revoked)."""
-
-    def __init__(self, share: Share, state: Share.State) -> None:
-        self.share = share
-        self.state = state
-        super().__init__(state.label)
-
-
-class PasswordRefused(Exception):
-    """Raised when a password-protected link was opened without the right password."""
-
-    status = 403
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
-
-
-class TooManyAttempts(PasswordRefused):
-    """Raised when a client guessed wrong too often on one link; says when to try again."""
-
-    status = 429
-
-    def __init__(self, retry_at: datetime, now: datetime) -> None:
-        self.retry_after = max(math.ceil((retry_at - now).total_seconds()), 1)
-        minutes = math.ceil(self.retry_after / 60)
-        super().__init__(
-            "Too many wrong passwords for this link. Try again in "
-            f"{minutes} minute{'s' if minutes != 1 else ''} "
-            f"(at {retry_at.astimezone(UTC):%H:%M} UTC)."
-        )
-
-
 # --- Tokens -------------------------------------------------------------------------------
 
 
@@ -119,10 +66,6 @@ def new_token() -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def share_path(token: str) -> str:
-    return reverse("share", args=[token])
 
 
 # --- Creating, listing, revoking ----------------------------------------------------------
@@ -141,10 +84,6 @@ class NewShare:
 
     share: Share
     token: str
-
-    @property
-    def path(self) -> str:
-        return share_path(self.token)
 
 
 def max_expiry() -> int:
@@ -171,85 +110,24 @@ def default_expiry() -> int:
     return allowed[-1] if allowed else max_expiry()
 
 
-def _whole_number(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def validate(request: ShareRequest) -> ShareRequest:
     """Range checks shared by the JSON API, the dialog and direct callers."""
     if request.expires_in <= 0:
-        raise ShareError("expires_in must be a positive number of seconds.")
+        raise InvalidShare("expires_in must be a positive number of seconds.")
     if request.expires_in > max_expiry():
-        raise ShareError(
+        raise InvalidShare(
             f"Share links can last at most {format_duration(max_expiry())} "
             f"(expires_in ≤ {max_expiry()})."
         )
     if request.max_downloads is not None and not (
         1 <= request.max_downloads <= MAX_DOWNLOADS_LIMIT
     ):
-        raise ShareError(
+        raise InvalidShare(
             f"max_downloads must be between 1 and {MAX_DOWNLOADS_LIMIT:,}, or left out for no limit."
         )
     if len(request.password) > MAX_PASSWORD_LENGTH:
-        raise ShareError(f"The password can be at most {MAX_PASSWORD_LENGTH} characters.")
+        raise InvalidShare(f"The password can be at most {MAX_PASSWORD_LENGTH} characters.")
     return request
-
-
-def parse_request(data: Any) -> ShareRequest:
-    """Validate a `POST /api/files/<id>/shares` body; raises ShareError with a sentence."""
-    if not isinstance(data, dict):
-        raise ShareError('Send a JSON object such as {"expires_in": 86400}.')
-    if "expires_in" not in data:
-        raise ShareError("Missing field: expires_in (seconds until the link expires).")
-    expires_in = data["expires_in"]
-    if not _whole_number(expires_in):
-        raise ShareError("expires_in must be a whole number of seconds, such as 86400.")
-    max_downloads = data.get("max_downloads")
-    if max_downloads is not None and not _whole_number(max_downloads):
-        raise ShareError("max_downloads must be a whole number, or null for no limit.")
-    password = data.get("password")
-    if password is None:
-        password = ""
-    if not isinstance(password, str):
-        raise ShareError("password must be text.")
-    return validate(
-        ShareRequest(expires_in=expires_in, max_downloads=max_downloads, password=password)
-    )
-
-
-def parse_form(data: Any, now: datetime | None = None) -> ShareRequest:
-    """Validate the dialog's form: a preset (seconds) or a date, optional count and password."""
-    now = now or timezone.now()
-    choice = (data.get("expires") or "").strip()
-    if choice == "date":
-        expires_in = math.ceil((_form_date(data) - now).total_seconds())
-        if expires_in <= 0:
-            raise ShareError("Choose an expiry date in the future.")
-    elif choice.isdigit():
-        expires_in = int(choice)
-    else:
-        raise ShareError("Choose when the link expires.")
-    raw_count = (data.get("max_downloads") or "").strip()
-    if raw_count and not raw_count.isdigit():
-        raise ShareError("Maximum downloads must be a whole number, or empty for no limit.")
-    return validate(
-        ShareRequest(
-            expires_in=expires_in,
-            max_downloads=int(raw_count) if raw_count else None,
-            password=data.get("password") or "",
-        )
-    )
-
-
-def _form_date(data: Any) -> datetime:
-    # The page's script sends the chosen local time as ISO 8601 with an offset (expires_at);
-    # without it, the datetime-local value (expires_on) is read as UTC.
-    raw = (data.get("expires_at") or data.get("expires_on") or "").strip()
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ShareError("Choose the expiry date and time.") from None
-    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
 
 
 def create_share(
@@ -281,10 +159,7 @@ def create_share(
 
 def get_shareable(owner: AbstractBaseUser, upload_id: Any) -> Upload:
     """The owner's ready file; UploadNotFound for anyone else's or a missing one."""
-    upload = uploads.get_upload(owner, upload_id)
-    if upload.status != Upload.Status.READY:
-        raise uploads.UploadNotFound()
-    return upload
+    return uploads.get_ready(owner, upload_id)
 
 
 def shares_of(upload: Upload) -> list[Share]:
@@ -294,7 +169,7 @@ def shares_of(upload: Upload) -> list[Share]:
 def get_owned_share(owner: AbstractBaseUser, share_id: Any) -> Share:
     try:
         return Share.objects.get(pk=share_id, owner=owner)
-    except (Share.DoesNotExist, ValueError):
+    except (Share.DoesNotExist, ValueError, ValidationError):  # ValidationError: not a UUID
         raise ShareNotFound() from None
 
 
@@ -311,20 +186,6 @@ def revoke_for_upload(upload: Upload) -> int:
     return Share.objects.filter(upload=upload, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
-
-
-def share_json(share: Share, now: datetime | None = None) -> dict[str, Any]:
-    return {
-        "id": str(share.id),
-        "prefix": share.token_prefix,
-        "state": share.state(now),
-        "expires_at": share.expires_at.isoformat(),
-        "max_downloads": share.max_downloads,
-        "downloads": share.downloads,
-        "has_password": share.has_password,
-        "created_at": share.created_at.isoformat(),
-        "revoked_at": share.revoked_at.isoformat() if share.revoked_at else None,
-    }
 
 
 # --- Opening a link -----------------------------------------------------------------------
@@ -413,4 +274,4 @@ def claim_download(share: Share, now: datetime | None = None) -> str:
         # Claimed by nobody yet still "active" cannot happen; report it as used up.
         raise LinkGone(share, Share.State.USED_UP if state == Share.State.ACTIVE else state)
     share.downloads += 1
-    return uploads.download_url(share.upload)
+    return downloads.download_url(share.upload)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from files import s3, uploads
+from files import confirm, declarations, s3, uploads
 from files.models import Upload
 
 
@@ -15,10 +15,10 @@ def ready_file(
 ) -> Upload:
     """A READY file whose bytes are in the bucket. The name is used as given (not sanitised)."""
     issued = uploads.start_upload(
-        owner, uploads.UploadRequest(name=name, size=len(data), content_type=content_type)
+        owner, declarations.Declaration(name=name, size=len(data), content_type=content_type)
     )
     s3.put_bytes(issued.upload.key, data, content_type=content_type)
-    return uploads.confirm(issued.upload)
+    return confirm.confirm(issued.upload)
 
 
 def in_bucket(key: str) -> bool:

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from django.test import Client
 
-from files import s3, uploads
+from files import confirm, declarations, s3, uploads
 from files.models import Upload
 
 
@@ -23,7 +23,7 @@ VALID = {"name": "a.txt", "size": 10, "content_type": "text/plain"}
 @pytest.fixture
 def alices_upload(user) -> Upload:
     return uploads.start_upload(
-        user, uploads.UploadRequest(name="a.txt", size=5, content_type="text/plain")
+        user, declarations.Declaration(name="a.txt", size=5, content_type="text/plain")
     ).upload
 
 
@@ -113,7 +113,7 @@ def test_anonymous_calls_are_refused(client, alices_upload):
 @pytest.mark.django_db
 def test_another_users_upload_is_404_on_every_endpoint(mallory, alices_upload):
     s3.put_bytes(alices_upload.key, b"hello", content_type="text/plain")
-    uploads.confirm(alices_upload)
+    confirm.confirm(alices_upload)
     for response in (
         mallory.post(f"/api/uploads/{alices_upload.id}/confirm"),
         mallory.delete(f"/api/uploads/{alices_upload.id}"),
@@ -161,18 +161,18 @@ def test_api_answers_are_not_cached(alice):
 @pytest.mark.django_db
 def test_home_lists_only_the_users_ready_files(alice, user, other_user):
     mine = uploads.start_upload(
-        user, uploads.UploadRequest(name="mine.txt", size=2, content_type="text/plain")
+        user, declarations.Declaration(name="mine.txt", size=2, content_type="text/plain")
     ).upload
     s3.put_bytes(mine.key, b"hi", content_type="text/plain")
-    uploads.confirm(mine)
+    confirm.confirm(mine)
     uploads.start_upload(
-        user, uploads.UploadRequest(name="pending.txt", size=2, content_type="text/plain")
+        user, declarations.Declaration(name="pending.txt", size=2, content_type="text/plain")
     )
     theirs = uploads.start_upload(
-        other_user, uploads.UploadRequest(name="theirs.txt", size=2, content_type="text/plain")
+        other_user, declarations.Declaration(name="theirs.txt", size=2, content_type="text/plain")
     ).upload
     s3.put_bytes(theirs.key, b"hi", content_type="text/plain")
-    uploads.confirm(theirs)
+    confirm.confirm(theirs)
 
     page = alice.get("/").content.decode()
     assert "mine.txt" in page

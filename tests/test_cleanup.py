@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from files import cleanup, s3, uploads
+from files import cleanup, declarations, policy, s3, uploads
 from files.management.commands.s3_setup import setup_bucket
 from files.models import Upload
 from tests.conftest import storage_settings
@@ -40,12 +40,15 @@ def later(upload: Upload, extra: timedelta = timedelta(seconds=1)):
 def single_upload(user, *, send: bool = True) -> Upload:
     """A presigned-POST upload whose bytes reached the bucket but was never confirmed."""
     issued = uploads.start_upload(
-        user, uploads.UploadRequest(name="a.txt", size=11, content_type="text/plain")
+        user, declarations.Declaration(name="a.txt", size=11, content_type="text/plain")
     )
     if send:
-        post = issued.extra["post"]
+        assert issued.post
         answer = requests.post(
-            post["url"], data=post["fields"], files={"file": ("a", b"hello world")}, timeout=30
+            issued.post.url,
+            data=issued.post.fields,
+            files={"file": ("a", b"hello world")},
+            timeout=30,
         )
         assert answer.status_code == 201
     return issued.upload
@@ -61,7 +64,7 @@ def send_part(key: str, upload_id: str) -> None:
 def multipart_upload(user) -> Upload:
     """A multipart upload with one part in the bucket, abandoned before completion."""
     upload_id = uuid.uuid4()
-    key = uploads.build_key(user.pk, upload_id)
+    key = policy.build_key(user.pk, upload_id)
     multipart_id = s3.create_multipart(key, content_type="application/octet-stream")
     send_part(key, multipart_id)
     return Upload.objects.create(
@@ -75,13 +78,13 @@ def multipart_upload(user) -> Upload:
         multipart_upload_id=multipart_id,
         part_size=len(PART),
         part_count=1,
-        expires_at=timezone.now() + timedelta(seconds=uploads.upload_url_ttl()),
+        expires_at=timezone.now() + timedelta(seconds=policy.upload_url_ttl()),
     )
 
 
 def orphan_multipart(user) -> s3.MultipartInfo:
     """A multipart upload in the bucket that no row records."""
-    key = uploads.build_key(user.pk, uuid.uuid4())
+    key = policy.build_key(user.pk, uuid.uuid4())
     multipart_id = s3.create_multipart(key, content_type="application/octet-stream")
     send_part(key, multipart_id)
     return s3.MultipartInfo(key=key, upload_id=multipart_id, initiated=None)

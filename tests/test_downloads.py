@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from files import uploads
+from files import declarations, uploads
 from tests.factories import ready_file
 
 
@@ -72,7 +72,7 @@ def test_inline_is_allowed_only_for_the_allow_list(alice, user):
 )
 def test_hostile_names_give_one_well_formed_header(alice, user, raw, shown):
     upload = ready_file(
-        user, b"data", name=uploads.sanitize_name(raw), content_type="application/octet-stream"
+        user, b"data", name=declarations.sanitize_name(raw), content_type="application/octet-stream"
     )
     assert upload.name == shown
     fetched = follow(alice.get(f"/files/{upload.id}/download"))
@@ -87,10 +87,10 @@ def test_very_long_names_are_capped_and_keep_their_extension(alice, user):
     upload = ready_file(
         user,
         b"data",
-        name=uploads.sanitize_name("x" * 400 + ".tar.gz"),
+        name=declarations.sanitize_name("x" * 400 + ".tar.gz"),
         content_type="application/gzip",
     )
-    assert len(upload.name) <= uploads.MAX_NAME_LENGTH
+    assert len(upload.name) <= declarations.MAX_NAME_LENGTH
     assert upload.name.endswith(".gz")
     assert follow(alice.get(f"/files/{upload.id}/download")).status_code == 200
 
@@ -98,6 +98,6 @@ def test_very_long_names_are_capped_and_keep_their_extension(alice, user):
 @pytest.mark.django_db
 def test_pending_upload_cannot_be_downloaded(alice, user):
     pending = uploads.start_upload(
-        user, uploads.UploadRequest(name="a.txt", size=4, content_type="text/plain")
+        user, declarations.Declaration(name="a.txt", size=4, content_type="text/plain")
     ).upload
     assert alice.get(f"/files/{pending.id}/download").status_code == 404

@@ -20,7 +20,7 @@ import pytest
 import requests
 from django.test.utils import override_settings
 
-from files import s3, uploads
+from files import lifecycle, s3
 from files.embedded import Ports, SeaweedFS
 from files.management.commands.s3_setup import setup_bucket
 from files.models import Upload
@@ -220,7 +220,7 @@ def test_multipart_listing_and_completing_answer_503(alice, broken_endpoint, sea
     assert_unavailable(listed)
     assert_unavailable(completed)
     assert rows() == before
-    uploads.delete(Upload.objects.get(pk=issued["id"]))
+    lifecycle.delete(Upload.objects.get(pk=issued["id"]))
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ import pytest
 import requests
 from botocore.stub import Stubber
 
-from files import s3, uploads
+from files import declarations, errors, multipart, s3, uploads
 from files.models import Upload
 
 MiB = 1024 * 1024
@@ -377,12 +377,12 @@ def test_a_refused_save_aborts_the_multipart_upload_it_started(user, monkeypatch
         return {m.upload_id for m in s3.list_multipart_uploads(prefix=f"users/{user.pk}/")}
 
     def refuse(*args, **kwargs):
-        raise uploads.QuotaExceeded("No room.")
+        raise errors.QuotaExceeded("No room.")
 
     before = open_uploads()
     monkeypatch.setattr(Upload, "save", refuse)
-    request = uploads.UploadRequest(name="a.bin", size=3 * PART, content_type="video/mp4")
-    with pytest.raises(uploads.QuotaExceeded):
+    request = declarations.Declaration(name="a.bin", size=3 * PART, content_type="video/mp4")
+    with pytest.raises(errors.QuotaExceeded):
         uploads.start_upload(user, request)
     assert open_uploads() == before
 
@@ -404,11 +404,9 @@ def test_batches_signed_concurrently_keep_every_checksum(user, settings):
 
     from django.db import connection
 
-    from files import multipart
-
     settings.CHUTE_MAX_UPLOAD_SIZE = 200 * PART
     upload = uploads.start_upload(
-        user, uploads.UploadRequest(name="big.bin", size=100 * PART, content_type="video/mp4")
+        user, declarations.Declaration(name="big.bin", size=100 * PART, content_type="video/mp4")
     ).upload
     digest = b64sha(b"part")
     barrier = threading.Barrier(10)
@@ -419,7 +417,7 @@ def test_batches_signed_concurrently_keep_every_checksum(user, settings):
             row = Upload.objects.get(pk=upload.pk)
             barrier.wait()
             numbers = range(first, first + 10)
-            multipart.sign_parts(row, {"parts": [{"number": n, "sha256": digest} for n in numbers]})
+            multipart.sign_parts(row, [(n, digest) for n in numbers])
         except BaseException as error:  # surfaced by the assertion below
             errors.append(error)
         finally:

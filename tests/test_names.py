@@ -2,7 +2,8 @@
 
 import pytest
 
-from files.uploads import MAX_NAME_LENGTH, build_key, sanitize_name
+from files.declarations import MAX_NAME_LENGTH, sanitize_name
+from files.policy import build_key
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from files import quotas, uploads
+from files import declarations, errors, policy, quotas, uploads
 from files.models import Upload
 
 QUOTA = 1000
@@ -35,7 +35,7 @@ def stored(user, size: int, status: str = Upload.Status.READY, expires_in: int =
     return Upload.objects.create(
         id=upload_id,
         owner=user,
-        key=uploads.build_key(user.pk, upload_id),
+        key=policy.build_key(user.pk, upload_id),
         name="f.bin",
         size=size,
         content_type="application/octet-stream",
@@ -115,12 +115,12 @@ def test_concurrent_reservations_cannot_both_take_the_last_space(user):
     def reserve() -> None:
         try:
             barrier.wait()
-            request = uploads.UploadRequest(
+            request = declarations.Declaration(
                 name="f.bin", size=600, content_type="application/octet-stream"
             )
             uploads.start_upload(user, request)
             results.append("accepted")
-        except uploads.QuotaExceeded:
+        except errors.QuotaExceeded:
             results.append("refused")
         finally:
             connection.close()
@@ -145,12 +145,12 @@ def test_reservation_waits_for_a_concurrent_one_and_then_counts_it(user):
         try:
             uploads.start_upload(
                 user,
-                uploads.UploadRequest(
+                declarations.Declaration(
                     name="f.bin", size=600, content_type="application/octet-stream"
                 ),
             )
             outcome.append("accepted")
-        except uploads.QuotaExceeded:
+        except errors.QuotaExceeded:
             outcome.append("refused")
         finally:
             connection.close()

@@ -16,8 +16,9 @@ from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
-from files import sharing, uploads
+from files import declarations, errors, sharing, uploads
 from files.models import Share, ShareAttempt, Upload
+from files.views.sharing import parse_form
 from tests.factories import ready_file
 
 DATA = b"Shared through Chute\n" * 50
@@ -136,11 +137,12 @@ def test_expiry_cap_comes_from_the_setting(alice, user, settings):
 @pytest.mark.django_db
 def test_only_ready_files_can_be_shared(alice, user):
     issued = uploads.start_upload(
-        user, uploads.UploadRequest(name="a.bin", size=3, content_type="application/octet-stream")
+        user,
+        declarations.Declaration(name="a.bin", size=3, content_type="application/octet-stream"),
     )
     response = create_via_api(alice, issued.upload, {"expires_in": 3600})
     assert response.status_code == 404
-    with pytest.raises(sharing.FileNotShareable):
+    with pytest.raises(errors.FileNotShareable):
         sharing.create_share(issued.upload)
 
 
@@ -571,7 +573,7 @@ def test_dialog_accepts_a_date_and_refuses_a_past_one(alice, user):
 
 def test_form_date_without_zone_is_read_as_utc():
     now = datetime(2030, 1, 1, tzinfo=UTC)
-    request = sharing.parse_form({"expires": "date", "expires_on": "2030-01-02T00:00"}, now=now)
+    request = parse_form({"expires": "date", "expires_on": "2030-01-02T00:00"}, now=now)
     assert request.expires_in == 86400
 
 

@@ -11,7 +11,8 @@ import pytest
 import requests
 from django.db import connection
 
-from files import s3, uploads
+from files import confirm as confirmation
+from files import declarations, s3, uploads
 from files.models import Upload
 
 
@@ -119,7 +120,8 @@ def test_confirm_is_idempotent(alice):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_confirms_register_one_file(user):
     upload = uploads.start_upload(
-        user, uploads.UploadRequest(name="a.bin", size=4, content_type="application/octet-stream")
+        user,
+        declarations.Declaration(name="a.bin", size=4, content_type="application/octet-stream"),
     ).upload
     s3.put_bytes(upload.key, b"data")
 
@@ -130,7 +132,7 @@ def test_concurrent_confirms_register_one_file(user):
         try:
             barrier.wait()
             row = Upload.objects.get(pk=upload.pk)
-            results.append(uploads.confirm(row).status)
+            results.append(confirmation.confirm(row).status)
         finally:
             connection.close()
 

@@ -1,6 +1,6 @@
 from django import template
 
-from files.uploads import format_size
+from files.sizes import format_size
 
 register = template.Library()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 from django.conf import settings
 from django.contrib.auth import login
@@ -16,9 +17,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from files import s3, uploads
+from files import downloads, s3, uploads
+from files.api.responses import error_response, wants_json
+from files.errors import RETRY_AFTER_SECONDS, UploadNotFound
 from files.models import Upload
-from files.views.api import error_response
+from files.requests import AuthenticatedRequest
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +31,7 @@ logger = logging.getLogger(__name__)
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     files = (
         Upload.objects.filter(owner=request.user, status=Upload.Status.READY)
         .only("id", "name", "size", "content_type", "confirmed_at", "created_at")
@@ -57,14 +60,12 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def download(request: HttpRequest, upload_id: str) -> HttpResponse:
+def download(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpResponse:
     try:
-        upload = uploads.get_upload(request.user, upload_id)
-    except uploads.UploadNotFound:
+        upload = uploads.get_ready(request.user, upload_id)
+    except UploadNotFound:
         raise Http404("No such file.") from None
-    if not upload.is_ready:
-        raise Http404("No such file.")
-    response = redirect(uploads.download_url(upload, inline=request.GET.get("inline") == "1"))
+    response = redirect(downloads.download_url(upload, inline=request.GET.get("inline") == "1"))
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response
@@ -92,20 +93,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
     )
     if not healthy:
-        response["Retry-After"] = "30"
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
 # --- Errors -------------------------------------------------------------------------------
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
-
-
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     message = "The request was refused because its CSRF token is missing or wrong. Reload the page and try again."
-    if _wants_json(request):
+    if wants_json(request):
         return error_response("csrf_failed", message, 403)
     return render(
         request, "error.html", {"title": "Request refused", "message": message}, status=403
@@ -113,7 +110,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if _wants_json(request):
+    if wants_json(request):
         return error_response("not_found", "There is nothing at this address.", 404)
     return render(
         request,
@@ -125,6 +122,6 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def server_error(request: HttpRequest) -> HttpResponse:
     message = "Something went wrong on our side. Please try again."
-    if _wants_json(request):
+    if wants_json(request):
         return error_response("server_error", message, 500)
     return render(request, "error.html", {"title": "Server error", "message": message}, status=500)

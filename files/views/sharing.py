@@ -3,60 +3,73 @@
 from __future__ import annotations
 
 import functools
+import math
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from files import sharing, uploads
+from files import sharing
+from files.errors import (
+    InvalidShare,
+    LinkGone,
+    PasswordRefused,
+    ShareNotFound,
+    TooManyAttempts,
+    UploadNotFound,
+)
 from files.models import Share, Upload
-from files.views.api import View, api, read_json
+from files.requests import AuthenticatedRequest
 
-# --- Owner API ----------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-@api
-def file_shares(request: HttpRequest, upload_id: str) -> HttpResponse:
-    """GET lists a file's links; POST makes one → 201 {"id","url","expires_at","max_downloads"}."""
-    upload = sharing.get_shareable(request.user, upload_id)
-    if request.method == "GET":
-        now = timezone.now()
-        return JsonResponse(
-            {"shares": [sharing.share_json(share, now) for share in sharing.shares_of(upload)]}
-        )
-    declared = sharing.parse_request(read_json(request))
-    new = sharing.create_share(
-        upload,
-        expires_in=declared.expires_in,
-        max_downloads=declared.max_downloads,
-        password=declared.password,
-    )
-    return JsonResponse(
-        {
-            "id": str(new.share.id),
-            "url": request.build_absolute_uri(new.path),
-            "expires_at": new.share.expires_at.isoformat(),
-            "max_downloads": new.share.max_downloads,
-        },
-        status=201,
-    )
-
-
-@require_http_methods(["DELETE"])
-@api
-def revoke_share(request: HttpRequest, share_id: str) -> HttpResponse:
-    sharing.revoke(sharing.get_owned_share(request.user, share_id))
-    return HttpResponse(status=204)
-
+View = Callable[..., HttpResponse]
 
 # --- Owner dialog (htmx) ------------------------------------------------------------------
+
+
+def parse_form(data: QueryDict, now: datetime | None = None) -> sharing.ShareRequest:
+    """Validate the dialog's form: a preset (seconds) or a date, optional count and password."""
+    now = now or timezone.now()
+    choice = (data.get("expires") or "").strip()
+    if choice == "date":
+        expires_in = math.ceil((_form_date(data) - now).total_seconds())
+        if expires_in <= 0:
+            raise InvalidShare("Choose an expiry date in the future.")
+    elif choice.isascii() and choice.isdigit():
+        expires_in = int(choice)
+    else:
+        raise InvalidShare("Choose when the link expires.")
+    raw_count = (data.get("max_downloads") or "").strip()
+    # isascii: "²".isdigit() is True, yet int("²") fails.
+    if raw_count and not (raw_count.isascii() and raw_count.isdigit()):
+        raise InvalidShare("Maximum downloads must be a whole number, or empty for no limit.")
+    return sharing.validate(
+        sharing.ShareRequest(
+            expires_in=expires_in,
+            max_downloads=int(raw_count) if raw_count else None,
+            password=data.get("password") or "",
+        )
+    )
+
+
+def _form_date(data: QueryDict) -> datetime:
+    # The page's script sends the chosen local time as ISO 8601 with an offset (expires_at);
+    # without it, the datetime-local value (expires_on) is read as UTC.
+    raw = (data.get("expires_at") or data.get("expires_on") or "").strip()
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidShare("Choose the expiry date and time.") from None
+    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
 
 
 def _manage_context(request: HttpRequest, upload: Upload, **extra: Any) -> dict[str, Any]:
@@ -74,11 +87,11 @@ def _manage_context(request: HttpRequest, upload: Upload, **extra: Any) -> dict[
 @require_http_methods(["GET", "POST"])
 @login_required
 @vary_on_headers("HX-Request")
-def manage_shares(request: HttpRequest, upload_id: str) -> HttpResponse:
+def manage_shares(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpResponse:
     """The file's share dialog: GET shows it, POST makes a link (or revokes one) from the form."""
     try:
         upload = sharing.get_shareable(request.user, upload_id)
-    except uploads.UploadNotFound:
+    except UploadNotFound:
         raise Http404("No such file.") from None
 
     status = 200
@@ -87,14 +100,14 @@ def manage_shares(request: HttpRequest, upload_id: str) -> HttpResponse:
         if "revoke" in request.POST:
             try:
                 share = sharing.get_owned_share(request.user, request.POST["revoke"])
-            except sharing.ShareNotFound:
+            except ShareNotFound:
                 raise Http404("No such share link.") from None
             if share.upload_id != upload.id:
                 raise Http404("No such share link.")
             sharing.revoke(share)
         else:
             try:
-                declared = sharing.parse_form(request.POST)
+                declared = parse_form(request.POST)
                 new = sharing.create_share(
                     upload,
                     expires_in=declared.expires_in,
@@ -102,8 +115,10 @@ def manage_shares(request: HttpRequest, upload_id: str) -> HttpResponse:
                     password=declared.password,
                 )
                 extra["created"] = new.share
-                extra["created_url"] = request.build_absolute_uri(new.path)
-            except sharing.ShareError as error:
+                extra["created_url"] = request.build_absolute_uri(
+                    reverse("share", args=[new.token])
+                )
+            except InvalidShare as error:
                 status = error.status
                 extra["error"] = error.message
                 extra["form"] = request.POST
@@ -157,7 +172,7 @@ def not_found(request: HttpRequest) -> HttpResponse:
     )
 
 
-def gone(request: HttpRequest, error: sharing.LinkGone) -> HttpResponse:
+def gone(request: HttpRequest, error: LinkGone) -> HttpResponse:
     share = error.share
     message = GONE_MESSAGES[error.state].format(
         expires=share.expires_at,
@@ -205,9 +220,9 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
     try:
         share = sharing.find(token, with_owner=True)
         sharing.ensure_open(share)
-    except sharing.ShareNotFound:
+    except ShareNotFound:
         return not_found(request)
-    except sharing.LinkGone as error:
+    except LinkGone as error:
         return gone(request, error)
     return landing_page(request, share, token)
 
@@ -226,13 +241,13 @@ def download(request: HttpRequest, token: str) -> HttpResponse:
         password = request.POST.get("password", "") if request.method == "POST" else ""
         sharing.verify_password(share, password, client_address(request))
         url = sharing.claim_download(share)
-    except sharing.ShareNotFound:
+    except ShareNotFound:
         return not_found(request)
-    except sharing.LinkGone as error:
+    except LinkGone as error:
         return gone(request, error)
-    except sharing.PasswordRefused as refused:
+    except PasswordRefused as refused:
         response = landing_page(request, share, token, error=refused.message, status=refused.status)
-        if isinstance(refused, sharing.TooManyAttempts):
+        if isinstance(refused, TooManyAttempts):
             response["Retry-After"] = str(refused.retry_after)
         return response
     return HttpResponseRedirect(url)

@@ -5,7 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from files import cleanup, s3, uploads
+from files import cleanup, s3
+from files.sizes import format_size
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 _UNITS = {"": "seconds", "s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -57,7 +58,7 @@ class Command(BaseCommand):
         for upload in found.stale:
             self.stdout.write(
                 f"{verb} {upload.get_status_display().lower()} upload {upload.id} "
-                f"({uploads.format_size(upload.size)}, {upload.key})"
+                f"({format_size(upload.size)}, {upload.key})"
             )
         for info in found.orphans:
             self.stdout.write(f"{verb} multipart upload with no record at {info.key}")

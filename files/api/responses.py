@@ -1,0 +1,24 @@
+"""The one JSON error shape, `{"error": code, "message": sentence}`, for every /api/ answer."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+
+from files.errors import ChuteError
+
+
+def error_response(code: str, message: str, status: int, **headers: str) -> JsonResponse:
+    response = JsonResponse({"error": code, "message": message}, status=status)
+    for name, value in headers.items():
+        response[name] = value
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def chute_error_response(error: ChuteError) -> JsonResponse:
+    return error_response(error.code, error.message, error.status, **error.headers)
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """Answers under /api/ are JSON, whatever went wrong."""
+    return request.path.startswith("/api/")

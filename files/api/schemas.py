@@ -1,0 +1,178 @@
+"""The API's request and response shapes: the declared contract of ../shared/DESIGN.md.
+
+Each input field's `description` finishes the sentence "<field> must be …" that a client sees
+when the field has the wrong type, so the OpenAPI document and the error messages agree.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from ninja import Field, Schema
+from pydantic import StrictInt, StrictStr
+
+# --- Uploads ------------------------------------------------------------------------------
+
+
+class UploadIn(Schema):
+    """`POST /api/uploads`: what the client declares about the file it is about to send."""
+
+    shape: ClassVar[str] = "with name, size and content_type"
+
+    name: StrictStr = Field(description="the file's name as text")
+    size: StrictInt = Field(description="the file's size in bytes, as a whole number")
+    content_type: StrictStr = Field(description="text such as image/png")
+    sha256: StrictStr | None = Field(
+        None, description="the file's SHA-256 as text (base64 or hex), or left out"
+    )
+
+
+class PartChecksumIn(Schema):
+    number: StrictInt = Field(description="the part's number, a whole number from 1")
+    sha256: StrictStr = Field(description="the part's SHA-256 in base64, as text")
+
+
+class SignPartsIn(Schema):
+    """`POST /api/uploads/<id>/parts`: the parts to sign, each with its SHA-256."""
+
+    shape: ClassVar[str] = '{"parts": [{"number": 1, "sha256": "<base64>"}, ...]}'
+
+    parts: list[PartChecksumIn] = Field(
+        description='a list of parts such as {"number": 1, "sha256": "<base64>"}'
+    )
+
+
+class PartEtagIn(Schema):
+    number: StrictInt = Field(description="the part's number, a whole number from 1")
+    etag: StrictStr = Field(description="the ETag the bucket answered for the part, as text")
+
+
+class CompleteIn(Schema):
+    """`POST /api/uploads/<id>/complete`: every part with the ETag the bucket answered."""
+
+    shape: ClassVar[str] = '{"parts": [{"number": 1, "etag": "<ETag>"}, ...]}'
+
+    parts: list[PartEtagIn] = Field(
+        description='a list of parts such as {"number": 1, "etag": "<ETag>"}'
+    )
+
+
+class PresignedPostOut(Schema):
+    url: str
+    fields: dict[str, str]
+
+
+class PresignedPutOut(Schema):
+    url: str
+    headers: dict[str, str]
+
+
+class UploadLinks(Schema):
+    self: str = Field(description="DELETE aborts the upload or deletes the file")
+    confirm: str
+    parts: str
+    complete: str
+
+
+class UploadLimits(Schema):
+    parts_per_request: int = Field(description="most parts signed by one call to links.parts")
+    parallel_parts: int = Field(description="parts a client should keep in flight")
+
+
+class UploadOut(Schema):
+    id: str
+    key: str
+    name: str
+    size: int
+    content_type: str
+    status: str
+    method: str = Field(description='"post", "put" or "multipart"')
+    expires_at: str
+    links: UploadLinks
+    limits: UploadLimits
+    post: PresignedPostOut | None = None
+    put: PresignedPutOut | None = None
+    part_size: int | None = None
+    part_count: int | None = None
+
+
+class ConfirmedOut(UploadOut):
+    etag: str
+    checksum_sha256: str
+
+
+class ResumableOut(UploadOut):
+    uploaded: int | None = Field(description="bytes in the bucket; null when it did not answer")
+
+
+class ResumableListOut(Schema):
+    uploads: list[ResumableOut]
+
+
+class SignedPartsOut(Schema):
+    urls: dict[str, str]
+    expires_at: str
+
+
+class StoredPartOut(Schema):
+    number: int
+    etag: str
+    size: int
+
+
+class StoredPartsOut(Schema):
+    parts: list[StoredPartOut]
+
+
+# --- Share links --------------------------------------------------------------------------
+
+
+class ShareIn(Schema):
+    """`POST /api/files/<id>/shares`: how long the link lives, how often and with what password."""
+
+    shape: ClassVar[str] = 'such as {"expires_in": 86400}'
+
+    expires_in: StrictInt = Field(
+        description="a whole number of seconds, such as 86400 (seconds until the link expires)"
+    )
+    max_downloads: StrictInt | None = Field(
+        None, description="a whole number, or null for no limit"
+    )
+    password: StrictStr | None = Field(None, description="text")
+
+
+class NewShareOut(Schema):
+    id: str
+    url: str
+    expires_at: str
+    max_downloads: int | None
+
+
+class ShareOut(Schema):
+    id: str
+    prefix: str
+    state: str
+    expires_at: str
+    max_downloads: int | None
+    downloads: int
+    has_password: bool
+    created_at: str
+    revoked_at: str | None
+
+
+class ShareListOut(Schema):
+    shares: list[ShareOut]
+
+
+class ErrorOut(Schema):
+    error: str = Field(description="a code for programs, such as invalid_upload")
+    message: str = Field(description="a sentence for people")
+
+
+# The body each operation takes, by its URL name: error sentences quote its shape and fields.
+BODY_SCHEMAS: dict[str, type[Schema]] = {
+    "create-upload": UploadIn,
+    "upload-parts": SignPartsIn,
+    "complete-upload": CompleteIn,
+    "file-shares-api": ShareIn,
+}

@@ -1,0 +1,111 @@
+"""What a client declares about a file before sending it: name, size, type and checksum.
+
+`declare()` normalises and checks a declaration against the settings; the API layer has
+already checked the JSON's shape. The client's name is display metadata only, never a path.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from files.errors import InvalidUpload
+from files.sizes import format_size
+
+MAX_NAME_LENGTH = 200  # characters kept of a client's file name
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+
+_CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
+_HEX_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """A file as its client describes it, normalised: safe name, lower-case type, base64 SHA-256."""
+
+    name: str
+    size: int
+    content_type: str
+    sha256: str = ""
+
+
+def sanitize_name(raw: str) -> str:
+    """A display name: the last path component, no control or bidi characters, length-capped."""
+    name = unicodedata.normalize("NFC", raw)
+    name = re.split(r"[/\\]", name)[-1].replace("\t", " ")
+    name = "".join(
+        char
+        for char in name
+        # Cc: control characters (NUL, CR, LF, ...); Cf: format characters (RTL overrides, ...).
+        if unicodedata.category(char) not in {"Cc", "Cf", "Cs", "Co", "Cn"}
+    )
+    name = " ".join(name.split()).strip(" .")
+    if not name:
+        return "file"
+    if len(name) > MAX_NAME_LENGTH:
+        stem, dot, extension = name.rpartition(".")
+        if dot and 0 < len(extension) <= 16 and stem:
+            name = stem[: MAX_NAME_LENGTH - len(extension) - 1].rstrip() + "." + extension
+        else:
+            name = name[:MAX_NAME_LENGTH].rstrip()
+    return name
+
+
+def normalize_content_type(raw: str) -> str:
+    value = raw.split(";", 1)[0].strip().lower() or DEFAULT_CONTENT_TYPE
+    if not _CONTENT_TYPE.match(value):
+        raise InvalidUpload(f"“{raw[:80]}” is not a valid content type such as image/png.")
+    return value
+
+
+def content_type_allowed(content_type: str) -> bool:
+    patterns: list[str] = settings.CHUTE_ALLOWED_CONTENT_TYPES
+    if not patterns:
+        return True
+    for pattern in patterns:
+        pattern = pattern.lower()
+        if pattern == content_type or (
+            pattern.endswith("/*") and content_type.startswith(pattern[:-1])
+        ):
+            return True
+    return False
+
+
+def normalize_sha256(raw: str) -> str:
+    """Base64 of a SHA-256 digest, accepting hex too."""
+    if _HEX_SHA256.match(raw):
+        return base64.b64encode(bytes.fromhex(raw)).decode()
+    try:
+        digest = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        digest = b""
+    if len(digest) != 32:
+        raise InvalidUpload("sha256 must be a SHA-256 digest in base64 (44 characters) or hex.")
+    return base64.b64encode(digest).decode()
+
+
+def declare(*, name: str, size: int, content_type: str, sha256: str = "") -> Declaration:
+    """Check a declaration against the settings; raises InvalidUpload with a sentence."""
+    if not name.strip():
+        raise InvalidUpload("name must be the file's name as text.")
+    if size <= 0:
+        raise InvalidUpload("The file is empty; there is nothing to upload.")
+    limit: int = settings.CHUTE_MAX_UPLOAD_SIZE
+    if size > limit:
+        raise InvalidUpload(
+            f"The file is {format_size(size)}; the largest file accepted is {format_size(limit)}."
+        )
+    normalized_type = normalize_content_type(content_type)
+    if not content_type_allowed(normalized_type):
+        raise InvalidUpload(f"Files of type {normalized_type} are not accepted here.")
+    return Declaration(
+        name=sanitize_name(name),
+        size=size,
+        content_type=normalized_type,
+        sha256=normalize_sha256(sha256) if sha256 else "",
+    )

@@ -1,0 +1,190 @@
+"""Every refusal Chute explains to a person: one base error with a code, a sentence and a status.
+
+In the spirit of Zulip's `JsonableError`: domain modules raise these with a sentence; the API
+layer (files/api/) turns them into `{"error": code, "message": sentence}` with `status` and
+`headers`, and the pages render the same sentence. No module here knows about HTTP requests.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from files.models import Share
+
+RETRY_AFTER_SECONDS = 30  # what a client should wait when the bucket does not answer
+
+
+class ChuteError(Exception):
+    """Base for refusals: `code` for programs, `message` for people, `status` for HTTP."""
+
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "invalid_request"
+    message: str = "The request could not be understood."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.message
+        super().__init__(self.message)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {}
+
+
+# --- Uploads ------------------------------------------------------------------------------
+
+
+class InvalidUpload(ChuteError):
+    """Raised when the declared name, size, type or checksum is not acceptable."""
+
+    code = "invalid_upload"
+
+
+class UploadNotFound(ChuteError):
+    """Raised when the id does not name an upload of the signed-in user."""
+
+    status = 404
+    code = "not_found"
+    message = "There is no such upload."
+
+
+class NotUploaded(ChuteError):
+    """Raised when confirm finds nothing in the bucket yet."""
+
+    status = 409
+    code = "not_uploaded"
+    message = "The file has not arrived in the bucket yet. Finish the upload, then confirm."
+
+
+class UploadClosed(ChuteError):
+    """Raised when an upload was cancelled or deleted and cannot continue."""
+
+    status = 409
+    code = "upload_closed"
+    message = "This upload was cancelled. Start a new upload to send the file."
+
+
+class UploadMismatch(ChuteError):
+    """Raised when what landed in the bucket differs from what was declared."""
+
+    status = 422
+    code = "mismatch"
+
+
+class QuotaExceeded(ChuteError):
+    """Raised when an upload would take the user over their storage quota."""
+
+    status = 413
+    code = "quota_exceeded"
+
+
+# --- Multipart ----------------------------------------------------------------------------
+
+
+class PartsMismatch(ChuteError):
+    """Raised when a completion's part list disagrees with the parts in the bucket."""
+
+    status = 409
+    code = "parts_mismatch"
+    message = "The list of parts does not match what the bucket holds."
+
+
+class NotMultipart(ChuteError):
+    """Raised when a multipart call names an upload that is not a multipart upload."""
+
+    status = 409
+    code = "not_multipart"
+    message = "This upload is sent in a single request; it has no parts."
+
+
+class UploadGone(ChuteError):
+    """Raised when the bucket no longer holds the multipart upload (aborted or expired)."""
+
+    status = 410
+    code = "upload_gone"
+    message = (
+        "The bucket no longer holds this upload's parts (it was aborted or expired). "
+        "Start the upload again."
+    )
+
+
+# --- Share links --------------------------------------------------------------------------
+
+
+class InvalidShare(ChuteError):
+    """Raised when a share link request asks for something Chute cannot make."""
+
+    code = "invalid_share"
+    message = "The share link request could not be understood."
+
+
+class FileNotShareable(ChuteError):
+    """Raised when the file is not (or no longer) a ready file."""
+
+    status = 409
+    code = "not_ready"
+    message = "Only files that finished uploading can be shared."
+
+
+class ShareNotFound(ChuteError):
+    """Raised when a share id or token names no link (of this owner)."""
+
+    status = 404
+    code = "not_found"
+    message = "There is no such share link."
+
+
+class LinkGone(ChuteError):
+    """Raised when a link exists but no longer hands out its file (expired, used up, revoked)."""
+
+    status = 410
+    code = "link_gone"
+
+    def __init__(self, share: Share, state: Share.State) -> None:
+        self.share = share
+        self.state = state
+        super().__init__(state.label)
+
+
+class PasswordRefused(ChuteError):
+    """Raised when a password-protected link was opened without the right password."""
+
+    status = 403
+    code = "password_refused"
+
+
+class TooManyAttempts(PasswordRefused):
+    """Raised when a client guessed wrong too often on one link; says when to try again."""
+
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, retry_at: datetime, now: datetime) -> None:
+        self.retry_after = max(math.ceil((retry_at - now).total_seconds()), 1)
+        minutes = math.ceil(self.retry_after / 60)
+        super().__init__(
+            "Too many wrong passwords for this link. Try again in "
+            f"{minutes} minute{'s' if minutes != 1 else ''} "
+            f"(at {retry_at.astimezone(UTC):%H:%M} UTC)."
+        )
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+# --- The bucket ---------------------------------------------------------------------------
+
+
+class StorageDown(ChuteError):
+    """Raised (or mapped from s3.StorageUnavailable) when the bucket does not answer."""
+
+    status = 503
+    code = "storage_unavailable"
+    message = "The storage bucket is not answering right now. Please try again in a minute."
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(RETRY_AFTER_SECONDS)}

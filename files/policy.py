@@ -1,0 +1,56 @@
+"""The protocol's rules that hold for every upload: key naming, URL lifetimes, part sizing.
+
+Pure functions of the settings and S3's published limits; no database, no network.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+
+from files import s3
+
+MAX_UPLOAD_URL_TTL = 24 * 3600  # far below SigV4's 7-day ceiling
+MAX_DOWNLOAD_URL_TTL = 60
+MAX_PARTS_PER_SIGN = 100  # parts signed per `POST /api/uploads/<id>/parts`; keeps answers small
+
+
+def build_key(owner_id: Any, upload_id: uuid.UUID) -> str:
+    """Server-chosen, unique, under the owner's prefix; never derived from the file name."""
+    return f"users/{owner_id}/{upload_id.hex}"
+
+
+def upload_url_ttl() -> int:
+    return min(int(settings.CHUTE_UPLOAD_URL_TTL), MAX_UPLOAD_URL_TTL)
+
+
+def download_url_ttl() -> int:
+    return min(int(settings.CHUTE_DOWNLOAD_URL_TTL), MAX_DOWNLOAD_URL_TTL)
+
+
+def is_multipart(size: int) -> bool:
+    return size >= settings.CHUTE_MULTIPART_THRESHOLD
+
+
+def part_plan(size: int) -> tuple[int, int]:
+    """(part size, part count) for a file of `size` bytes, within S3's multipart limits.
+
+    Parts are CHUTE_PART_SIZE (clamped to 5 MiB..5 GiB) unless that would need more than
+    10,000 parts; then the part size grows, in whole MiB, just enough to fit.
+    """
+    if not 0 < size <= s3.MAX_OBJECT_SIZE:
+        raise ValueError(f"{size} bytes is outside S3's 1 byte..5 TiB object limits.")
+    part_size = min(max(int(settings.CHUTE_PART_SIZE), s3.MIN_PART_SIZE), s3.MAX_PART_SIZE)
+    if size > part_size * s3.MAX_PARTS:
+        smallest = -(-size // s3.MAX_PARTS)
+        part_size = -(-smallest // s3.MiB) * s3.MiB
+    return part_size, -(-size // part_size)
+
+
+def part_length(size: int, part_size: int, part_count: int, number: int) -> int:
+    """Bytes in part `number`: the part size, except for a shorter last part."""
+    if number < part_count:
+        return part_size
+    return size - part_size * (part_count - 1)
