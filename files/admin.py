@@ -70,8 +70,9 @@ class ShareStateFilter(admin.SimpleListFilter):
             Share.State.EXPIRED: ~revoked & ~used_up & expired,
             Share.State.ACTIVE: ~revoked & ~used_up & ~expired,
         }
-        if self.value() in conditions:
-            return queryset.filter(conditions[self.value()])
+        value = self.value()
+        if value in conditions:
+            return queryset.filter(conditions[Share.State(value)])
         return queryset
 
 
@@ -107,7 +108,11 @@ class ShareAdmin(admin.ModelAdmin):
         "revoked_at",
     ]
     # Only a link's limits may change here; everything else records what happened.
-    readonly_fields = [name for name in fields if name not in {"expires_at", "max_downloads"}]
+    readonly_fields = [
+        name
+        for name in fields
+        if isinstance(name, str) and name not in {"expires_at", "max_downloads"}
+    ]
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
     actions = ["revoke"]

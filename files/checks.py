@@ -4,14 +4,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import CheckMessage, Error, Warning, register
 
 from files import policy, s3
 
 
 @register()
 def check_limits(app_configs: Any = None, **kwargs: Any) -> list:
-    problems = []
+    problems: list[CheckMessage] = []
     if not 0 < settings.CHUTE_MAX_UPLOAD_SIZE <= s3.MAX_OBJECT_SIZE:
         problems.append(
             Error(
@@ -97,7 +97,7 @@ def check_csp_allows_bucket(app_configs: Any = None, **kwargs: Any) -> list:
         download_url = s3.storage().url("chute-check", expire=60)
     except Exception:  # no S3 storage configured: check_bucket and files.E0xx say why
         return []
-    problems = []
+    problems: list[CheckMessage] = []
     for directive, url in (("connect-src", upload_url), ("form-action", download_url)):
         allowed = directives.get(directive) or directives.get("default-src") or []
         if _origin(url) not in allowed:
@@ -120,7 +120,7 @@ REQUEST_DEADLINE = 30
 @register()
 def check_operations(app_configs: Any = None, **kwargs: Any) -> list:
     """Quota, retention and bucket timeouts: sane values, and a dead bucket answers in time."""
-    problems = []
+    problems: list[CheckMessage] = []
     if settings.CHUTE_USER_QUOTA < 0:
         problems.append(
             Error("CHUTE_USER_QUOTA must be 0 (no limit) or a number of bytes.", id="files.E008")

@@ -60,7 +60,7 @@ class Ports:
     @classmethod
     def free(cls) -> Ports:
         chosen: set[int] = set()
-        values = []
+        values: list[int] = []
         while len(values) < 5:
             port = free_port_pair()
             if port not in chosen and port + GRPC_OFFSET not in chosen:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import DateTimeField, F, Func, JSONField, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -239,7 +239,7 @@ class Resumable:
         return int(100 * (self.uploaded or 0) / self.upload.size)
 
 
-def resumable_uploads(owner: AbstractBaseUser) -> list[Resumable]:
+def resumable_uploads(owner: User) -> list[Resumable]:
     """The owner's unfinished multipart uploads that the bucket still holds, newest first."""
     pending = Upload.objects.filter(
         owner=owner, status=Upload.Status.PENDING, method=Upload.Method.MULTIPART

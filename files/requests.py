@@ -16,4 +16,4 @@ class HtmxRequest(HttpRequest):
 
 
 class AuthenticatedRequest(HtmxRequest):
-    user: User  # type: ignore[assignment]  # narrowed from User | AnonymousUser
+    user: User  # narrowed from User | AnonymousUser by login_required and the API auth

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
@@ -157,7 +157,7 @@ def create_share(
     return NewShare(share=share, token=token)
 
 
-def get_shareable(owner: AbstractBaseUser, upload_id: Any) -> Upload:
+def get_shareable(owner: User, upload_id: Any) -> Upload:
     """The owner's ready file; UploadNotFound for anyone else's or a missing one."""
     return uploads.get_ready(owner, upload_id)
 
@@ -166,7 +166,7 @@ def shares_of(upload: Upload) -> list[Share]:
     return list(Share.objects.filter(upload=upload).order_by("-created_at"))
 
 
-def get_owned_share(owner: AbstractBaseUser, share_id: Any) -> Share:
+def get_owned_share(owner: User, share_id: Any) -> Share:
     try:
         return Share.objects.get(pk=share_id, owner=owner)
     except (Share.DoesNotExist, ValueError, ValidationError):  # ValidationError: not a UUID
@@ -274,4 +274,5 @@ def claim_download(share: Share, now: datetime | None = None) -> str:
         # Claimed by nobody yet still "active" cannot happen; report it as used up.
         raise LinkGone(share, Share.State.USED_UP if state == Share.State.ACTIVE else state)
     share.downloads += 1
+    assert share.upload is not None  # the UPDATE required it
     return downloads.download_url(share.upload)

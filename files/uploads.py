@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -37,7 +37,7 @@ def single_request_method() -> str:
     return Upload.Method.PUT if method == "put" else Upload.Method.POST
 
 
-def start_upload(owner: AbstractBaseUser, declared: Declaration) -> Issued:
+def start_upload(owner: User, declared: Declaration) -> Issued:
     """Register a PENDING upload and presign the request(s) that carry its bytes."""
     upload_id = uuid.uuid4()
     ttl = policy.upload_url_ttl()
@@ -73,7 +73,7 @@ def start_upload(owner: AbstractBaseUser, declared: Declaration) -> Issued:
     return issued
 
 
-def get_upload(owner: AbstractBaseUser, upload_id: Any) -> Upload:
+def get_upload(owner: User, upload_id: Any) -> Upload:
     """The owner's upload (any status but a purged one); UploadNotFound otherwise."""
     try:
         return Upload.objects.get(pk=upload_id, owner=owner)
@@ -81,7 +81,7 @@ def get_upload(owner: AbstractBaseUser, upload_id: Any) -> Upload:
         raise UploadNotFound() from None
 
 
-def get_ready(owner: AbstractBaseUser, upload_id: Any) -> Upload:
+def get_ready(owner: User, upload_id: Any) -> Upload:
     """The owner's READY file; UploadNotFound for anything else."""
     upload = get_upload(owner, upload_id)
     if upload.status != Upload.Status.READY:

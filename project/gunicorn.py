@@ -10,7 +10,7 @@ import os
 from datetime import timedelta
 from typing import Any
 
-from gunicorn.glogging import Logger
+from gunicorn.glogging import Logger  # type: ignore[import-untyped]  # gunicorn ships no types
 
 from project.logging import REDACTED, redact, redact_path
 

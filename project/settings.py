@@ -6,6 +6,7 @@ to start without SECRET_KEY, ALLOWED_HOSTS and a bucket, naming what is missing.
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -155,7 +156,7 @@ AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", "us-east-1")
 AWS_ACCESS_KEY_ID = required("AWS_ACCESS_KEY_ID", "chute-dev")
 AWS_SECRET_ACCESS_KEY = required("AWS_SECRET_ACCESS_KEY", "chute-dev-secret")
 
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {
         # django-storages' S3Storage with Chute's client configuration (files/s3.py).
         "BACKEND": "files.s3.ChuteS3Storage",
