@@ -3,6 +3,9 @@
 Its client comes from the configured Django storage (one source of truth for endpoint,
 region and credentials). Functions return small dataclasses and raise the domain
 exceptions below instead of botocore's.
+
+Why it is longer than 300 lines: it is the one boundary. Every S3 call Chute makes (presigning,
+objects, multipart, bucket setup) lives here, so no other module ever sees botocore.
 """
 
 from __future__ import annotations

@@ -1,0 +1,92 @@
+"""The code's shape: no import cycles in files/, a domain core that knows no HTTP, one S3 boundary."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+FILES = Path(__file__).resolve().parent.parent / "files"
+# The HTTP side: the only modules that may speak HTTP or build responses.
+ADAPTERS = {"api", "views", "middleware", "urls", "admin", "context_processors", "requests"}
+HTTP_MODULES = ("django.http", "django.shortcuts", "ninja", "django.urls")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(FILES.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    modules = {
+        module_name(path): path for path in FILES.rglob("*.py") if "migrations" not in path.parts
+    }
+    return {
+        name: {target for target in imports_of(path) if target in modules and target != name}
+        for name, path in modules.items()
+    }
+
+
+def test_files_has_no_import_cycle():
+    edges = graph()
+    state: dict[str, str] = {}
+    cycles: list[list[str]] = []
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = "open"
+        for target in sorted(edges[node]):
+            if state.get(target) == "open":
+                cycles.append([*trail[trail.index(target) :], target])
+            elif target not in state:
+                visit(target, [*trail, target])
+        state[node] = "done"
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node, [node])
+    assert cycles == []
+
+
+def test_the_domain_core_knows_no_http():
+    speaking = {}
+    for path in FILES.glob("*.py"):
+        if path.stem in ADAPTERS:
+            continue
+        http = sorted(i for i in imports_of(path) if i.startswith(HTTP_MODULES))
+        if http:
+            speaking[path.name] = http
+    assert speaking == {}
+
+
+def test_only_s3_py_imports_boto3_or_botocore():
+    importers = sorted(
+        str(path.relative_to(FILES.parent))
+        for path in FILES.parent.glob("[!.]*/**/*.py")
+        if ".venv" not in path.parts
+        and any(i.split(".")[0] in {"boto3", "botocore"} for i in imports_of(path))
+        and "tests" not in path.parts
+        and "bench" not in path.parts
+    )
+    assert importers == ["files/s3.py"]
+
+
+def test_no_module_in_files_is_over_300_lines_without_saying_why():
+    long = [
+        path.name
+        for path in FILES.rglob("*.py")
+        if "migrations" not in path.parts
+        and len(path.read_text().splitlines()) > 300
+        and "300 lines" not in (ast.get_docstring(ast.parse(path.read_text())) or "")
+    ]
+    assert long == []
