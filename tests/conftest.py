@@ -62,7 +62,7 @@ def storage_settings(server: SeaweedFS, bucket: str) -> dict:
     }
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def bucket(seaweedfs: SeaweedFS, django_test_environment: None) -> Iterator[str]:
     """One bucket for the session, with CORS for any local origin, on the real server."""
     name = "chute-test"

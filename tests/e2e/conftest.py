@@ -51,8 +51,8 @@ def context(browser: Browser, live_server) -> Iterator[BrowserContext]:
 
 
 @pytest.fixture(autouse=True)
-def _live_database(transactional_db: None) -> None:
-    """The live server runs in another thread, so tests commit for real."""
+def _live_database(transactional_db: None, bucket: str) -> None:
+    """The live server runs in another thread, so tests commit for real, to the real bucket."""
 
 
 def sign_in_context(context: BrowserContext, user, base_url: str) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, expect
 
 from files.models import Share
-from tests.factories import ready_file
+from tests.helpers import ready_file
 
 
 def test_share_link_made_in_the_dialog_downloads_signed_out_until_revoked(

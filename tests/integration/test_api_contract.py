@@ -127,7 +127,7 @@ def test_addresses_that_name_nothing_answer_json_404(alice, path):
     ],
 )
 def test_share_dialog_refuses_odd_form_values_without_a_500(alice, user, form):
-    from tests.factories import ready_file
+    from tests.helpers import ready_file
 
     upload = ready_file(user, b"data")
     response = alice.post(f"/files/{upload.id}/shares", form, headers={"HX-Request": "true"})
@@ -157,7 +157,7 @@ BODIES = JSON_VALUES.map(json.dumps) | st.binary(max_size=40)
 )
 @given(body=BODIES)
 def test_generated_bad_bodies_never_cause_a_500_on_any_api_call(alice, user, body):
-    from tests.factories import ready_file
+    from tests.helpers import ready_file
 
     upload = Upload.objects.filter(owner=user).first() or ready_file(user, b"data")
     targets = [

@@ -13,7 +13,6 @@ import os
 import re
 import secrets
 import shlex
-import socket
 import subprocess
 import sys
 import time
@@ -26,14 +25,10 @@ import psycopg
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

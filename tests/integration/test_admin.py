@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from files.models import Upload
-from tests.factories import in_bucket, ready_file
+from tests.helpers import in_bucket, ready_file
 
 
 @pytest.mark.django_db

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-FILES = Path(__file__).resolve().parent.parent / "files"
+FILES = Path(__file__).resolve().parents[2] / "files"
 # The HTTP side: the only modules that may speak HTTP or build responses.
 ADAPTERS = {"api", "views", "middleware", "urls", "admin", "context_processors", "requests"}
 HTTP_MODULES = ("django.http", "django.shortcuts", "ninja", "django.urls")

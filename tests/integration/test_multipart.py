@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import os
 
 import pytest
@@ -13,6 +12,8 @@ from botocore.stub import Stubber
 
 from files import declarations, errors, multipart, s3, uploads
 from files.models import Upload
+from tests import helpers
+from tests.helpers import post_json
 
 MiB = 1024 * 1024
 PART = 5 * MiB  # S3's smallest non-final part keeps these tests quick
@@ -28,15 +29,8 @@ def b64sha(data: bytes) -> str:
     return base64.b64encode(hashlib.sha256(data).digest()).decode()
 
 
-def post_json(client, url: str, body) -> object:
-    return client.post(url, json.dumps(body), content_type="application/json")
-
-
 def start(client, size: int) -> dict:
-    body = {"name": "movie.mkv", "size": size, "content_type": "video/x-matroska"}
-    response = post_json(client, "/api/uploads", body)
-    assert response.status_code == 201, response.content
-    return response.json()
+    return helpers.start(client, name="movie.mkv", size=size, content_type="video/x-matroska")
 
 
 def split(data: bytes, part_size: int = PART) -> dict[int, bytes]:

@@ -10,11 +10,11 @@ from django.test import Client
 
 from files import confirm, declarations, s3, uploads
 from files.models import Upload
+from tests.helpers import post_json
 
 
 def create(client: Client, body, **kwargs):
-    data = body if isinstance(body, (str, bytes)) else json.dumps(body)
-    return client.post("/api/uploads", data, content_type="application/json", **kwargs)
+    return post_json(client, "/api/uploads", body, **kwargs)
 
 
 VALID = {"name": "a.txt", "size": 10, "content_type": "text/plain"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import threading
 
 import pytest
@@ -14,13 +13,11 @@ from django.db import connection
 from files import confirm as confirmation
 from files import declarations, s3, uploads
 from files.models import Upload
+from tests import helpers
 
 
 def start(client, **overrides) -> dict:
-    body = {"name": "report.pdf", "size": 11, "content_type": "application/pdf", **overrides}
-    response = client.post("/api/uploads", json.dumps(body), content_type="application/json")
-    assert response.status_code == 201, response.content
-    return response.json()
+    return helpers.start(client, **overrides)
 
 
 def post_to_bucket(issued: dict, data: bytes, **field_overrides) -> requests.Response:

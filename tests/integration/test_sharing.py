@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import threading
 from datetime import UTC, datetime, timedelta
@@ -19,7 +18,7 @@ from django.utils import timezone
 from files import declarations, errors, sharing, uploads
 from files.models import Share, ShareAttempt, Upload
 from files.views.sharing import parse_form
-from tests.factories import ready_file
+from tests.helpers import post_json, ready_file
 
 DATA = b"Shared through Chute\n" * 50
 PASSWORD = "open sesame"
@@ -53,8 +52,7 @@ def filename_of(disposition: str) -> str:
 
 
 def create_via_api(client: Client, upload: Upload, body) -> object:
-    raw = body if isinstance(body, bytes) else json.dumps(body)
-    return client.post(f"/api/files/{upload.id}/shares", raw, content_type="application/json")
+    return post_json(client, f"/api/files/{upload.id}/shares", body)
 
 
 # --- Creating links -------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from django.test.utils import override_settings
 from files import s3
 from tests.conftest import storage_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 RENDER_PAGE = """
 from django.test import Client

@@ -60,7 +60,27 @@ def test_meter_sees_cpu_and_memory_of_a_child_process():
         child.stdout.close()
 
 
-def test_benchmark_scripts_import():
-    assert callable(upload_throughput.main)
-    assert callable(api_cost.main)
-    assert callable(scale.main)
+def test_scale_counts_the_calls_the_protocol_needs_from_the_servers_plan(settings):
+    settings.CHUTE_MULTIPART_THRESHOLD = 64 * 2**20
+    settings.CHUTE_PART_SIZE = 16 * 2**20
+    settings.CHUTE_PARALLEL_PARTS = 4
+    assert scale.requests_per_upload(2**20)["requests"] == 2  # create, confirm
+    gib = scale.requests_per_upload(2**30)
+    assert (gib["parts"], gib["part_size"]) == (64, 16 * 2**20)
+    assert gib["requests"] == 3  # create, one batch of up to 100 part URLs, complete
+    # The page signs 8 parts first, then 32 a call: create, 8, 32, 24, complete.
+    assert gib["page_requests"] == 5
+
+
+@pytest.mark.parametrize("script", [upload_throughput, api_cost, scale])
+def test_benchmark_scripts_explain_their_options(script):
+    answer = subprocess.run(
+        [sys.executable, "-m", script.__name__, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert answer.returncode == 0, answer.stderr
+    assert "usage:" in answer.stdout
+    assert "--" in answer.stdout  # it documents at least one option

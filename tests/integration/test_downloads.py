@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from files import declarations, uploads
-from tests.factories import ready_file
+from tests.helpers import ready_file
 
 
 def follow(response) -> requests.Response:

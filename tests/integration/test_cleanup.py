@@ -18,7 +18,7 @@ from files import cleanup, declarations, policy, s3, uploads
 from files.management.commands.s3_setup import setup_bucket
 from files.models import Upload
 from tests.conftest import storage_settings
-from tests.factories import in_bucket, ready_file
+from tests.helpers import in_bucket, ready_file
 
 PART = b"a part that is also the last one"
 

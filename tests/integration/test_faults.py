@@ -17,14 +17,15 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-import requests
 from django.test.utils import override_settings
 
 from files import lifecycle, s3
 from files.embedded import Ports, SeaweedFS
 from files.management.commands.s3_setup import setup_bucket
 from files.models import Upload
+from tests import helpers
 from tests.conftest import storage_settings
+from tests.helpers import post_to_bucket
 
 MiB = 1024 * 1024
 
@@ -90,26 +91,24 @@ def rows() -> list[dict]:
 
 
 def start(client, size: int = 11) -> dict:
-    body = {"name": "report.txt", "size": size, "content_type": "text/plain"}
-    response = client.post("/api/uploads", json.dumps(body), content_type="application/json")
-    assert response.status_code == 201, response.content
-    return response.json()
+    return helpers.start(client, name="report.txt", size=size, content_type="text/plain")
 
 
 def send(issued: dict, data: bytes = b"hello world") -> None:
-    post = issued["post"]
-    answer = requests.post(
-        post["url"], data=post["fields"], files={"file": ("f", data)}, timeout=30
-    )
-    assert answer.status_code == 201
+    assert post_to_bucket(issued, data).status_code == 201
 
 
 def assert_unavailable(response) -> None:
     assert response.status_code == 503
     assert int(response["Retry-After"]) > 0
-    if response["Content-Type"].startswith("application/json") and "error" in response.json():
+    path = response.request["PATH_INFO"]
+    if path.startswith("/api/"):
         assert response.json()["error"] == "storage_unavailable"
         assert "try again" in response.json()["message"]
+    elif path == "/healthz":
+        assert response.json()["bucket"] == "unavailable"
+    else:
+        assert "try again" in response.content.decode()
 
 
 def test_client_gives_up_after_the_configured_timeouts_and_retries(settings):

@@ -1,0 +1,69 @@
+"""Shared test helpers: data with real bytes in the (SeaweedFS) bucket, and API calls."""
+
+from __future__ import annotations
+
+import json
+import socket
+from typing import Any
+
+import requests
+from django.test import Client
+
+from files import confirm, declarations, s3, uploads
+from files.models import Upload
+
+
+def ready_file(
+    owner,
+    data: bytes = b"hello world",
+    *,
+    name: str = "report.pdf",
+    content_type: str = "application/pdf",
+) -> Upload:
+    """A READY file whose bytes are in the bucket. The name is used as given (not sanitised)."""
+    issued = uploads.start_upload(
+        owner, declarations.Declaration(name=name, size=len(data), content_type=content_type)
+    )
+    s3.put_bytes(issued.upload.key, data, content_type=content_type)
+    return confirm.confirm(issued.upload)
+
+
+def in_bucket(key: str) -> bool:
+    try:
+        s3.head(key)
+    except s3.ObjectNotFound:
+        return False
+    return True
+
+
+def post_json(client: Client, url: str, body: Any, **kwargs: Any) -> Any:
+    """POST `body` as JSON (text and bytes are sent as they are, to test malformed bodies)."""
+    data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+    return client.post(url, data, content_type="application/json", **kwargs)
+
+
+def start(
+    client: Client,
+    *,
+    name: str = "report.pdf",
+    size: int = 11,
+    content_type: str = "application/pdf",
+    **extra: Any,
+) -> dict:
+    """Start an upload through the API and return its 201 answer."""
+    body = {"name": name, "size": size, "content_type": content_type, **extra}
+    response = post_json(client, "/api/uploads", body)
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def post_to_bucket(issued: dict, data: bytes) -> requests.Response:
+    """Send `data` with the presigned POST form of an upload's answer, as a browser would."""
+    post = issued["post"]
+    return requests.post(post["url"], data=post["fields"], files={"file": ("f", data)}, timeout=30)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
