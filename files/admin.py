@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from files import lifecycle
-from files.models import Share, Upload
+from files.models import ApiToken, Share, Upload
 from files.sizes import format_size
 
 
@@ -137,3 +137,31 @@ class ShareAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[Share]) -> None:
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, f"Revoked {count} link{'s' if count != 1 else ''}.")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "owner",
+        "token_prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_filter = ["created_at", "last_used_at", "revoked_at"]
+    search_fields = ["name", "token_prefix", "owner__username"]
+    list_select_related = ["owner"]
+    # The hash is never shown: nothing here can reopen a token.
+    fields = ["id", "owner", "name", "token_prefix", "created_at", "last_used_at", "expires_at"]
+    readonly_fields = ["id", "owner", "token_prefix", "created_at", "last_used_at"]
+    actions = ["revoke_tokens"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a token made here could never be shown to its owner
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {revoked} token{'s' if revoked != 1 else ''}.")

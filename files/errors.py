@@ -33,6 +33,10 @@ class ChuteError(Exception):
         return {}
 
 
+class InvalidRequest(ChuteError):
+    """Raised when a request's values make no sense for the call (a foreign cursor, say)."""
+
+
 # --- Uploads ------------------------------------------------------------------------------
 
 
@@ -173,6 +177,44 @@ class TooManyAttempts(PasswordRefused):
     @property
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+class TokenRefused(ChuteError):
+    """Raised when a call carries an API token that is unknown, expired or revoked."""
+
+    status = 401
+    code = "invalid_token"
+    message = "The API token was refused."
+
+    @property
+    def headers(self) -> dict[str, str]:
+        # RFC 6750: a refused bearer token names the scheme and why.
+        return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
+class InvalidToken(ChuteError):
+    """Raised when a token request asks for something Chute cannot make."""
+
+    code = "invalid_token_request"
+
+
+class TokenNotFound(ChuteError):
+    """Raised when a token id names no token of this owner."""
+
+    status = 404
+    code = "not_found"
+    message = "There is no such API token."
+
+
+class TokensNeedASession(ChuteError):
+    """Raised when an API token tries to manage tokens."""
+
+    status = 403
+    code = "session_required"
+    message = "API tokens cannot manage tokens; sign in to the page to do that."
 
 
 # --- The bucket ---------------------------------------------------------------------------

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "js_lib_htmx",
     "template_partials",
     "storages",
+    "corsheaders",
     "csp",
     "files",
 ]
@@ -87,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "files.middleware.ApiAnswersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -231,6 +233,17 @@ CHUTE_CORS_ORIGINS = (
     or CSRF_TRUSTED_ORIGINS
     or (["http://127.0.0.1:8000", "http://localhost:8000"] if DEBUG else [])
 )
+# Front ends on these origins may call /api/ with an API token (django-cors-headers); their
+# browsers also upload to the bucket, so the bucket's CORS rule allows them too.
+CHUTE_API_CORS_ORIGINS = env_list("CHUTE_API_CORS_ORIGINS")
+CHUTE_CORS_ORIGINS = [
+    *CHUTE_CORS_ORIGINS,
+    *(origin for origin in CHUTE_API_CORS_ORIGINS if origin not in CHUTE_CORS_ORIGINS),
+]
+CORS_ALLOWED_ORIGINS = CHUTE_API_CORS_ORIGINS
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = False  # tokens, never the session cookie, from other origins
+CORS_EXPOSE_HEADERS = ["Retry-After", "WWW-Authenticate"]
 # Files listed per page.
 CHUTE_PAGE_SIZE = env_int("CHUTE_PAGE_SIZE", 50)
 # Bytes each user may store, counting ready files and unexpired pending uploads; 0 = no limit.

@@ -2,8 +2,8 @@
 
 Request bodies are parsed and validated here (files/api/schemas.py); domain functions get
 typed values and raise files.errors; this package turns those into `{"error","message"}`
-answers and serves the contract as OpenAPI 3 at /api/openapi.json. Session + CSRF is how the
-page calls it.
+answers and serves the contract as OpenAPI 3 at /api/openapi.json. The page calls it with its
+session and a CSRF token; scripts and other origins with `Authorization: Bearer <token>`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
-from ninja.security import SessionAuth
+from ninja.security import HttpBearer, SessionAuth
 
 from files import s3
-from files.api import shares, uploads
+from files.api import files, shares, tokens, uploads
 from files.api.responses import chute_error_response, error_response
 from files.api.schemas import BODY_SCHEMAS
 from files.errors import ChuteError, StorageDown
+from files.tokens import authenticate as authenticate_token
 
 
 class NotAnObject(ValueError):
@@ -46,6 +47,16 @@ class StrictJSONParser(Parser):
         return data
 
 
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer <token>`: scripts and other origins, no CSRF needed."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        # A refused token raises TokenRefused (401 with WWW-Authenticate), never falls back
+        # to the session: a script should hear that its token is wrong.
+        request.user = authenticate_token(token)
+        return request.user
+
+
 api = NinjaAPI(
     title="Chute API",
     version="1",
@@ -55,13 +66,15 @@ api = NinjaAPI(
         '`{"error": "<code>", "message": "<sentence>"}`.'
     ),
     urls_namespace="api",
-    auth=SessionAuth(csrf=True),
+    auth=[BearerToken(), SessionAuth(csrf=True)],
     parser=StrictJSONParser(),
     docs_url=None,
     openapi_url="/openapi.json",
 )
 api.add_router("/", uploads.router)
+api.add_router("/", files.router)
 api.add_router("/", shares.router)
+api.add_router("/", tokens.router)
 
 
 def invalid_code(request: HttpRequest) -> str:
@@ -70,6 +83,8 @@ def invalid_code(request: HttpRequest) -> str:
     name = (match.url_name if match else "") or ""
     if "share" in name:
         return "invalid_share"
+    if "token" in name:
+        return "invalid_token_request"
     if "upload" in name or "part" in name:
         return "invalid_upload"
     return "invalid_request"
@@ -138,7 +153,12 @@ def on_invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
-    return error_response("unauthenticated", "Sign in to use this API.", 401)
+    return error_response(
+        "unauthenticated",
+        "Sign in to use this API, or send an API token as “Authorization: Bearer <token>”.",
+        401,
+        **{"WWW-Authenticate": "Bearer"},
+    )
 
 
 @api.exception_handler(HttpError)

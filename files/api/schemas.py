@@ -169,10 +169,55 @@ class ErrorOut(Schema):
     message: str = Field(description="a sentence for people")
 
 
+# --- Files and API tokens -----------------------------------------------------------------
+
+
+class FileOut(Schema):
+    id: str
+    name: str
+    size: int
+    content_type: str
+    sha256: str | None = Field(description="the SHA-256 (base64) declared and verified, if any")
+    confirmed_at: str | None
+
+
+class FileListOut(Schema):
+    files: list[FileOut]
+    next: str | None = Field(description="cursor for the next page (?cursor=…), null at the end")
+
+
+class TokenIn(Schema):
+    """`POST /api/tokens`: a name saying what the token is for, and an optional lifetime."""
+
+    shape: ClassVar[str] = 'such as {"name": "laptop CLI", "expires_in": 2592000}'
+
+    name: StrictStr = Field(description="text saying what the token is for")
+    expires_in: StrictInt | None = Field(
+        None, description="a whole number of seconds, or left out for no expiry"
+    )
+
+
+class TokenOut(Schema):
+    id: str
+    name: str
+    created_at: str
+    last_used_at: str | None
+    expires_at: str | None
+
+
+class NewTokenOut(TokenOut):
+    token: str = Field(description="the token itself, shown only in this answer")
+
+
+class TokenListOut(Schema):
+    tokens: list[TokenOut]
+
+
 # The body each operation takes, by its URL name: error sentences quote its shape and fields.
 BODY_SCHEMAS: dict[str, type[Schema]] = {
     "create-upload": UploadIn,
     "upload-parts": SignPartsIn,
     "complete-upload": CompleteIn,
     "file-shares-api": ShareIn,
+    "tokens": TokenIn,
 }

@@ -23,6 +23,7 @@ from files.api.responses import error_response, wants_json
 from files.errors import RETRY_AFTER_SECONDS, UploadNotFound
 from files.models import Upload
 from files.requests import AuthenticatedRequest
+from files.views.auth import login_or_token_required
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@login_required
+@login_or_token_required
 def download(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpResponse:
     try:
         upload = uploads.get_ready(request.user, upload_id)

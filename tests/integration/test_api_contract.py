@@ -24,6 +24,10 @@ DESIGN_PATHS = {
     "/api/uploads/resumable",
     "/api/files/{upload_id}/shares",
     "/api/shares/{share_id}",
+    "/api/files",
+    "/api/files/{upload_id}",
+    "/api/tokens",
+    "/api/tokens/{token_id}",
 }
 
 
@@ -168,6 +172,7 @@ def test_generated_bad_bodies_never_cause_a_500_on_any_api_call(alice, user, bod
         ("post", f"/api/files/{upload.id}/shares"),
         ("post", f"/api/uploads/{uuid.uuid4()}/parts"),
         ("delete", f"/api/shares/{uuid.uuid4()}"),
+        ("post", "/api/tokens"),
     ]
     for method, path in targets:
         response = getattr(alice, method)(path, body, content_type="application/json")
