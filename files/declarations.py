@@ -32,6 +32,7 @@ class Declaration:
     size: int
     content_type: str
     sha256: str = ""
+    last_modified: int | None = None  # ms since the epoch, as browsers' File.lastModified
 
 
 def sanitize_name(raw: str) -> str:
@@ -89,7 +90,14 @@ def normalize_sha256(raw: str) -> str:
     return base64.b64encode(digest).decode()
 
 
-def declare(*, name: str, size: int, content_type: str, sha256: str = "") -> Declaration:
+def declare(
+    *,
+    name: str,
+    size: int,
+    content_type: str,
+    sha256: str = "",
+    last_modified: int | None = None,
+) -> Declaration:
     """Check a declaration against the settings; raises InvalidUpload with a sentence."""
     if not name.strip():
         raise InvalidUpload("name must be the file's name as text.")
@@ -108,4 +116,5 @@ def declare(*, name: str, size: int, content_type: str, sha256: str = "") -> Dec
         size=size,
         content_type=normalized_type,
         sha256=normalize_sha256(sha256) if sha256 else "",
+        last_modified=last_modified if last_modified and 0 < last_modified < 2**62 else None,
     )

@@ -33,6 +33,9 @@ class Upload(models.Model):
     sha256 = models.CharField(
         max_length=64, blank=True, help_text="Base64 SHA-256 the client declared (optional)."
     )
+    # The file's modification time the client declared (ms since the epoch): with name and
+    # size, it recognises the same file when any client starts it again, to resume.
+    last_modified = models.BigIntegerField(null=True, blank=True)
     method = models.CharField(max_length=16, choices=Method.choices)
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from files import policy, quotas, s3
 from files.confirm import confirm
-from files.declarations import normalize_sha256
+from files.declarations import Declaration, normalize_sha256
 from files.errors import (
     InvalidUpload,
     NotMultipart,
@@ -261,3 +261,29 @@ def resumable_uploads(owner: User) -> list[Resumable]:
             continue
         found.append(Resumable(upload=upload, uploaded=sum(part.size for part in parts)))
     return found
+
+
+def find_unfinished(owner: User, declared: Declaration) -> Upload | None:
+    """The owner's unfinished multipart upload of this same file, if the bucket still holds it.
+
+    Same name, size, type and declared modification time: any client (another browser, the
+    CLI) that starts the file again continues it instead of sending every byte again.
+    """
+    if declared.last_modified is None:
+        return None
+    candidates = Upload.objects.filter(
+        owner=owner,
+        status=Upload.Status.PENDING,
+        method=Upload.Method.MULTIPART,
+        name=declared.name,
+        size=declared.size,
+        content_type=declared.content_type,
+        last_modified=declared.last_modified,
+    ).order_by("-created_at")
+    for upload in candidates[:3]:
+        try:
+            s3.list_parts(upload.key, upload_id=upload.multipart_upload_id)
+        except s3.UploadNotFound:
+            continue  # aborted in the bucket; the cleanup command removes the row
+        return upload
+    return None

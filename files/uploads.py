@@ -39,6 +39,10 @@ def single_request_method() -> str:
 
 def start_upload(owner: User, declared: Declaration) -> Issued:
     """Register a PENDING upload and presign the request(s) that carry its bytes."""
+    if policy.is_multipart(declared.size):
+        unfinished = multipart.find_unfinished(owner, declared)
+        if unfinished:
+            return Issued(upload=unfinished)
     upload_id = uuid.uuid4()
     ttl = policy.upload_url_ttl()
     upload = Upload(
@@ -49,6 +53,7 @@ def start_upload(owner: User, declared: Declaration) -> Issued:
         size=declared.size,
         content_type=declared.content_type,
         sha256=declared.sha256,
+        last_modified=declared.last_modified,
         method=single_request_method(),
         expires_at=timezone.now() + timedelta(seconds=ttl),
     )

@@ -25,6 +25,11 @@ class UploadIn(Schema):
     sha256: StrictStr | None = Field(
         None, description="the file's SHA-256 as text (base64 or hex), or left out"
     )
+    last_modified: StrictInt | None = Field(
+        None,
+        description="the file's modification time in ms since the epoch, or left out; "
+        "with name and size it resumes your unfinished upload of the same file",
+    )
 
 
 class PartChecksumIn(Schema):
@@ -118,6 +123,9 @@ class StoredPartOut(Schema):
     number: int
     etag: str
     size: int
+    sha256: str | None = Field(
+        description="the SHA-256 (base64) signed for this part: compare your bytes before skipping"
+    )
 
 
 class StoredPartsOut(Schema):

@@ -94,7 +94,11 @@ def confirmed(request: AuthenticatedRequest, upload: Upload) -> Any:
 def create_upload(request: AuthenticatedRequest, body: UploadIn) -> Status:
     """Declare a file; answers a PENDING upload with a presigned POST, PUT or multipart plan."""
     declared = declarations.declare(
-        name=body.name, size=body.size, content_type=body.content_type, sha256=body.sha256 or ""
+        name=body.name,
+        size=body.size,
+        content_type=body.content_type,
+        sha256=body.sha256 or "",
+        last_modified=body.last_modified,
     )
     issued = uploads.start_upload(request.user, declared)
     answer = upload_json(issued.upload)
@@ -148,8 +152,20 @@ def sign_parts(request: AuthenticatedRequest, upload_id: uuid.UUID, body: SignPa
 )
 def list_parts(request: AuthenticatedRequest, upload_id: uuid.UUID) -> Any:
     """The parts already in the bucket (for resuming)."""
-    parts = multipart.uploaded_parts(uploads.get_upload(request.user, upload_id))
-    return {"parts": [{"number": p.number, "etag": p.etag, "size": p.size} for p in parts]}
+    upload = uploads.get_upload(request.user, upload_id)
+    parts = multipart.uploaded_parts(upload)
+    signed = upload.part_checksums
+    return {
+        "parts": [
+            {
+                "number": p.number,
+                "etag": p.etag,
+                "size": p.size,
+                "sha256": signed.get(str(p.number)),
+            }
+            for p in parts
+        ]
+    }
 
 
 @router.post(
