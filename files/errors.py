@@ -179,6 +179,41 @@ class TooManyAttempts(PasswordRefused):
         return {"Retry-After": str(self.retry_after)}
 
 
+# --- Upload requests ----------------------------------------------------------------------
+
+
+class InvalidUploadRequest(ChuteError):
+    """Raised when an owner asks for an upload request Chute cannot make."""
+
+    code = "invalid_upload_request"
+
+
+class UploadRequestNotFound(ChuteError):
+    """Raised when a token or id names no upload request (of this owner)."""
+
+    status = 404
+    code = "not_found"
+    message = "There is no upload request at this address."
+
+
+class UploadRequestGone(ChuteError):
+    """Raised when an upload request no longer takes files: closed, expired or full."""
+
+    status = 410
+    code = "request_closed"
+
+    def __init__(self, state: str, message: str) -> None:
+        self.state = state
+        super().__init__(message)
+
+
+class OverRequestLimit(ChuteError):
+    """Raised when a file would take an upload request past its number of files or bytes."""
+
+    status = 413
+    code = "over_request_limit"
+
+
 # --- API tokens ---------------------------------------------------------------------------
 
 

@@ -33,6 +33,15 @@ class Upload(models.Model):
     sha256 = models.CharField(
         max_length=64, blank=True, help_text="Base64 SHA-256 the client declared (optional)."
     )
+    # The upload request (if any) through which a guest sent this file, and the name they gave.
+    request = models.ForeignKey(
+        "UploadRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="uploads",
+    )
+    sender_name = models.CharField(max_length=100, blank=True)
     # The file's modification time the client declared (ms since the epoch): with name and
     # size, it recognises the same file when any client starts it again, to resume.
     last_modified = models.BigIntegerField(null=True, blank=True)
@@ -139,22 +148,63 @@ class Share(models.Model):
         return max(self.max_downloads - self.downloads, 0)
 
 
-class ShareAttempt(models.Model):
-    """One password attempt on a share, kept while it counts towards the throttle.
+class PasswordAttempt(models.Model):
+    """One password attempt on a share link or an upload request, kept while it counts.
 
-    In the database, not a cache, so the limit holds across every worker and server.
+    In the database, not a cache, so the throttle holds across every worker and server.
     """
 
-    share = models.ForeignKey(Share, on_delete=models.CASCADE, related_name="attempts")
+    # What the password protects: "share:<id>" or "request:<id>".
+    scope = models.CharField(max_length=64)
     # SHA-256 of the client's address: enough to tell clients apart, without keeping IPs.
     client = models.CharField(max_length=64)
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
-        indexes = [models.Index(fields=["share", "client", "created_at"])]
+        indexes = [models.Index(fields=["scope", "client", "created_at"])]
 
     def __str__(self) -> str:
-        return f"attempt on {self.share_id} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+        return f"attempt on {self.scope} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class UploadRequest(models.Model):
+    """A link through which people without an account send files to its owner.
+
+    Like share links, only the token's SHA-256 is stored.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        FULL = "full", "Full"
+        EXPIRED = "expired", "Expired"
+        CLOSED = "closed", "Closed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="upload_requests"
+    )
+    title = models.CharField(max_length=200)
+    message = models.TextField(blank=True, max_length=2000)
+    token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token.")
+    token_prefix = models.CharField(max_length=8)
+    password = models.CharField(
+        max_length=128, blank=True, help_text="Django password hash; empty means no password."
+    )
+    expires_at = models.DateTimeField()
+    max_files = models.PositiveIntegerField(null=True, blank=True)
+    max_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.token_prefix}…)"
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password)
 
 
 class ApiToken(models.Model):

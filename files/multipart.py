@@ -273,6 +273,7 @@ def find_unfinished(owner: User, declared: Declaration) -> Upload | None:
         return None
     candidates = Upload.objects.filter(
         owner=owner,
+        request__isnull=True,  # a guest's upload is the guest's to finish
         status=Upload.Status.PENDING,
         method=Upload.Method.MULTIPART,
         name=declared.name,

@@ -17,35 +17,27 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Min, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
-from files import downloads, uploads
+from files import downloads, passwords, uploads
 from files.errors import (
     FileNotShareable,
     InvalidShare,
     LinkGone,
-    PasswordRefused,
     ShareNotFound,
-    TooManyAttempts,
 )
-from files.models import Share, ShareAttempt, Upload
+from files.models import Share, Upload
+from files.passwords import MAX_PASSWORD_LENGTH, format_duration
 
 TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG
 # secrets.token_urlsafe(32) is exactly 43 URL-safe base64 characters.
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 PREFIX_LENGTH = 6
-MAX_PASSWORD_LENGTH = 128
 MAX_DOWNLOADS_LIMIT = 1_000_000
-
-# Wrong passwords allowed per link and client within the window, then a pause.
-PASSWORD_FAILURES = 5
-PASSWORD_WINDOW = timedelta(minutes=15)
-# Ceiling per link over all clients: bounds guessing by someone who rotates addresses.
-LINK_PASSWORD_FAILURES = 50
 
 DEFAULT_EXPIRY = 7 * 24 * 3600
 # Expiry choices offered in the dialog (seconds, label); those over the cap are hidden.
@@ -88,14 +80,6 @@ class NewShare:
 
 def max_expiry() -> int:
     return settings.CHUTE_SHARE_MAX_EXPIRY
-
-
-def format_duration(seconds: int) -> str:
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size and seconds % size == 0:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    return f"{seconds} seconds"
 
 
 def expiry_presets() -> list[tuple[int, str]]:
@@ -208,47 +192,15 @@ def ensure_open(share: Share, now: datetime | None = None) -> None:
         raise LinkGone(share, state)
 
 
-def client_id(address: str) -> str:
-    return hashlib.sha256(address.encode()).hexdigest()
-
-
 def verify_password(share: Share, password: str, client: str, now: datetime | None = None) -> None:
-    """Check a link's password, throttled per link and client.
-
-    Each attempt is recorded *before* counting, so concurrent guesses see one another and at
-    most PASSWORD_FAILURES of them reach the hasher; a right password removes its record.
-    """
-    if not share.has_password:
-        return
-    if not password:
-        raise PasswordRefused("This link is protected by a password. Enter it to download.")
-    now = now or timezone.now()
-    client = client_id(client)
-    attempt = ShareAttempt.objects.create(share=share, client=client, created_at=now)
-    window_start = now - PASSWORD_WINDOW
-    recent = ShareAttempt.objects.filter(share=share, created_at__gt=window_start).aggregate(
-        mine=Count("pk", filter=Q(client=client)),
-        my_oldest=Min("created_at", filter=Q(client=client)),
-        total=Count("pk"),
-        oldest=Min("created_at"),
-    )
-    # `mine` includes this attempt: the (PASSWORD_FAILURES + 1)th within the window is refused.
-    if recent["mine"] > PASSWORD_FAILURES or recent["total"] > LINK_PASSWORD_FAILURES:
-        attempt.delete()
-        oldest = recent["my_oldest"] if recent["mine"] > PASSWORD_FAILURES else recent["oldest"]
-        raise TooManyAttempts(oldest + PASSWORD_WINDOW, now)
-    if len(password) <= MAX_PASSWORD_LENGTH and check_password(password, share.password):
-        attempt.delete()
-        return
-    ShareAttempt.objects.filter(share=share, created_at__lte=window_start).delete()
-    left = PASSWORD_FAILURES - recent["mine"]
-    raise PasswordRefused(
-        "That password is not right. "
-        + (
-            f"{left} more attempt{'s' if left != 1 else ''} before a pause."
-            if left
-            else f"Wait {format_duration(int(PASSWORD_WINDOW.total_seconds()))} before trying again."
-        )
+    """Check a link's password, throttled per link and client (files/passwords.py)."""
+    passwords.verify(
+        f"share:{share.pk}",
+        share.password,
+        password,
+        client,
+        prompt="This link is protected by a password. Enter it to download.",
+        now=now,
     )
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from files import multipart, policy, quotas, s3
 from files.declarations import Declaration
 from files.errors import UploadNotFound
-from files.models import Upload
+from files.models import Upload, UploadRequest
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,19 @@ def single_request_method() -> str:
     return Upload.Method.PUT if method == "put" else Upload.Method.POST
 
 
-def start_upload(owner: User, declared: Declaration) -> Issued:
-    """Register a PENDING upload and presign the request(s) that carry its bytes."""
-    if policy.is_multipart(declared.size):
+def start_upload(
+    owner: User,
+    declared: Declaration,
+    *,
+    request: UploadRequest | None = None,
+    sender_name: str = "",
+) -> Issued:
+    """Register a PENDING upload and presign the request(s) that carry its bytes.
+
+    `request` is the upload request a guest sends through; guests never resume the owner's
+    unfinished uploads.
+    """
+    if policy.is_multipart(declared.size) and request is None:
         unfinished = multipart.find_unfinished(owner, declared)
         if unfinished:
             return Issued(upload=unfinished)
@@ -54,6 +64,8 @@ def start_upload(owner: User, declared: Declaration) -> Issued:
         content_type=declared.content_type,
         sha256=declared.sha256,
         last_modified=declared.last_modified,
+        request=request,
+        sender_name=sender_name,
         method=single_request_method(),
         expires_at=timezone.now() + timedelta(seconds=ttl),
     )

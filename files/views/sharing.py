@@ -29,6 +29,7 @@ from files.errors import (
     UploadNotFound,
 )
 from files.models import Share, Upload
+from files.passwords import format_duration
 from files.requests import AuthenticatedRequest
 
 View = Callable[..., HttpResponse]
@@ -78,7 +79,7 @@ def _manage_context(request: HttpRequest, upload: Upload, **extra: Any) -> dict[
         "shares": sharing.shares_of(upload),
         "presets": sharing.expiry_presets(),
         "default_expiry": sharing.default_expiry(),
-        "max_expiry": sharing.format_duration(sharing.max_expiry()),
+        "max_expiry": format_duration(sharing.max_expiry()),
         "now": timezone.now(),
         **extra,
     }

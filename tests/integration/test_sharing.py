@@ -15,8 +15,8 @@ from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
-from files import declarations, errors, sharing, uploads
-from files.models import Share, ShareAttempt, Upload
+from files import declarations, errors, passwords, sharing, uploads
+from files.models import PasswordAttempt, Share, Upload
 from files.views.sharing import parse_form
 from tests.helpers import post_json, ready_file
 
@@ -409,14 +409,14 @@ def test_password_link_needs_the_password(user, client):
     assert requests.get(right["Location"], timeout=30).content == DATA
     assert Share.objects.get(pk=new.share.pk).downloads == 1
     # Only the wrong attempt stays on record.
-    assert ShareAttempt.objects.count() == 1
+    assert PasswordAttempt.objects.count() == 1
 
 
 @pytest.mark.django_db
 def test_wrong_passwords_are_throttled_per_link_and_client(user, client):
     new = sharing.create_share(ready_upload(user), password=PASSWORD)
     path = download_path(new.token)
-    for _ in range(sharing.PASSWORD_FAILURES):
+    for _ in range(passwords.PASSWORD_FAILURES):
         assert client.post(path, {"password": "guess"}).status_code == 403
 
     throttled = client.post(path, {"password": PASSWORD})
@@ -434,7 +434,7 @@ def test_wrong_passwords_are_throttled_per_link_and_client(user, client):
     assert client.post(download_path(other.token), {"password": PASSWORD}).status_code == 302
 
     # Once the failures leave the window, the client may try again.
-    ShareAttempt.objects.update(created_at=F("created_at") - sharing.PASSWORD_WINDOW)
+    PasswordAttempt.objects.update(created_at=F("created_at") - passwords.PASSWORD_WINDOW)
     assert client.post(path, {"password": PASSWORD}).status_code == 302
 
 
@@ -442,7 +442,7 @@ def test_wrong_passwords_are_throttled_per_link_and_client(user, client):
 def test_throttle_counts_failures_from_all_clients_on_one_link(user):
     new = sharing.create_share(ready_upload(user), password=PASSWORD)
     path = download_path(new.token)
-    for number in range(sharing.LINK_PASSWORD_FAILURES):
+    for number in range(passwords.LINK_PASSWORD_FAILURES):
         visitor = Client(REMOTE_ADDR=f"198.51.100.{number}")
         assert visitor.post(path, {"password": "guess"}).status_code == 403
     newcomer = Client(REMOTE_ADDR="203.0.113.1")
@@ -453,7 +453,7 @@ def test_throttle_counts_failures_from_all_clients_on_one_link(user):
 def test_attempts_record_no_client_address(user):
     new = sharing.create_share(ready_upload(user), password=PASSWORD)
     Client(REMOTE_ADDR="192.0.2.55").post(download_path(new.token), {"password": "guess"})
-    attempt = ShareAttempt.objects.get()
+    attempt = PasswordAttempt.objects.get()
     assert "192.0.2.55" not in attempt.client
 
 
