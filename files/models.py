@@ -152,3 +152,20 @@ class ShareAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt on {self.share_id} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class SignupAttempt(models.Model):
+    """One sign-up form submission, kept while it counts towards the sign-up throttle.
+
+    In the database, not a cache, so the limit holds across every worker and server.
+    """
+
+    # SHA-256 of the client's address: enough to tell clients apart, without keeping IPs.
+    client = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["client", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"sign-up attempt at {self.created_at:%Y-%m-%d %H:%M:%S}"
