@@ -237,3 +237,20 @@ class ApiToken(models.Model):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > (now or timezone.now())
+
+
+class SignupAttempt(models.Model):
+    """One sign-up form submission, kept while it counts towards the sign-up throttle.
+
+    In the database, not a cache, so the limit holds across every worker and server.
+    """
+
+    # SHA-256 of the client's address: enough to tell clients apart, without keeping IPs.
+    client = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["client", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"sign-up attempt at {self.created_at:%Y-%m-%d %H:%M:%S}"

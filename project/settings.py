@@ -5,6 +5,7 @@ to start without SECRET_KEY, ALLOWED_HOSTS and a bucket, naming what is missing.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -81,6 +82,7 @@ INSTALLED_APPS = [
     "storages",
     "corsheaders",
     "csp",
+    "axes",
     "files",
 ]
 
@@ -98,6 +100,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "files.middleware.StorageUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -142,6 +145,27 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Sign-in and sign-up throttling (django-axes; files/accounts.py) ---------------------------
+
+# Axes' backend refuses sign-ins from a locked-out address before any password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed sign-ins live in the database, so the lockout holds across workers and servers.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+# The same client address as share-link throttling (last X-Forwarded-For entry only behind
+# a trusted proxy), not django-ipware's guess.
+AXES_CLIENT_IP_CALLABLE = "files.clients.client_address"
+# Failed sign-ins from one address before it is locked out, and for how long.
+AXES_FAILURE_LIMIT = env_int("CHUTE_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("CHUTE_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True  # a right password clears the address's count
+AXES_LOCKOUT_CALLABLE = "files.accounts.lockout_response"  # 429, Retry-After, a sentence
+# Sign-up form submissions each address may make in an hour (files/accounts.py).
+CHUTE_SIGNUP_ATTEMPTS_PER_HOUR = env_int("CHUTE_SIGNUP_ATTEMPTS_PER_HOUR", 10)
 
 # --- Internationalisation -----------------------------------------------------------------
 

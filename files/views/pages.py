@@ -8,8 +8,6 @@ import uuid
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import UserCreationForm
-from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -18,8 +16,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from files import downloads, s3, uploads
+from files import accounts, downloads, s3, uploads
 from files.api.responses import error_response, wants_json
+from files.clients import client_address
 from files.errors import RETRY_AFTER_SECONDS, UploadNotFound
 from files.models import Upload
 from files.requests import AuthenticatedRequest
@@ -52,11 +51,18 @@ def signup(request: HttpRequest) -> HttpResponse:
         raise Http404("Sign-up is closed.")
     if request.user.is_authenticated:
         return redirect("home")
-    form: UserCreationForm[User] = UserCreationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("home")
+    form = accounts.SignupForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            user = accounts.sign_up(form, client_address(request))
+        except accounts.SignupThrottled as error:
+            context = {"form": accounts.SignupForm(), "throttled": error.message}
+            response = render(request, "registration/signup.html", context, status=429)
+            response["Retry-After"] = str(error.retry_after)
+            return response
+        if user is not None:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("home")
     return render(request, "registration/signup.html", {"form": form})
 
 

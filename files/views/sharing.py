@@ -9,7 +9,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from files import sharing
+from files.clients import client_address
 from files.errors import (
     InvalidShare,
     LinkGone,
@@ -199,19 +199,6 @@ def landing_page(
         {"share": share, "file": share.upload, "token": token, "error": error},
         status=status,
     )
-
-
-def client_address(request: HttpRequest) -> str:
-    """The address password attempts are throttled by.
-
-    Behind the proxy Django is told to trust (SECURE_PROXY_SSL_HEADER, as on Heroku), the
-    proxy appends the address it saw to X-Forwarded-For, so the last entry is the client;
-    earlier entries are whatever the client sent. Otherwise REMOTE_ADDR is the client.
-    """
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.SECURE_PROXY_SSL_HEADER and forwarded:
-        return forwarded.rsplit(",", 1)[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
 
 
 @public

@@ -7,7 +7,17 @@ from pathlib import Path
 
 FILES = Path(__file__).resolve().parents[2] / "files"
 # The HTTP side: the only modules that may speak HTTP or build responses.
-ADAPTERS = {"api", "views", "middleware", "urls", "admin", "context_processors", "requests"}
+ADAPTERS = {
+    "api",
+    "views",
+    "middleware",
+    "urls",
+    "admin",
+    "context_processors",
+    "requests",
+    "accounts",  # the sign-up form and the sign-in lockout page
+    "clients",  # who is asking: reads the request's address
+}
 HTTP_MODULES = ("django.http", "django.shortcuts", "ninja", "django.urls")
 
 

@@ -2,6 +2,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -9,17 +10,54 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from files.embedded import Ports, SeaweedFS
+from files.embedded import (
+    GRPC_OFFSET,
+    EmbeddedS3Error,
+    NotOurServer,
+    PortBusy,
+    Ports,
+    SeaweedFS,
+    port_free,
+)
+
+HIGHEST_S3_PORT = 65535 - GRPC_OFFSET  # SeaweedFS also listens 10,000 above the S3 port
+
+
+def app_origins(port: int) -> list[str]:
+    """The origins a browser may open the development server at."""
+    return [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+
+
+def dev_environment(environ: Mapping[str, str], *, port: int, s3_port: int) -> dict[str, str]:
+    """The environment for the children (s3_setup, runserver): settings read the chosen ports.
+
+    The S3 endpoint follows --s3-port; the bucket's CORS rule and CSRF's trusted origins
+    follow --port, keeping any origins configured by hand.
+    """
+    env = dict(environ)
+    env["AWS_S3_ENDPOINT_URL"] = f"http://127.0.0.1:{s3_port}"
+    configured = environ.get("CHUTE_CORS_ORIGINS") or environ.get("CSRF_TRUSTED_ORIGINS", "")
+    for name, current in (
+        ("CHUTE_CORS_ORIGINS", configured),
+        ("CSRF_TRUSTED_ORIGINS", environ.get("CSRF_TRUSTED_ORIGINS", "")),
+    ):
+        origins = [item.strip() for item in current.split(",") if item.strip()]
+        env[name] = ",".join(dict.fromkeys([*origins, *app_origins(port)]))
+    return env
 
 
 class Command(BaseCommand):
     help = (
         "Development: start the embedded SeaweedFS S3 server, set up the bucket, migrate and "
-        "serve the app. Ctrl-C stops everything; data stays in .data/ for the next run."
+        "serve the app. Ctrl-C stops everything; data stays in .data/ for the next run. "
+        "SeaweedFS's internal ports are picked free on every run."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=8000, help="App port (default 8000).")
+        parser.add_argument(
+            "--s3-port", type=int, default=8333, help="Embedded S3 port (default 8333)."
+        )
         parser.add_argument(
             "--data-dir",
             default=str(Path(settings.BASE_DIR) / ".data"),
@@ -29,30 +67,72 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("`manage.py dev` is for development; run it with DEBUG=1.")
-        endpoint = settings.AWS_S3_ENDPOINT_URL
-        if endpoint != "http://127.0.0.1:8333":
+        port, s3_port = options["port"], options["s3_port"]
+        if not 1 <= port <= 65535:
+            raise CommandError("--port must be between 1 and 65535.")
+        if not 1 <= s3_port <= HIGHEST_S3_PORT:
             raise CommandError(
-                f"AWS_S3_ENDPOINT_URL is {endpoint!r}; the embedded server serves http://127.0.0.1:8333."
+                f"--s3-port must be between 1 and {HIGHEST_S3_PORT}: SeaweedFS also listens "
+                "10,000 above it."
             )
+        endpoint = f"http://127.0.0.1:{s3_port}"
+        configured = os.environ.get("AWS_S3_ENDPOINT_URL", "").strip().rstrip("/")
+        if configured and configured != endpoint:
+            raise CommandError(
+                f"AWS_S3_ENDPOINT_URL is {configured!r}, but the embedded server serves "
+                f"{endpoint}: unset it (choose the port with --s3-port)."
+            )
+        if not port_free(port):
+            raise CommandError(
+                f"Port {port} (the app) is already in use by another program: stop it, or "
+                f"choose another port with --port (e.g. bin/run --port {port + 1})."
+            )
+        env = dev_environment(os.environ, port=port, s3_port=s3_port)
         server = SeaweedFS(
             data_dir=Path(options["data_dir"]),
             access_key=settings.AWS_ACCESS_KEY_ID,
             secret_key=settings.AWS_SECRET_ACCESS_KEY,
-            ports=Ports(),
+            ports=Ports.free(s3=s3_port),
         )
         # A process manager's SIGTERM stops everything as Ctrl-C does (no orphaned servers).
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        self.stdout.write("Starting SeaweedFS (S3 on http://127.0.0.1:8333) …")
+        previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            self._serve(server, env, port)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    def _start(self, server: SeaweedFS) -> None:
+        s3_port = server.ports.s3
+        change = f"choose another S3 port with --s3-port (e.g. bin/run --s3-port {s3_port + 1})"
         try:
             server.start()
-        except RuntimeError as error:
+        except PortBusy as error:
+            if error.port in {s3_port, s3_port + GRPC_OFFSET}:
+                raise CommandError(f"{error} Stop it, or {change}.") from error
+            # An internal port, picked free a moment ago, was taken since.
             raise CommandError(
-                f"{error} (is another SeaweedFS already running on these ports?)"
+                f"{error} Run it again: internal ports are picked afresh."
             ) from error
+        except NotOurServer as error:
+            raise CommandError(f"{error} Stop it, or {change}.") from error
+        except EmbeddedS3Error as error:
+            raise CommandError(str(error)) from error
+
+    def _serve(self, server: SeaweedFS, env: dict[str, str], port: int) -> None:
+        self.stdout.write(f"Starting SeaweedFS (S3 on {server.endpoint}) …")
+        self._start(server)
         try:
-            call_command("s3_setup", wait=30)
+            # In a child, so its settings read the chosen endpoint and origins from `env`.
+            setup = subprocess.run(
+                [sys.executable, "manage.py", "s3_setup", "--wait", "30"],
+                cwd=settings.BASE_DIR,
+                env=env,
+                check=False,
+            )
+            if setup.returncode:
+                raise CommandError("s3_setup failed (see above).")
             call_command("migrate", interactive=False, verbosity=1)
-            address = f"127.0.0.1:{options['port']}"
+            address = f"127.0.0.1:{port}"
             self.stdout.write(
                 self.style.SUCCESS(f"Chute is starting on http://{address}/ — Ctrl-C stops it.")
             )
@@ -60,7 +140,7 @@ class Command(BaseCommand):
             runserver = subprocess.Popen(
                 [sys.executable, "manage.py", "runserver", address],
                 cwd=settings.BASE_DIR,
-                env=os.environ.copy(),
+                env=env,
                 start_new_session=True,
             )
             try:

@@ -8,9 +8,11 @@ from files import s3
 
 
 def setup_bucket(origins: list[str], *, abort_after_days: int = 2) -> bool:
-    """Create or verify the bucket, its CORS rules and the abort-incomplete lifecycle rule.
+    """Create or verify the bucket, Chute's CORS rule and its abort-incomplete lifecycle rule.
 
-    Idempotent; returns True when the bucket was created.
+    Idempotent, and it merges: Chute's own CORS rule, lifecycle rule and policy statement are
+    added or replaced by id; every other rule the bucket holds stays. Returns True when the
+    bucket was created.
     """
     created = s3.ensure_bucket()
     if origins:
@@ -26,7 +28,8 @@ def setup_bucket(origins: list[str], *, abort_after_days: int = 2) -> bool:
 class Command(BaseCommand):
     help = (
         "Create or verify the bucket, allow browser uploads from the configured origins (CORS) "
-        "and abort incomplete multipart uploads after a few days. Safe to run repeatedly."
+        "and abort incomplete multipart uploads after a few days. Safe to run repeatedly; "
+        "rules the bucket holds for other uses stay in place."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

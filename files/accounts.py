@@ -1,0 +1,123 @@
+"""Accounts: the sign-up form's rules, the sign-up throttle and the sign-in lockout page.
+
+Sign-ins are throttled by django-axes (settings: AXES_*), whose lockout answer is
+`lockout_response` below. Sign-ups are throttled here, per client address, in the database
+so the limit holds across workers and servers (axes only watches sign-ins).
+
+The sign-up form still says when a username is taken: an account's name is shown on every
+link it shares, so it is not a secret, and a vague error would only confuse people. The
+throttle is what keeps enumeration slow: CHUTE_SIGNUP_ATTEMPTS_PER_HOUR tries an hour for
+each address, counted before the form is checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from confusable_homoglyphs import confusables  # type: ignore[import-untyped]
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from files.models import SignupAttempt
+
+SIGNUP_WINDOW = timedelta(hours=1)
+
+
+def _minutes(seconds: int) -> str:
+    minutes = max(math.ceil(seconds / 60), 1)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+class SignupThrottled(Exception):
+    """Raised when an address submitted the sign-up form too often; says when to try again."""
+
+    def __init__(self, retry_at: datetime, now: datetime) -> None:
+        self.retry_after = max(math.ceil((retry_at - now).total_seconds()), 1)
+        self.message = (
+            "Too many sign-up attempts from your address. Try again in "
+            f"{_minutes(self.retry_after)} (at {retry_at.astimezone(UTC):%H:%M} UTC)."
+        )
+        super().__init__(self.message)
+
+
+if TYPE_CHECKING:  # django-stubs makes the form generic; Django's class is not subscriptable
+    _UserCreationForm = UserCreationForm[User]
+else:
+    _UserCreationForm = UserCreationForm
+
+
+class SignupForm(_UserCreationForm):
+    """Django's sign-up form, refusing names that could pass for someone else's."""
+
+    def clean_username(self) -> str:
+        # UsernameField has NFKC-normalised the name already (fullwidth "ａｌｉｃｅ" is "alice").
+        username = super().clean_username()
+        if not username:  # taken: Django's clean_username recorded the error already
+            return username
+        if confusables.is_mixed_script(username):
+            # e.g. a Cyrillic "а" in "аlice" would show as "shared by аlice".
+            raise forms.ValidationError(
+                "Use letters from one alphabet only: this name mixes alphabets, so it could "
+                "look like someone else's.",
+                code="mixed_script",
+            )
+        if confusables.is_dangerous(username):
+            raise forms.ValidationError(
+                "This name contains letters that look like other letters; choose another.",
+                code="confusable",
+            )
+        return username
+
+
+def _client_id(address: str) -> str:
+    return hashlib.sha256(address.encode()).hexdigest()
+
+
+def check_signup_allowed(address: str, now: datetime | None = None) -> None:
+    """Record one sign-up attempt from `address`; raise SignupThrottled past the limit.
+
+    Recorded before counting, so concurrent submissions see one another.
+    """
+    now = now or timezone.now()
+    client = _client_id(address)
+    window_start = now - SIGNUP_WINDOW
+    SignupAttempt.objects.filter(created_at__lte=window_start).delete()
+    attempt = SignupAttempt.objects.create(client=client, created_at=now)
+    recent = SignupAttempt.objects.filter(client=client, created_at__gt=window_start)
+    if recent.count() > settings.CHUTE_SIGNUP_ATTEMPTS_PER_HOUR:
+        attempt.delete()
+        oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
+        raise SignupThrottled((oldest or now) + SIGNUP_WINDOW, now)
+
+
+def sign_up(form: SignupForm, address: str) -> User | None:
+    """The new user when the throttle allows and the form is valid, else None (form errors)."""
+    check_signup_allowed(address)
+    if not form.is_valid():
+        return None
+    return form.save()
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: Any
+) -> HttpResponse:
+    """django-axes' answer to a locked-out sign-in: 429, Retry-After and when to try again."""
+    cool_off = settings.AXES_COOLOFF_TIME
+    # A failed try during a lockout restarts the cool-off (AXES_RESET_COOL_OFF_ON_FAILURE_…).
+    retry_at = timezone.now() + cool_off
+    seconds = math.ceil(cool_off.total_seconds())
+    message = (
+        "Too many failed sign-ins from your address. Try again in "
+        f"{_minutes(seconds)} (at {retry_at.astimezone(UTC):%H:%M} UTC)."
+    )
+    response = render(request, "registration/lockout.html", {"message": message}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
