@@ -75,7 +75,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
-    "js_lib_htmx",
     "template_partials",
     "storages",
     "csp",

@@ -80,3 +80,20 @@ def test_share_link_made_in_the_dialog_downloads_signed_out_until_revoked(
     expect(owner.locator("dialog[data-share-dialog]")).to_have_count(0)
     row.get_by_role("link", name="Share").click()
     expect(owner.locator("dialog[data-share-dialog] .share-row")).to_contain_text("Revoked")
+
+
+def test_refused_share_form_shows_in_place_with_debug_on(signed_in_page, user, settings):
+    # DEBUG makes {% htmx_script %} add django-htmx's debug script, which would replace the
+    # whole page with a 400 answer; the share form's refusal must still show in the dialog.
+    settings.DEBUG = True
+    ready_file(user, b"x" * 1000, name="debug.txt")
+    page = signed_in_page
+    page.goto("/")
+    assert page.locator("script[src*='django-htmx']").count() == 1
+    page.locator("#file-rows tr", has_text="debug.txt").get_by_role("link", name="Share").click()
+    dialog = page.locator("dialog[data-share-dialog]")
+    dialog.get_by_label("Expires").select_option(label="on a date…")
+    dialog.get_by_label("Date and time").fill("2001-01-01T10:00")
+    dialog.get_by_role("button", name="Create link").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("in the future")
+    expect(page.locator("#file-rows")).to_contain_text("debug.txt")
