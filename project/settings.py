@@ -170,7 +170,8 @@ STORAGES = {
             "addressing_style": env("AWS_S3_ADDRESSING_STYLE", "path"),
         },
     },
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # whitenoise's CompressedManifestStaticFilesStorage, also hashing ES module imports.
+    "staticfiles": {"BACKEND": "project.storage.StaticStorage"},
 }
 
 STATIC_URL = "static/"
@@ -187,7 +188,7 @@ CHUTE_STATIC_ON_S3 = env_bool("CHUTE_STATIC_ON_S3", False)
 CHUTE_STATIC_CUSTOM_DOMAIN = env("CHUTE_STATIC_CUSTOM_DOMAIN")
 if CHUTE_STATIC_ON_S3:
     STORAGES["staticfiles"] = {
-        "BACKEND": "storages.backends.s3.S3ManifestStaticStorage",
+        "BACKEND": "project.storage.S3StaticStorage",
         "OPTIONS": {
             **STORAGES["default"]["OPTIONS"],
             "location": "static",
