@@ -18,8 +18,13 @@ export function addFileRow(html) {
     document.body.dispatchEvent(new CustomEvent("chute:files-changed", { bubbles: true }));
     return;
   }
-  rows.insertAdjacentHTML("afterbegin", html);
-  window.htmx?.process(rows.firstElementChild);
+  const parsed = document.createElement("template");
+  parsed.innerHTML = html.trim();
+  const row = parsed.content.firstElementChild;
+  // A list fetched again meanwhile (the first file into an empty list) may hold it already.
+  if (!row || (row.id && document.getElementById(row.id))) return;
+  rows.prepend(row);
+  window.htmx?.process(row);
   changeCount(+1);
 }
 

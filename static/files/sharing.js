@@ -10,8 +10,21 @@ function openDialogs(root) {
     if (dialog.open) continue;
     dialog.addEventListener("close", () => dialog.remove(), { once: true });
     dialog.showModal();
+    focusPanel(dialog);
   }
 }
+
+/** Focus the new link when there is one (to copy it), else the form's first field. */
+function focusPanel(root) {
+  const field = root.querySelector("[data-share-url]") ?? root.querySelector(".share-form :is(select, input:not([type=hidden]))");
+  field?.focus();
+}
+
+// A form post replaces the panel, and the focused button with it: put focus back inside.
+document.addEventListener("htmx:afterSwap", (event) => {
+  const panel = document.getElementById("share-panel");
+  if (panel && event.detail.target?.id === "share-panel") focusPanel(panel);
+});
 
 document.addEventListener("htmx:load", (event) => openDialogs(event.detail.elt));
 

@@ -55,7 +55,9 @@ def test_share_link_made_in_the_dialog_downloads_signed_out_until_revoked(
         assert landing is not None and landing.status == 200
         expect(stranger.get_by_role("heading", name="holiday photos.zip")).to_be_visible()
         expect(stranger.locator(".share-facts")).to_contain_text("3")
-        expect(stranger.get_by_role("link", name="Sign in")).to_be_visible()
+        # The recipient is not asked to sign in or make an account.
+        expect(stranger.locator("header.topbar nav")).to_have_count(0)
+        expect(stranger.get_by_role("link", name="Sign in")).to_have_count(0)
         with stranger.expect_download() as download_info:
             stranger.get_by_role("button", name="Download").click()
         download = download_info.value
@@ -63,10 +65,13 @@ def test_share_link_made_in_the_dialog_downloads_signed_out_until_revoked(
         assert Path(download.path()).read_bytes() == data
         assert Share.objects.get().downloads == 1
 
-        # The owner revokes it from the same dialog; the link now answers 410.
+        # The owner revokes it from the same dialog, after confirming; the link now answers 410.
+        asked: list[str] = []
+        owner.once("dialog", lambda prompt: (asked.append(prompt.message), prompt.accept()))
         dialog.get_by_role("button", name="Revoke").click()
         expect(dialog.locator(".share-row")).to_contain_text("Revoked")
         expect(dialog.get_by_role("button", name="Revoke")).to_have_count(0)
+        assert asked and asked[0].startswith("Revoke this link?")
 
         revoked = stranger.goto(url)
         assert revoked is not None and revoked.status == 410
