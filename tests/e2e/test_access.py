@@ -202,7 +202,10 @@ def test_no_page_scrolls_sideways_on_a_phone(
     ready_file(user, b"x" * 1000, name="a rather long file name for a small screen.pdf")
     share_url = make_share_url(user)
     context = browser.new_context(
-        base_url=live_server.url, viewport={"width": width, "height": 780}, has_touch=True
+        base_url=live_server.url,
+        viewport={"width": width, "height": 780},
+        is_mobile=True,  # a coarse pointer, as on a phone
+        has_touch=True,
     )
     try:
         visitor = context.new_page()
@@ -214,6 +217,7 @@ def test_no_page_scrolls_sideways_on_a_phone(
         page = context.new_page()
         page.goto("/")
         expect(page.get_by_role("heading", level=1)).to_have_accessible_name("Choose files")
+        expect(page.locator(".pointer-only")).to_be_hidden()
         refused_and_done_transfers(page, tmp_path)
         assert fits(page), "home"
         name = page.locator(".transfer.failed .transfer-name")
