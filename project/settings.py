@@ -289,7 +289,7 @@ if CHUTE_STATIC_ON_S3:
         [origin(CHUTE_STATIC_CUSTOM_DOMAIN)] if CHUTE_STATIC_CUSTOM_DOMAIN else BUCKET_ORIGINS
     )
 # Content-Security-Policy (django-csp 4): no inline script or style anywhere; the page loads
-# upload.js and htmx from static files (htmx's inline indicator style is switched off in
+# the uploader modules and htmx from static files (htmx's inline indicator style is switched off in
 # base.html), and the uploader talks to the bucket. form-action includes the bucket because
 # browsers apply it to redirects: share-link download forms answer 302 to a presigned GET.
 # files.W002 checks that presigned URLs point at an origin listed here.
