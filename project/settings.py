@@ -77,7 +77,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
-    "js_lib_htmx",
     "template_partials",
     "storages",
     "corsheaders",
@@ -199,7 +198,8 @@ STORAGES: dict[str, dict[str, Any]] = {
             "addressing_style": env("AWS_S3_ADDRESSING_STYLE", "path"),
         },
     },
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # whitenoise's CompressedManifestStaticFilesStorage, also hashing ES module imports.
+    "staticfiles": {"BACKEND": "project.storage.StaticStorage"},
 }
 
 STATIC_URL = "static/"
@@ -216,7 +216,7 @@ CHUTE_STATIC_ON_S3 = env_bool("CHUTE_STATIC_ON_S3", False)
 CHUTE_STATIC_CUSTOM_DOMAIN = env("CHUTE_STATIC_CUSTOM_DOMAIN")
 if CHUTE_STATIC_ON_S3:
     STORAGES["staticfiles"] = {
-        "BACKEND": "storages.backends.s3.S3ManifestStaticStorage",
+        "BACKEND": "project.storage.S3StaticStorage",
         "OPTIONS": {
             **STORAGES["default"]["OPTIONS"],
             "location": "static",
@@ -328,7 +328,7 @@ if CHUTE_STATIC_ON_S3:
         [origin(CHUTE_STATIC_CUSTOM_DOMAIN)] if CHUTE_STATIC_CUSTOM_DOMAIN else BUCKET_ORIGINS
     )
 # Content-Security-Policy (django-csp 4): no inline script or style anywhere; the page loads
-# upload.js and htmx from static files (htmx's inline indicator style is switched off in
+# the uploader modules and htmx from static files (htmx's inline indicator style is switched off in
 # base.html), and the uploader talks to the bucket. form-action includes the bucket because
 # browsers apply it to redirects: share-link download forms answer 302 to a presigned GET.
 # files.W002 checks that presigned URLs point at an origin listed here.

@@ -10,15 +10,38 @@ function openDialogs(root) {
     if (dialog.open) continue;
     dialog.addEventListener("close", () => dialog.remove(), { once: true });
     dialog.showModal();
+    focusPanel(dialog);
   }
 }
 
+/** Focus the new link when there is one (to copy it), else the form's first field. */
+function focusPanel(root) {
+  const field = root.querySelector("[data-share-url]") ?? root.querySelector(".share-form :is(select, input:not([type=hidden]))");
+  field?.focus();
+}
+
+// A form post replaces the panel, and the focused button with it: put focus back inside.
+document.addEventListener("htmx:afterSwap", (event) => {
+  const panel = document.getElementById("share-panel");
+  if (panel && event.detail.target?.id === "share-panel") focusPanel(panel);
+});
+
 document.addEventListener("htmx:load", (event) => openDialogs(event.detail.elt));
+
+function refusedShareForm(detail) {
+  return detail.xhr.status === 400 && Boolean(detail.target?.closest?.("[data-share-panel]"));
+}
+
+// With DEBUG on, {% htmx_script %} adds django-htmx's debug script, which replaces the whole
+// page with any 400 answer (it expects Django's error pages). A refused share form is an
+// answer, not an error: stop its event on <body>, before it bubbles to that listener.
+document.body.addEventListener("htmx:beforeOnLoad", (event) => {
+  if (refusedShareForm(event.detail)) event.stopPropagation();
+});
 
 document.addEventListener("htmx:beforeSwap", (event) => {
   // htmx swaps only 2xx answers by default; a refused form comes back as 400 with its errors.
-  const target = event.detail.target;
-  if (event.detail.xhr.status === 400 && target?.closest?.("[data-share-panel]")) {
+  if (refusedShareForm(event.detail)) {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
   }

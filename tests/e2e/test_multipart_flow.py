@@ -123,8 +123,10 @@ def test_large_file_uploads_in_parallel_parts_through_failures_and_is_stored_int
 
     page.route(is_part, flaky_bucket)
     page.goto("/")
-    expect(page.locator("[data-uploader]")).to_have_attribute("data-parallel-parts", "4")
-    page.set_input_files("#file-input", str(source))
+    with page.expect_response("**/api/uploads") as created:
+        page.set_input_files("#file-input", str(source))
+    # The page takes the server's limits from the create answer; it copies none.
+    assert created.value.json()["limits"]["parallel_parts"] == 4
 
     expect(page.locator("#file-rows")).to_contain_text("big.bin", timeout=180_000)
     expect(page.locator(".transfer.done")).to_have_count(1)

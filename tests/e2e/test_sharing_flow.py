@@ -55,7 +55,9 @@ def test_share_link_made_in_the_dialog_downloads_signed_out_until_revoked(
         assert landing is not None and landing.status == 200
         expect(stranger.get_by_role("heading", name="holiday photos.zip")).to_be_visible()
         expect(stranger.locator(".share-facts")).to_contain_text("3")
-        expect(stranger.get_by_role("link", name="Sign in")).to_be_visible()
+        # The recipient is not asked to sign in or make an account.
+        expect(stranger.locator("header.topbar nav")).to_have_count(0)
+        expect(stranger.get_by_role("link", name="Sign in")).to_have_count(0)
         with stranger.expect_download() as download_info:
             stranger.get_by_role("button", name="Download").click()
         download = download_info.value
@@ -63,10 +65,13 @@ def test_share_link_made_in_the_dialog_downloads_signed_out_until_revoked(
         assert Path(download.path()).read_bytes() == data
         assert Share.objects.get().downloads == 1
 
-        # The owner revokes it from the same dialog; the link now answers 410.
+        # The owner revokes it from the same dialog, after confirming; the link now answers 410.
+        asked: list[str] = []
+        owner.once("dialog", lambda prompt: (asked.append(prompt.message), prompt.accept()))
         dialog.get_by_role("button", name="Revoke").click()
         expect(dialog.locator(".share-row")).to_contain_text("Revoked")
         expect(dialog.get_by_role("button", name="Revoke")).to_have_count(0)
+        assert asked and asked[0].startswith("Revoke this link?")
 
         revoked = stranger.goto(url)
         assert revoked is not None and revoked.status == 410
@@ -80,3 +85,20 @@ def test_share_link_made_in_the_dialog_downloads_signed_out_until_revoked(
     expect(owner.locator("dialog[data-share-dialog]")).to_have_count(0)
     row.get_by_role("link", name="Share").click()
     expect(owner.locator("dialog[data-share-dialog] .share-row")).to_contain_text("Revoked")
+
+
+def test_refused_share_form_shows_in_place_with_debug_on(signed_in_page, user, settings):
+    # DEBUG makes {% htmx_script %} add django-htmx's debug script, which would replace the
+    # whole page with a 400 answer; the share form's refusal must still show in the dialog.
+    settings.DEBUG = True
+    ready_file(user, b"x" * 1000, name="debug.txt")
+    page = signed_in_page
+    page.goto("/")
+    assert page.locator("script[src*='django-htmx']").count() == 1
+    page.locator("#file-rows tr", has_text="debug.txt").get_by_role("link", name="Share").click()
+    dialog = page.locator("dialog[data-share-dialog]")
+    dialog.get_by_label("Expires").select_option(label="on a date…")
+    dialog.get_by_label("Date and time").fill("2001-01-01T10:00")
+    dialog.get_by_role("button", name="Create link").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("in the future")
+    expect(page.locator("#file-rows")).to_contain_text("debug.txt")

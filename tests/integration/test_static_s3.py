@@ -80,14 +80,17 @@ def test_collectstatic_puts_hashed_files_in_the_bucket_and_pages_link_to_them(
     hashed_css = manifest["paths"]["css/chute.css"]
     assert re.fullmatch(r"css/chute\.[0-9a-f]{12}\.css", hashed_css)
     assert f"static/{hashed_css}" in keys
-    assert f"static/{manifest['paths']['files/upload.js']}" in keys
-    assert f"static/{manifest['paths']['htmx/htmx.min.js']}" in keys
+    assert f"static/{manifest['paths']['files/uploader.js']}" in keys
+    assert f"static/{manifest['paths']['django_htmx/htmx-2.min.js']}" in keys
 
     page = json.loads(manage(static_env, "shell", "-c", RENDER_PAGE).splitlines()[-1])
     assert page["status"] == 200
     bucket_url = f"{seaweedfs.endpoint}/{static_env['AWS_STORAGE_BUCKET_NAME']}"
     assert f'href="{bucket_url}/static/{hashed_css}"' in page["html"]
-    assert f'src="{bucket_url}/static/{manifest["paths"]["htmx/htmx.min.js"]}"' in page["html"]
+    assert (
+        f'src="{bucket_url}/static/{manifest["paths"]["django_htmx/htmx-2.min.js"]}"'
+        in page["html"]
+    )
     # Anyone can read static/ (s3_setup's bucket policy); uploaded files stay private.
     fetched = requests.get(f"{bucket_url}/static/{hashed_css}", timeout=30)
     assert fetched.status_code == 200

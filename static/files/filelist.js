@@ -1,0 +1,40 @@
+// The "Your files" list: new rows from the uploader, and a count that follows deletes.
+
+function countElement() {
+  return document.querySelector("#file-list .count");
+}
+
+function changeCount(delta) {
+  const count = countElement();
+  if (count) count.textContent = String(Math.max(0, Number(count.textContent) + delta));
+  return count ? Number(count.textContent) : null;
+}
+
+/** Put a confirmed file's row (HTML from confirm/complete) at the top of the list. */
+export function addFileRow(html) {
+  const rows = document.getElementById("file-rows");
+  if (!rows) {
+    // No table yet (the list was empty): let htmx fetch the list again.
+    document.body.dispatchEvent(new CustomEvent("chute:files-changed", { bubbles: true }));
+    return;
+  }
+  const parsed = document.createElement("template");
+  parsed.innerHTML = html.trim();
+  const row = parsed.content.firstElementChild;
+  // A list fetched again meanwhile (the first file into an empty list) may hold it already.
+  if (!row || (row.id && document.getElementById(row.id))) return;
+  rows.prepend(row);
+  window.htmx?.process(row);
+  changeCount(+1);
+}
+
+/** Count a deleted file out; fetch the list again once it is empty (its empty state, the page). */
+export function watchDeletes() {
+  document.addEventListener("htmx:afterRequest", (event) => {
+    const { elt, successful, requestConfig } = event.detail;
+    if (!successful || requestConfig?.verb !== "delete" || !elt.closest?.("#file-rows")) return;
+    if (changeCount(-1) === 0) {
+      document.body.dispatchEvent(new CustomEvent("chute:files-changed", { bubbles: true }));
+    }
+  });
+}

@@ -1,0 +1,257 @@
+import assert from "node:assert/strict";
+import test from "node:test";
+
+import { UploadError } from "../../static/files/protocol.js";
+import { ResumeStore } from "../../static/files/resume.js";
+import { IllegalTransition, TRANSITIONS, Transfer } from "../../static/files/transfer.js";
+
+const MiB = 1024 * 1024;
+const limits = { parts_per_request: 100, parallel_parts: 3 };
+const links = { self: "/u/self", confirm: "/u/confirm", parts: "/u/parts", complete: "/u/complete" };
+
+function memoryStore() {
+  const items = new Map();
+  return new ResumeStore({
+    get length() {
+      return items.size;
+    },
+    key: (i) => [...items.keys()][i],
+    getItem: (k) => items.get(k) ?? null,
+    setItem: (k, v) => items.set(k, v),
+    removeItem: (k) => items.delete(k),
+  });
+}
+
+function fileOf(size, name = "f.bin") {
+  const blob = new Blob([new Uint8Array(size)]);
+  return Object.assign(blob, { name, lastModified: 1 });
+}
+
+/** A client that answers like Chute; `create` can be replaced to refuse. */
+function fakeClient(upload, overrides = {}) {
+  const calls = [];
+  const client = {
+    calls,
+    create: async () => (calls.push("create"), upload),
+    signParts: async (_u, parts) => {
+      calls.push(`sign ${parts.map((p) => p.number).join(",")}`);
+      return { urls: Object.fromEntries(parts.map((p) => [p.number, `https://b.test/?partNumber=${p.number}&X-Amz-Expires=900`])), expires_at: "" };
+    },
+    listParts: async () => (calls.push("list"), []),
+    complete: async (_u, parts) => (calls.push(`complete ${parts.map((p) => p.number).join(",")}`), "<tr>row</tr>"),
+    confirm: async () => (calls.push("confirm"), "<tr>row</tr>"),
+    remove: async () => calls.push("remove"),
+    ...overrides,
+  };
+  return client;
+}
+
+function states(transfer) {
+  const seen = [];
+  transfer.addEventListener("change", ({ detail }) => {
+    if (seen.at(-1) !== detail.state) seen.push(detail.state);
+  });
+  return seen;
+}
+
+const noSleep = async () => {};
+const okXhr = (etag = "e") => ({ getResponseHeader: () => etag });
+
+test("the transition table: terminal states lead nowhere; every target is a state", () => {
+  assert.deepEqual(TRANSITIONS.done, []);
+  assert.deepEqual(TRANSITIONS.cancelled, []);
+  for (const targets of Object.values(TRANSITIONS)) for (const t of targets) assert.ok(t in TRANSITIONS, t);
+  assert.ok(!TRANSITIONS.queued.includes("done"));
+  assert.ok(!TRANSITIONS.paused.includes("uploading"), "resume goes through preparing (ListParts)");
+});
+
+test("an illegal transition throws and leaves the state as it was", () => {
+  const transfer = new Transfer(fileOf(1), { client: fakeClient({}), store: memoryStore() });
+  assert.throws(() => transfer.moveTo("done"), IllegalTransition);
+  assert.equal(transfer.state, "queued");
+  transfer.moveTo("preparing");
+  assert.throws(() => transfer.moveTo("paused"), IllegalTransition);
+  assert.equal(transfer.state, "preparing");
+});
+
+test("a small file goes in one PUT, is confirmed, and ends done with its row", async () => {
+  const upload = { id: "u", method: "put", size: 10, put: { url: "https://b.test/k", headers: { "Content-Type": "x" } }, links, limits };
+  const client = fakeClient(upload);
+  const sent = [];
+  const transfer = new Transfer(fileOf(10), {
+    client,
+    store: memoryStore(),
+    send: async (method, url, _body, { headers, onProgress }) => {
+      sent.push(`${method} ${url} ${headers["Content-Type"]}`);
+      onProgress(10);
+      return okXhr();
+    },
+  });
+  const seen = states(transfer);
+  await transfer.start();
+  assert.deepEqual(seen, ["preparing", "uploading", "confirming", "done"]);
+  assert.deepEqual(sent, ["PUT https://b.test/k x"]);
+  assert.deepEqual(client.calls, ["create", "confirm"]);
+  assert.equal(transfer.snapshot().row, "<tr>row</tr>");
+  assert.equal(transfer.snapshot().canCancel, false);
+});
+
+test("a file Chute refuses to create fails with its sentence and offers no Retry", async () => {
+  const refused = new UploadError("Files may be at most 1 GB.", { status: 413, code: "too_large" });
+  const transfer = new Transfer(fileOf(10), { client: fakeClient(null, { create: async () => { throw refused; } }), store: memoryStore() });
+  await transfer.start();
+  const snap = transfer.snapshot();
+  assert.equal(snap.state, "failed");
+  assert.equal(snap.message, "Files may be at most 1 GB.");
+  assert.equal(snap.canRetry, false);
+  assert.equal(snap.canCancel, true);
+});
+
+test("an outage while creating offers Retry", async () => {
+  const outage = new UploadError("Storage is not answering right now.", { status: 503, retryable: true });
+  const transfer = new Transfer(fileOf(10), { client: fakeClient(null, { create: async () => { throw outage; } }), store: memoryStore() });
+  await transfer.start();
+  assert.equal(transfer.snapshot().canRetry, true);
+});
+
+test("a failed confirm keeps the landed bytes: Retry only confirms again", async () => {
+  const upload = { id: "u", method: "post", size: 10, post: { url: "https://b.test/", fields: { key: "k" } }, links, limits };
+  let confirms = 0;
+  const client = fakeClient(upload, {
+    confirm: async () => {
+      confirms += 1;
+      if (confirms === 1) throw new UploadError("Storage is not answering right now.", { status: 503, retryable: true });
+      return "<tr>row</tr>";
+    },
+  });
+  let sends = 0;
+  const transfer = new Transfer(fileOf(10), { client, store: memoryStore(), send: async () => (sends += 1, okXhr()) });
+  await transfer.start();
+  assert.equal(transfer.state, "failed");
+  assert.ok(transfer.snapshot().canRetry);
+  const seen = states(transfer);
+  await transfer.start();
+  assert.deepEqual(seen, ["preparing", "confirming", "done"]);
+  assert.equal(sends, 1);
+  assert.ok(!client.calls.includes("remove"));
+});
+
+function multipartUpload(size, partSize = 5 * MiB) {
+  return { id: "m", method: "multipart", size, part_size: partSize, part_count: Math.ceil(size / partSize), links, limits };
+}
+
+test("multipart: every part once, in parallel, retried on 503, re-signed on 403, then complete", async () => {
+  const size = 5 * 5 * MiB + 7;
+  const client = fakeClient(multipartUpload(size));
+  const puts = new Map();
+  let running = 0;
+  let most = 0;
+  const send = async (_m, url, body, { headers }) => {
+    const number = Number(new URL(url).searchParams.get("partNumber"));
+    puts.set(number, (puts.get(number) ?? 0) + 1);
+    assert.equal(body.size, number === 6 ? 7 : 5 * MiB);
+    assert.match(headers["x-amz-checksum-sha256"], /^[A-Za-z0-9+/]{43}=$/);
+    running += 1;
+    most = Math.max(most, running);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    running -= 1;
+    if (puts.get(number) === 1 && number === 2) throw new UploadError("Storage answered 503.", { status: 503, bucket: true, retryable: true });
+    if (puts.get(number) === 1 && number === 4) throw new UploadError("expired", { status: 403, bucket: true });
+    return okXhr(`etag${number}`);
+  };
+  const store = memoryStore();
+  const transfer = new Transfer(fileOf(size), { client, store, send, sleep: noSleep });
+  const seen = states(transfer);
+  await transfer.start();
+  assert.deepEqual(seen, ["preparing", "uploading", "confirming", "done"]);
+  assert.deepEqual([...puts].sort((a, b) => a[0] - b[0]), [[1, 1], [2, 2], [3, 1], [4, 2], [5, 1], [6, 1]]);
+  assert.equal(most, 3, "limits.parallel_parts parts at once");
+  assert.equal(client.calls.filter((c) => c === "sign 4").length, 1, "part 4 signed again alone after its 403");
+  assert.equal(client.calls.at(-1), "complete 1,2,3,4,5,6");
+  assert.equal(store.load("m"), null, "a finished upload is forgotten");
+});
+
+test("multipart: a part that keeps failing stops after six tries and fails the transfer", async () => {
+  const size = 2 * 5 * MiB;
+  let tries = 0;
+  const send = async (_m, url) => {
+    if (url.includes("partNumber=2")) {
+      tries += 1;
+      throw new UploadError("Storage answered 500.", { status: 500, bucket: true, retryable: true });
+    }
+    return okXhr();
+  };
+  const transfer = new Transfer(fileOf(size), { client: fakeClient(multipartUpload(size)), store: memoryStore(), send, sleep: noSleep });
+  await transfer.start();
+  assert.equal(transfer.state, "failed");
+  assert.equal(tries, 6);
+  assert.ok(transfer.snapshot().canRetry);
+});
+
+test("pause stops sending; resume asks the bucket what it holds and sends only the rest", async () => {
+  const size = 4 * 5 * MiB;
+  const client = fakeClient(multipartUpload(size), {
+    listParts: async () => (client.calls.push("list"), [{ number: 1, etag: "e1", size: 5 * MiB }]),
+  });
+  const sent = [];
+  let firstRun = true;
+  const send = async (_m, url, _b, { signal }) => {
+    const number = Number(new URL(url).searchParams.get("partNumber"));
+    sent.push(number);
+    if (firstRun && number > 1) {
+      // Parts after the first hang until the page gives up on them (the pause aborts them).
+      await new Promise((_, reject) => signal.addEventListener("abort", () => reject(new DOMException("x", "AbortError"))));
+    }
+    return okXhr(`e${number}`);
+  };
+  const transfer = new Transfer(fileOf(size), { client, store: memoryStore(), send, sleep: noSleep });
+  const running = transfer.start();
+  while (sent.length < 3) await new Promise((resolve) => setTimeout(resolve, 1));
+  assert.equal(transfer.snapshot().canPause, true);
+  transfer.pause();
+  await running;
+  assert.equal(transfer.state, "paused");
+  assert.equal(transfer.snapshot().canResume, true);
+  firstRun = false;
+  sent.length = 0;
+  await transfer.start();
+  assert.equal(transfer.state, "done");
+  assert.ok(client.calls.includes("list"));
+  assert.deepEqual(sent.sort(), [2, 3, 4]);
+});
+
+test("a resumed upload (after a reload) skips what the bucket holds", async () => {
+  const size = 3 * 5 * MiB;
+  const upload = multipartUpload(size);
+  const client = fakeClient(null, {
+    listParts: async () => [
+      { number: 1, etag: "e1", size: 5 * MiB },
+      { number: 2, etag: "short", size: 100 }, // a part of the wrong size is sent again
+    ],
+  });
+  const sent = [];
+  const send = async (_m, url) => (sent.push(Number(new URL(url).searchParams.get("partNumber"))), okXhr());
+  const transfer = new Transfer(fileOf(size), { client, store: memoryStore(), resumed: upload, send });
+  await transfer.start();
+  assert.equal(transfer.state, "done");
+  assert.deepEqual(sent.sort(), [2, 3]);
+  assert.ok(!client.calls.includes("create"));
+});
+
+test("cancel aborts, deletes the upload on the server and forgets it", async () => {
+  const size = 2 * 5 * MiB;
+  const store = memoryStore();
+  const client = fakeClient(multipartUpload(size));
+  const send = (_m, _u, _b, { signal }) =>
+    new Promise((_, reject) => signal.addEventListener("abort", () => reject(new DOMException("x", "AbortError"))));
+  const transfer = new Transfer(fileOf(size), { client, store, send });
+  const running = transfer.start();
+  while (transfer.state !== "uploading") await new Promise((resolve) => setTimeout(resolve, 1));
+  assert.ok(store.load("m"));
+  await transfer.cancel();
+  await running;
+  assert.equal(transfer.state, "cancelled");
+  assert.ok(client.calls.includes("remove"));
+  assert.equal(store.load("m"), null);
+  assert.throws(() => transfer.moveTo("preparing"), IllegalTransition);
+});
