@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from files import multipart, policy, quotas, s3
 from files.declarations import Declaration
-from files.errors import UploadNotFound
+from files.errors import InvalidUpload, UploadNotFound
 from files.models import Upload
+from files.sizes import format_size
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,14 @@ def start_upload(owner: User, declared: Declaration) -> Issued:
         expires_at=timezone.now() + timedelta(seconds=ttl),
     )
     if policy.is_multipart(upload.size):
+        if upload.sha256:
+            # S3 checksums multipart objects part by part (a composite SHA-256), never as a
+            # whole: a whole-file SHA-256 could only be registered unchecked.
+            raise InvalidUpload(
+                "A SHA-256 of the whole file can be checked only for files smaller than "
+                f"{format_size(settings.CHUTE_MULTIPART_THRESHOLD)}; larger files are checked "
+                "part by part. Leave sha256 out."
+            )
         return Issued(upload=multipart.start(upload))
     if upload.method == Upload.Method.PUT:
         put = s3.presign_put(
@@ -65,7 +74,11 @@ def start_upload(owner: User, declared: Declaration) -> Issued:
         issued = Issued(upload=upload, put=put)
     else:
         post = s3.presign_post(
-            upload.key, content_type=upload.content_type, size=upload.size, expires_in=ttl
+            upload.key,
+            content_type=upload.content_type,
+            size=upload.size,
+            expires_in=ttl,
+            sha256=upload.sha256,
         )
         issued = Issued(upload=upload, post=post)
     # Presigning is local; the row is saved last so a failure leaves nothing behind.
