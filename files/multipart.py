@@ -158,16 +158,22 @@ def uploaded_parts(upload: Upload, etags: dict[int, str] | None = None) -> list[
 def latest_copies(listed: Sequence[s3.PartInfo], etags: dict[int, str]) -> list[s3.PartInfo]:
     """Each part number once: the copy sent last, as S3 keeps it.
 
-    SeaweedFS lists a part sent twice twice, in no fixed order. The later LastModified wins;
-    its listing counts whole seconds, so within one second the copy whose ETag the client
-    names (it holds the answer to its last send) wins, then the later one listed.
+    SeaweedFS lists a part sent twice twice, in no fixed order, with LastModified in whole
+    seconds. The later copy wins; between copies of the same second, the one whose ETag the
+    client names (it holds the answer to its last send). A tie nothing settles leaves the
+    part out, so the client sends it again rather than trust a copy it did not mean.
     """
-    chosen: dict[int, s3.PartInfo] = {}
+    by_number: dict[int, list[s3.PartInfo]] = {}
     for part in listed:
-        held = chosen.get(part.number)
-        if held is None or _rank(part, etags) >= _rank(held, etags):
-            chosen[part.number] = part
-    return [chosen[number] for number in sorted(chosen)]
+        by_number.setdefault(part.number, []).append(part)
+    chosen: list[s3.PartInfo] = []
+    for number in sorted(by_number):
+        copies = sorted(by_number[number], key=lambda part: _rank(part, etags), reverse=True)
+        best = copies[0]
+        tied = [part for part in copies[1:] if _rank(part, etags) == _rank(best, etags)]
+        if all(part.etag == best.etag for part in tied):
+            chosen.append(best)
+    return chosen
 
 
 def _rank(part: s3.PartInfo, etags: dict[int, str]) -> tuple[float, bool]:
