@@ -1,8 +1,10 @@
 """Remove what uploads leave behind: `python manage.py cleanup_uploads` calls `cleanup()`.
 
 Leftovers are uploads never confirmed (PENDING) or cancelled (ABORTED) with their bytes and
-multipart parts, multipart uploads in the bucket that no row knows about, and, with
-CHUTE_RETENTION_DAYS, ready files past retention. Safe while uploads are in flight: an upload
+multipart parts, multipart uploads in the bucket that no row knows about, objects under
+users/ that no row accounts for (bytes a presigned URL stored after its upload was deleted
+or confirmed, a confirm's copy that was never registered) and, with CHUTE_RETENTION_DAYS,
+ready files past retention. Safe while uploads are in flight: an upload
 is left alone until its presigned URLs have expired plus a grace period, so no byte can land
 after its row is gone. Idempotent: every step removes bytes before rows, and deleting what is
 already gone succeeds, so an interrupted run is finished by the next one.
@@ -23,7 +25,7 @@ from files.models import Upload
 
 # Covers clock skew between Django and the bucket, a last part still streaming when its URL
 # expired, and a confirm that follows the final byte.
-GRACE = timedelta(minutes=15)
+GRACE = policy.URL_GRACE
 # Chute's keys live under this prefix (policy.build_key); anything else in the bucket,
 # such as static/ files, is not ours to clean.
 KEY_PREFIX = "users/"
@@ -36,9 +38,10 @@ class Leftovers:
     stale: list[Upload] = field(default_factory=list)
     orphans: list[s3.MultipartInfo] = field(default_factory=list)
     expired: list[Upload] = field(default_factory=list)
+    strays: list[s3.StoredObject] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.stale or self.orphans or self.expired)
+        return bool(self.stale or self.orphans or self.expired or self.strays)
 
 
 def minimum_age() -> timedelta:
@@ -70,8 +73,12 @@ def find(*, older_than: timedelta | None = None, now: datetime | None = None) ->
             status=Upload.Status.READY,
         ).order_by("confirmed_at")
 
+    cutoff = now - max(age, minimum_age())
     return Leftovers(
-        stale=list(stale), orphans=_orphans(now - max(age, minimum_age())), expired=list(expired)
+        stale=list(stale),
+        orphans=_orphans(cutoff),
+        expired=list(expired),
+        strays=_strays(now - minimum_age()),
     )
 
 
@@ -94,6 +101,31 @@ def _orphans(initiated_before: datetime) -> list[s3.MultipartInfo]:
         )
     )
     return [info for info in in_bucket if (info.key, info.upload_id) not in known]
+
+
+def _strays(written_before: datetime) -> list[s3.StoredObject]:
+    """Objects under users/ that no row accounts for, last written before the cut-off.
+
+    A row accounts for its confirmed file (`file`) and, until it is READY, for its upload
+    key. Any other object was stored by a URL whose upload was deleted or confirmed, or is a
+    confirm's copy that was never registered. An object written before the cut-off (the URL
+    lifetime plus GRACE ago) was written by a URL that has expired since, so it is removed
+    for good; younger ones may still be rewritten, or belong to a confirm in progress.
+    """
+    found: list[s3.StoredObject] = []
+    for page in s3.list_objects(KEY_PREFIX):
+        old = {item.key: item for item in page if item.last_modified < written_before}
+        if not old:
+            continue
+        files = Upload.objects.filter(file__in=old).values_list("file", flat=True)
+        unconfirmed = (
+            Upload.objects.filter(key__in=old)
+            .exclude(status=Upload.Status.READY)
+            .values_list("key", flat=True)
+        )
+        accounted = set(files) | set(unconfirmed)
+        found.extend(item for key, item in old.items() if key not in accounted)
+    return found
 
 
 def cleanup(
@@ -119,6 +151,8 @@ def cleanup(
         s3.abort_multipart(info.key, upload_id=info.upload_id)
     for upload in found.expired:
         _purge(upload)
+    for item in found.strays:
+        s3.delete(item.key)
     return found
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils.http import content_disposition_header
 
-from files import policy
+from files import policy, s3
 from files.declarations import DEFAULT_CONTENT_TYPE
 from files.models import Upload
 
@@ -54,7 +54,25 @@ def response_headers(upload: Upload, *, inline: bool = False) -> dict[str, str]:
         or "attachment",
         "ResponseContentType": content_type,
         "ResponseCacheControl": "private, no-store",
+        # Confirm refuses encoded objects; this also holds for anything stored another way:
+        # a browser must never decode the bytes into others (or inflate a gzip bomb).
+        "ResponseContentEncoding": "identity",
     }
+
+
+def ensure_servable(upload: Upload) -> None:
+    """Raise s3.StorageUnavailable unless the bucket answers for the file's bytes right now.
+
+    For counted downloads (share links): a count must not be spent on a redirect to a bucket
+    that is down. One HEAD; the bucket may still fail in the seconds the URL lives.
+    """
+    try:
+        s3.head(upload.file.name)
+    except s3.ObjectNotFound:
+        raise s3.StorageUnavailable(
+            "The shared file cannot be read from the storage bucket right now. "
+            "Please try again later."
+        ) from None
 
 
 def download_url(upload: Upload, *, inline: bool = False) -> str:

@@ -77,6 +77,17 @@ class UploadMismatch(ChuteError):
     code = "mismatch"
 
 
+class UploadChanged(ChuteError):
+    """Raised when the object was overwritten while confirm was checking it."""
+
+    status = 409
+    code = "upload_changed"
+    message = (
+        "The file in the bucket changed while Chute was checking it. "
+        "Let the upload finish, then confirm again."
+    )
+
+
 class QuotaExceeded(ChuteError):
     """Raised when an upload would take the user over their storage quota."""
 

@@ -25,7 +25,8 @@ class Upload(models.Model):
     )
     # Chosen by the server; the client's file name never reaches it.
     key = models.CharField(max_length=512, unique=True)
-    # Holds `key` once the upload is READY, on the S3 storage.
+    # The confirmed object once the upload is READY, on the S3 storage: `key` for multipart
+    # uploads, a copy at a key no upload URL can write for POST/PUT (files/confirm.py).
     file = models.FileField(max_length=512, blank=True)
     name = models.CharField(max_length=255, help_text="Sanitised display name.")
     size = models.PositiveBigIntegerField()
@@ -74,6 +75,8 @@ class Upload(models.Model):
             models.Index(fields=["owner", "status", "-created_at"]),
             # The file list: a user's READY files, newest confirmed first.
             models.Index(fields=["owner", "status", "-confirmed_at", "-created_at"]),
+            # The cleanup asks which listed objects are a row's confirmed file.
+            models.Index(fields=["file"], name="upload_confirmed_key_idx"),
         ]
 
     def __str__(self) -> str:

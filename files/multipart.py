@@ -107,6 +107,8 @@ def sign_parts(upload: Upload, parts: Sequence[tuple[int, str]]) -> SignedParts:
             number=int(number),
             sha256=sha256,
             expires_in=ttl,
+            # Signed length: a part can never be larger (or smaller) than planned.
+            size=expected_part_size(upload, int(number)),
         )
         for number, sha256 in checksums.items()
     }
@@ -143,13 +145,40 @@ class JSONMerge(Func):
         return self.as_sql(compiler, connection, function="JSON_PATCH", **extra)
 
 
-def uploaded_parts(upload: Upload) -> list[s3.PartInfo]:
-    """The parts already in the bucket, for resuming (ListParts, every page)."""
+def uploaded_parts(upload: Upload, etags: dict[int, str] | None = None) -> list[s3.PartInfo]:
+    """The parts already in the bucket, one per number, for resuming (ListParts, every page)."""
     _require_open_multipart(upload)
     try:
-        return s3.list_parts(upload.key, upload_id=upload.multipart_upload_id)
+        listed = s3.list_parts(upload.key, upload_id=upload.multipart_upload_id)
     except s3.UploadNotFound:
         raise UploadGone() from None
+    return latest_copies(listed, etags or {})
+
+
+def latest_copies(listed: Sequence[s3.PartInfo], etags: dict[int, str]) -> list[s3.PartInfo]:
+    """Each part number once: the copy sent last, as S3 keeps it.
+
+    SeaweedFS lists a part sent twice twice, in no fixed order, with LastModified in whole
+    seconds. The later copy wins; between copies of the same second, the one whose ETag the
+    client names (it holds the answer to its last send). A tie nothing settles leaves the
+    part out, so the client sends it again rather than trust a copy it did not mean.
+    """
+    by_number: dict[int, list[s3.PartInfo]] = {}
+    for part in listed:
+        by_number.setdefault(part.number, []).append(part)
+    chosen: list[s3.PartInfo] = []
+    for number in sorted(by_number):
+        copies = sorted(by_number[number], key=lambda part: _rank(part, etags), reverse=True)
+        best = copies[0]
+        tied = [part for part in copies[1:] if _rank(part, etags) == _rank(best, etags)]
+        if all(part.etag == best.etag for part in tied):
+            chosen.append(best)
+    return chosen
+
+
+def _rank(part: s3.PartInfo, etags: dict[int, str]) -> tuple[float, bool]:
+    stamp = part.last_modified.timestamp() if part.last_modified else 0.0
+    return (stamp, etags.get(part.number) == part.etag)
 
 
 def complete(upload: Upload, parts: Sequence[tuple[int, str]]) -> Upload:
@@ -176,7 +205,7 @@ def complete(upload: Upload, parts: Sequence[tuple[int, str]]) -> Upload:
         raise PartsMismatch(f"The list leaves out {_numbers(missing)}; send every part.")
 
     try:
-        stored = {part.number: part for part in uploaded_parts(upload)}
+        stored = {part.number: part for part in uploaded_parts(upload, etags)}
     except UploadGone:
         # A concurrent complete may have assembled the object already; confirm decides.
         return _confirm_completed(upload)

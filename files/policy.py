@@ -5,7 +5,9 @@ Pure functions of the settings and S3's published limits; no database, no networ
 
 from __future__ import annotations
 
+import secrets
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -15,11 +17,24 @@ from files import s3
 MAX_UPLOAD_URL_TTL = 24 * 3600  # far below SigV4's 7-day ceiling
 MAX_DOWNLOAD_URL_TTL = 60
 MAX_PARTS_PER_SIGN = 100  # parts signed per `POST /api/uploads/<id>/parts`; keeps answers small
+# How long after its URLs expired an upload's key may still receive bytes: clock skew between
+# Django and the bucket, and a last request still streaming when its URL expired.
+URL_GRACE = timedelta(minutes=15)
 
 
 def build_key(owner_id: Any, upload_id: uuid.UUID) -> str:
     """Server-chosen, unique, under the owner's prefix; never derived from the file name."""
     return f"users/{owner_id}/{upload_id.hex}"
+
+
+def confirmed_key(upload_key: str) -> str:
+    """Where confirm puts a single-request upload's bytes: a key no presigned URL can write.
+
+    Upload URLs are signed for `upload_key` only and cannot be revoked, so the confirmed
+    copy lives next to it under a fresh random suffix (one per confirm attempt, so two
+    concurrent confirms never write the same key).
+    """
+    return f"{upload_key}.{secrets.token_hex(8)}"
 
 
 def upload_url_ttl() -> int:

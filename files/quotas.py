@@ -16,14 +16,19 @@ from files.sizes import format_size
 
 
 def usage(owner_id: Any) -> int:
-    """Bytes counted against the owner: READY files and PENDING uploads whose URLs still work.
+    """Bytes counted against the owner: READY files and uploads whose URLs still work.
 
-    An expired pending upload can no longer receive bytes, so it stops reserving space even
-    before the cleanup command removes it.
+    A deleted upload whose URL still works stays counted (its row is kept, ABORTED, until
+    then): S3 cannot revoke the URL, which could otherwise park bytes outside the quota.
+    An expired upload can no longer receive bytes, so it stops reserving space even before
+    the cleanup command removes it.
     """
     counted = Upload.objects.filter(owner_id=owner_id).filter(
         Q(status=Upload.Status.READY)
-        | Q(status=Upload.Status.PENDING, expires_at__gt=timezone.now())
+        | Q(
+            status__in=[Upload.Status.PENDING, Upload.Status.ABORTED],
+            expires_at__gt=timezone.now(),
+        )
     )
     return counted.aggregate(total=Sum("size"))["total"] or 0
 

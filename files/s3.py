@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -59,6 +60,12 @@ class InvalidParts(S3Failure):
     """Raised when CompleteMultipartUpload rejects the part list."""
 
     message = "The bucket rejected the list of parts."
+
+
+class ObjectChanged(S3Failure):
+    """Raised when a conditional request finds the object no longer the one it names."""
+
+    message = "The object changed in the bucket."
 
 
 class StorageUnavailable(S3Failure):
@@ -186,6 +193,8 @@ def _translated() -> Iterator[None]:
             raise ObjectNotFound() from error
         if code == "NoSuchUpload":
             raise UploadNotFound() from error
+        if code in {"PreconditionFailed", "412"}:
+            raise ObjectChanged() from error
         if code in {
             "InvalidPart",
             "InvalidPartOrder",
@@ -222,13 +231,20 @@ def _lifetime(seconds: int) -> int:
     return seconds
 
 
-def presign_post(key: str, *, content_type: str, size: int, expires_in: int) -> PresignedPost:
-    """A POST policy that pins key, Content-Type and status and allows exactly `size` bytes."""
+def presign_post(
+    key: str, *, content_type: str, size: int, expires_in: int, sha256: str = ""
+) -> PresignedPost:
+    """A POST policy that pins key, Content-Type and status and allows exactly `size` bytes.
+
+    With `sha256`, the checksum fields are pinned too, so the bucket refuses other bytes
+    (SeaweedFS answers BadDigest); confirm still checks what the bucket recorded.
+    """
     fields = {"Content-Type": content_type, "success_action_status": "201"}
+    if sha256:
+        fields |= {"x-amz-checksum-algorithm": "SHA256", "x-amz-checksum-sha256": sha256}
     conditions: list[Any] = [
         ["eq", "$key", key],
-        ["eq", "$Content-Type", content_type],
-        ["eq", "$success_action_status", "201"],
+        *(["eq", f"${name}", value] for name, value in fields.items()),
         ["content-length-range", size, size],
     ]
     answer = presign_client().generate_presigned_post(
@@ -261,10 +277,14 @@ def presign_put(
     return PresignedPut(url=url, headers=headers)
 
 
-def presign_part(key: str, *, upload_id: str, number: int, sha256: str, expires_in: int) -> str:
-    """An UploadPart URL with the part's SHA-256 signed in: the bucket rejects other bodies.
+def presign_part(
+    key: str, *, upload_id: str, number: int, sha256: str, expires_in: int, size: int | None = None
+) -> str:
+    """An UploadPart URL with the part's SHA-256 (and length) signed in: other bodies are refused.
 
-    An empty `sha256` signs none (only benchmarks do that; Chute always signs one).
+    The checksum alone lets a client sign a body of any length; `size` signs content-length,
+    so no part in the bucket can be larger than planned. An empty `sha256` signs none (only
+    benchmarks do that; Chute always signs one).
     """
     params: dict[str, Any] = {
         "Bucket": bucket_name(),
@@ -272,6 +292,8 @@ def presign_part(key: str, *, upload_id: str, number: int, sha256: str, expires_
         "UploadId": upload_id,
         "PartNumber": number,
     }
+    if size is not None:
+        params["ContentLength"] = size
     if sha256:
         params["ChecksumSHA256"] = sha256
     return presign_client().generate_presigned_url(
@@ -288,6 +310,7 @@ class ObjectInfo:
     content_type: str
     etag: str
     checksum_sha256: str
+    content_encoding: str = ""
 
 
 def head(key: str) -> ObjectInfo:
@@ -299,7 +322,28 @@ def head(key: str) -> ObjectInfo:
         content_type=answer.get("ContentType", ""),
         etag=answer.get("ETag", "").strip('"'),
         checksum_sha256=answer.get("ChecksumSHA256", ""),
+        content_encoding=answer.get("ContentEncoding", ""),
     )
+
+
+def copy(source: str, target: str, *, if_match: str, content_type: str) -> None:
+    """Copy `source` to `target` inside the bucket, only while `source` still has ETag `if_match`.
+
+    The copy's metadata is Chute's alone (REPLACE: the declared type, no encoding or other
+    headers a client may have smuggled in), and S3 computes its SHA-256 (AWS does for
+    CopyObject with a checksum algorithm; SeaweedFS keeps none). Raises ObjectChanged when
+    the source was overwritten since it was checked, ObjectNotFound when it is gone.
+    """
+    with _translated():
+        client().copy_object(
+            Bucket=bucket_name(),
+            Key=target,
+            CopySource={"Bucket": bucket_name(), "Key": source},
+            CopySourceIfMatch=f'"{if_match}"',
+            MetadataDirective="REPLACE",
+            ContentType=content_type,
+            ChecksumAlgorithm="SHA256",
+        )
 
 
 def delete(key: str) -> None:
@@ -319,6 +363,26 @@ def get_bytes(key: str) -> bytes:
         return client().get_object(Bucket=bucket_name(), Key=key)["Body"].read()
 
 
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    size: int
+    last_modified: datetime
+
+
+def list_objects(prefix: str) -> Iterator[list[StoredObject]]:
+    """The objects under `prefix`, one ListObjectsV2 page (up to 1,000) at a time."""
+    with _translated():
+        paginator = client().get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=bucket_name(), Prefix=prefix):
+            yield [
+                StoredObject(
+                    key=item["Key"], size=int(item["Size"]), last_modified=item["LastModified"]
+                )
+                for item in page.get("Contents", [])
+            ]
+
+
 def list_keys(prefix: str) -> list[str]:
     keys: list[str] = []
     with _translated():
@@ -336,6 +400,7 @@ class PartInfo:
     number: int
     etag: str
     size: int
+    last_modified: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -371,6 +436,7 @@ def list_parts(key: str, *, upload_id: str, page_size: int = 1000) -> list[PartI
                     number=int(item["PartNumber"]),
                     etag=item["ETag"].strip('"'),
                     size=int(item["Size"]),
+                    last_modified=item.get("LastModified"),
                 )
                 for item in page.get("Parts", [])
             )

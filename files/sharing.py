@@ -20,7 +20,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from files import downloads, passwords, uploads
@@ -166,9 +167,9 @@ def revoke(share: Share) -> Share:
 
 
 def revoke_for_upload(upload: Upload) -> int:
-    """Revoke every link to a file that is being deleted."""
-    return Share.objects.filter(upload=upload, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
+    """Revoke and detach every link to a file that is being deleted (they answer "deleted")."""
+    return Share.objects.filter(upload=upload).update(
+        upload=None, revoked_at=Coalesce(F("revoked_at"), Value(timezone.now()))
     )
 
 
@@ -213,6 +214,8 @@ def claim_download(share: Share, now: datetime | None = None) -> str:
     on the row lock: twenty requests for five downloads yield exactly five URLs.
     """
     now = now or timezone.now()
+    if share.upload is not None:
+        downloads.ensure_servable(share.upload)  # before the count is taken
     claimed = (
         Share.objects.filter(
             pk=share.pk, revoked_at__isnull=True, upload__isnull=False, expires_at__gt=now

@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from files import multipart, policy, quotas, s3
 from files.declarations import Declaration
-from files.errors import UploadNotFound
+from files.errors import InvalidUpload, UploadNotFound
 from files.models import Upload, UploadRequest
+from files.sizes import format_size
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,14 @@ def start_upload(
     `request` is the upload request a guest sends through; guests never resume the owner's
     unfinished uploads.
     """
+    if policy.is_multipart(declared.size) and declared.sha256:
+        # S3 checksums multipart objects part by part (a composite SHA-256), never as a
+        # whole: a whole-file SHA-256 could only be registered unchecked.
+        raise InvalidUpload(
+            "A SHA-256 of the whole file can be checked only for files smaller than "
+            f"{format_size(settings.CHUTE_MULTIPART_THRESHOLD)}; larger files are checked "
+            "part by part. Leave sha256 out."
+        )
     if policy.is_multipart(declared.size) and request is None:
         unfinished = multipart.find_unfinished(owner, declared)
         if unfinished:
@@ -82,7 +91,11 @@ def start_upload(
         issued = Issued(upload=upload, put=put)
     else:
         post = s3.presign_post(
-            upload.key, content_type=upload.content_type, size=upload.size, expires_in=ttl
+            upload.key,
+            content_type=upload.content_type,
+            size=upload.size,
+            expires_in=ttl,
+            sha256=upload.sha256,
         )
         issued = Issued(upload=upload, post=post)
     # Presigning is local; the row is saved last so a failure leaves nothing behind.

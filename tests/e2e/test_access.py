@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from files.models import Share
 from tests.e2e.conftest import sign_in_context
-from tests.factories import ready_file
+from tests.helpers import ready_file
 
 ROOT = Path(__file__).resolve().parents[2]
 NPM_PREFIX = ROOT / ".cache" / "npm"  # git-ignored: axe-core comes from npm, never the repo

@@ -55,7 +55,7 @@ def test_deleting_one_upload_in_the_admin_deletes_its_bytes(admin_client, user):
 
     assert response.status_code == 302
     assert not Upload.objects.filter(pk=upload.pk).exists()
-    assert not in_bucket(upload.key)
+    assert not in_bucket(upload.file.name)
 
 
 @pytest.mark.django_db
@@ -74,5 +74,5 @@ def test_bulk_delete_in_the_admin_deletes_every_files_bytes(admin_client, user):
 
     assert response.status_code == 302
     assert list(Upload.objects.values_list("pk", flat=True)) == [kept.pk]
-    assert not any(in_bucket(upload.key) for upload in doomed)
-    assert in_bucket(kept.key)
+    assert not any(in_bucket(upload.file.name) for upload in doomed)
+    assert in_bucket(kept.file.name)

@@ -122,7 +122,7 @@ def test_another_users_upload_is_404_on_every_endpoint(mallory, alices_upload):
         assert response.json() == {"error": "not_found", "message": "There is no such upload."}
     assert mallory.get(f"/files/{alices_upload.id}/download").status_code == 404
     assert Upload.objects.get(pk=alices_upload.pk).status == Upload.Status.READY
-    assert s3.head(alices_upload.key).size == 5
+    assert s3.head(alices_upload.file.name).size == 5
 
 
 @pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from files import cleanup, declarations, policy, s3, uploads
+from files import cleanup, confirm, declarations, lifecycle, policy, s3, uploads
 from files.management.commands.s3_setup import setup_bucket
 from files.models import Upload
 from tests.conftest import storage_settings
@@ -157,7 +157,7 @@ def test_ready_files_and_young_uploads_are_untouched(own_bucket, user):
 
     assert Upload.objects.get(pk=ready.pk).status == Upload.Status.READY
     assert Upload.objects.get(pk=young.pk).status == Upload.Status.PENDING
-    assert in_bucket(ready.key) and in_bucket(young.key)
+    assert in_bucket(ready.file.name) and in_bucket(young.key)
     assert {young_multipart.multipart_upload_id, young_orphan.upload_id} <= multipart_ids()
 
 
@@ -221,8 +221,8 @@ def test_files_past_retention_are_deleted_and_newer_ones_kept(own_bucket, user):
 
     assert [item.pk for item in found.expired] == [old.pk]
     assert not Upload.objects.filter(pk=old.pk).exists()
-    assert not in_bucket(old.key)
-    assert in_bucket(new.key)
+    assert not in_bucket(old.file.name)
+    assert in_bucket(new.file.name)
 
 
 @pytest.mark.django_db
@@ -232,7 +232,7 @@ def test_files_are_kept_forever_without_retention(own_bucket, user):
 
     with override_settings(CHUTE_RETENTION_DAYS=0):
         assert not cleanup.cleanup()
-    assert in_bucket(old.key)
+    assert in_bucket(old.file.name)
 
 
 @pytest.mark.django_db
@@ -257,3 +257,53 @@ def test_command_dry_run_lists_and_keeps(own_bucket, user, capsys):
 def test_command_refuses_a_duration_it_cannot_read():
     with pytest.raises(CommandError, match="older-than"):
         call_command("cleanup_uploads", "--older-than", "soon")
+
+
+# --- Bytes no row accounts for (issue 11) ------------------------------------------------
+
+
+def post_again(upload: Upload, data: bytes = b"hello world") -> None:
+    """Send bytes with the upload's original presigned form, which S3 cannot revoke."""
+    post = s3.presign_post(upload.key, content_type="text/plain", size=11, expires_in=600)
+    answer = requests.post(post.url, data=post.fields, files={"file": ("a", data)}, timeout=30)
+    assert answer.status_code == 201
+
+
+@pytest.mark.django_db
+def test_bytes_sent_with_a_deleted_uploads_url_are_removed_once_it_expired(own_bucket, user):
+    upload = single_upload(user, send=False)
+    lifecycle.delete(Upload.objects.get(pk=upload.pk))
+    post_again(upload)
+    assert in_bucket(upload.key)
+
+    assert not cleanup.cleanup(now=upload.expires_at).strays  # the URL may still write
+    found = cleanup.cleanup(now=later(upload, timedelta(minutes=5)))
+
+    assert not in_bucket(upload.key)
+    assert not Upload.objects.filter(pk=upload.pk).exists()
+    assert cleanup.cleanup(now=later(upload, timedelta(minutes=5))).strays == []
+    assert found
+
+
+@pytest.mark.django_db
+def test_bytes_sent_after_confirm_and_delete_are_removed_once_the_url_expired(own_bucket, user):
+    upload = single_upload(user)
+    confirm.confirm(upload)
+    lifecycle.delete(Upload.objects.get(pk=upload.pk))
+    post_again(upload)
+
+    cleanup.cleanup(now=later(upload, timedelta(minutes=5)))
+
+    assert s3.list_keys(cleanup.KEY_PREFIX) == []
+
+
+@pytest.mark.django_db
+def test_bytes_sent_to_a_ready_files_upload_key_are_removed_and_the_file_kept(own_bucket, user):
+    upload = confirm.confirm(single_upload(user))
+    post_again(upload, b"HELLO WORLD")
+
+    cleanup.cleanup(now=later(upload, timedelta(minutes=5)))
+
+    ready = Upload.objects.get(pk=upload.pk)
+    assert s3.list_keys(cleanup.KEY_PREFIX) == [ready.file.name]
+    assert s3.get_bytes(ready.file.name) == b"hello world"

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from files import declarations, uploads
+from files import declarations, s3, uploads
 from tests.helpers import ready_file
 
 
@@ -101,3 +101,23 @@ def test_pending_upload_cannot_be_downloaded(alice, user):
         user, declarations.Declaration(name="a.txt", size=4, content_type="text/plain")
     ).upload
     assert alice.get(f"/files/{pending.id}/download").status_code == 404
+
+
+@pytest.mark.django_db
+def test_downloads_never_pass_on_a_stored_content_encoding(alice, user):
+    upload = ready_file(user, b"plain bytes, not gzip", name="notes.txt", content_type="text/plain")
+    # Whatever metadata the stored object carries, the browser must get the confirmed bytes.
+    s3.client().put_object(
+        Bucket=s3.bucket_name(),
+        Key=upload.file.name,
+        Body=b"plain bytes, not gzip",
+        ContentType="text/plain",
+        ContentEncoding="gzip",
+    )
+
+    fetched = requests.get(
+        alice.get(f"/files/{upload.id}/download")["Location"], timeout=30, stream=True
+    )
+
+    assert fetched.headers.get("Content-Encoding", "identity") == "identity"
+    assert fetched.raw.read() == b"plain bytes, not gzip"

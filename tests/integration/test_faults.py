@@ -19,13 +19,13 @@ from types import SimpleNamespace
 import pytest
 from django.test.utils import override_settings
 
-from files import lifecycle, s3
+from files import lifecycle, s3, sharing
 from files.embedded import Ports, SeaweedFS
 from files.management.commands.s3_setup import setup_bucket
-from files.models import Upload
+from files.models import Share, Upload
 from tests import helpers
 from tests.conftest import storage_settings
-from tests.helpers import post_to_bucket
+from tests.helpers import post_to_bucket, ready_file
 
 MiB = 1024 * 1024
 
@@ -178,13 +178,16 @@ def test_delete_answers_503_keeps_the_bytes_and_a_retry_finishes(
     assert_unavailable(response)
     # By design the row is hidden before the bucket is touched, so the file leaves the
     # owner's list at once and the bytes never outlive a row; a retry or cleanup finishes.
+    confirmed_key = Upload.objects.get(pk=issued["id"]).file.name
     assert Upload.objects.get(pk=issued["id"]).status == Upload.Status.ABORTED
-    assert s3.get_bytes(issued["key"]) == b"hello world"
+    assert s3.get_bytes(confirmed_key) == b"hello world"
 
     assert alice.delete(f"/api/uploads/{issued['id']}").status_code == 204
-    assert not Upload.objects.filter(pk=issued["id"]).exists()
-    with pytest.raises(s3.ObjectNotFound):
-        s3.head(issued["key"])
+    # Hidden until its upload URL expires (the cleanup then removes the row).
+    assert Upload.objects.get(pk=issued["id"]).status == Upload.Status.ABORTED
+    for key in (issued["key"], confirmed_key):
+        with pytest.raises(s3.ObjectNotFound):
+            s3.head(key)
 
 
 @pytest.mark.django_db
@@ -301,4 +304,19 @@ def test_stopped_bucket_answers_503_and_after_restart_the_upload_confirms(alice,
         assert response.json()["status"] == "ready"
         # The volume server re-registers with the master a moment after S3 and the filer
         # answer; until then SeaweedFS answers reads with InternalError.
-        assert read_when_ready(issued["key"]) == b"hello world"
+        confirmed_key = Upload.objects.get(pk=issued["id"]).file.name
+        assert read_when_ready(confirmed_key) == b"hello world"
+
+
+@pytest.mark.django_db
+def test_a_share_download_while_the_bucket_is_down_answers_503_and_spends_nothing(
+    client, user, broken_endpoint, seaweedfs, bucket
+):
+    new = sharing.create_share(ready_file(user), expires_in=3600, max_downloads=1)
+
+    with bucket_at(broken_endpoint, seaweedfs, bucket):
+        response = client.post(f"/s/{new.token}/download")
+
+    assert_unavailable(response)
+    assert Share.objects.get(pk=new.share.pk).downloads == 0
+    assert client.post(f"/s/{new.token}/download").status_code == 302

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import time
 
 import pytest
 import requests
@@ -426,3 +427,83 @@ def test_batches_signed_concurrently_keep_every_checksum(user, settings):
     upload.refresh_from_db()
     assert sorted(map(int, upload.part_checksums)) == list(range(1, 101))
     s3.abort_multipart(upload.key, upload_id=upload.multipart_upload_id)
+
+
+# --- No part larger than planned; the latest copy of a part wins (issue 11) ---------------
+
+
+@pytest.mark.django_db
+def test_bucket_refuses_a_part_larger_or_smaller_than_its_planned_size(alice):
+    data, _ = three_parts()
+    issued = start(alice, len(data))
+    oversize = os.urandom(PART + MiB)
+    undersize = os.urandom(PART - MiB)
+    for body in (oversize, undersize):
+        # The attacker signs the checksum of their own body: only the length can stop it.
+        signed = sign(alice, issued["id"], {1: body})
+        assert signed.status_code == 200
+        refused = put_part(signed.json()["urls"]["1"], body)
+        assert refused.status_code in (400, 403), refused.status_code
+
+    upload = Upload.objects.get(pk=issued["id"])
+    assert all(
+        part.size <= PART
+        for part in s3.list_parts(upload.key, upload_id=upload.multipart_upload_id)
+    )
+
+
+@pytest.mark.django_db
+def test_complete_uses_the_latest_copy_of_a_part_sent_twice(alice):
+    # SeaweedFS lists a re-sent part number twice, in no fixed order: try a few times.
+    for _ in range(3):
+        data, parts = three_parts()
+        issued = start(alice, len(data))
+        send_parts(alice, issued["id"], {1: os.urandom(PART)})
+        etags = send_parts(alice, issued["id"], parts)
+
+        response = complete(alice, issued["id"], etags)
+
+        assert response.status_code == 200, response.content
+        upload = Upload.objects.get(pk=issued["id"])
+        assert s3.get_bytes(upload.file.name) == data
+
+
+@pytest.mark.django_db
+def test_listing_parts_shows_each_number_once_with_its_latest_copy(alice):
+    data, parts = three_parts()
+    issued = start(alice, len(data))
+    send_parts(alice, issued["id"], {1: os.urandom(PART)})
+    time.sleep(1.1)  # SeaweedFS's ListParts counts whole seconds
+    etags = send_parts(alice, issued["id"], {1: parts[1]})
+
+    listed = alice.get(f"/api/uploads/{issued['id']}/parts").json()["parts"]
+
+    assert [(p["number"], p["etag"]) for p in listed] == [(1, etags[1])]
+
+
+@pytest.mark.django_db
+def test_a_part_sent_twice_within_a_second_is_listed_once_or_as_missing(alice):
+    data, parts = three_parts()
+    issued = start(alice, len(data))
+    send_parts(alice, issued["id"], {1: os.urandom(PART)})
+    etags = send_parts(alice, issued["id"], {1: parts[1]})
+
+    listed = alice.get(f"/api/uploads/{issued['id']}/parts").json()["parts"]
+
+    # Either copy could be the latest: the client is told to send it again, never the old one.
+    assert [(p["number"], p["etag"]) for p in listed] in ([], [(1, etags[1])])
+
+
+@pytest.mark.django_db
+def test_a_whole_file_sha256_is_refused_for_multipart_uploads_it_cannot_be_checked_on(alice):
+    body = {
+        "name": "movie.mkv",
+        "size": 2 * PART,
+        "content_type": "video/x-matroska",
+        "sha256": b64sha(b"anything"),
+    }
+    response = post_json(alice, "/api/uploads", body)
+
+    assert response.status_code == 400
+    assert "SHA-256" in response.json()["message"]
+    assert not Upload.objects.exists()

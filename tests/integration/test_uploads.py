@@ -5,13 +5,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
+from datetime import timedelta
 
 import pytest
 import requests
 from django.db import connection
+from django.test import Client
+from django.utils import timezone
 
 from files import confirm as confirmation
-from files import declarations, s3, uploads
+from files import declarations, errors, s3, sharing, uploads
 from files.models import Upload
 from tests import helpers
 
@@ -45,9 +48,12 @@ def test_post_policy_upload_is_stored_and_confirm_registers_it(alice, user):
     assert response.json()["status"] == "ready"
     upload = Upload.objects.get(pk=issued["id"])
     assert upload.status == Upload.Status.READY
-    assert upload.file.name == upload.key
+    # Registered at a key no upload URL can write; the upload key is emptied.
+    assert upload.file.name.startswith(upload.key + ".")
     assert upload.etag == hashlib.md5(b"hello world").hexdigest()
-    assert s3.get_bytes(upload.key) == b"hello world"
+    assert s3.get_bytes(upload.file.name) == b"hello world"
+    with pytest.raises(s3.ObjectNotFound):
+        s3.head(upload.key)
 
 
 @pytest.mark.django_db
@@ -184,27 +190,42 @@ def test_keys_are_unique_and_never_contain_the_file_name(alice):
 
 
 @pytest.mark.django_db
-def test_delete_pending_upload_removes_row_and_bytes(alice):
+def test_delete_pending_upload_removes_its_bytes_and_hides_it_while_its_url_works(alice):
     issued = start(alice)
     post_to_bucket(issued, b"hello world")
     response = alice.delete(f"/api/uploads/{issued['id']}")
     assert response.status_code == 204
-    assert not Upload.objects.filter(pk=issued["id"]).exists()
+    # The row stays, hidden, until the URL expires: the cleanup then purges it again.
+    assert Upload.objects.get(pk=issued["id"]).status == Upload.Status.ABORTED
+    assert confirm(alice, issued).status_code == 409
     with pytest.raises(s3.ObjectNotFound):
         s3.head(issued["key"])
 
 
 @pytest.mark.django_db
-def test_delete_ready_file_removes_row_and_bytes(alice):
+def test_delete_ready_file_removes_its_bytes(alice):
     issued = start(alice)
     post_to_bucket(issued, b"hello world")
     confirm(alice, issued)
+    confirmed_key = Upload.objects.get(pk=issued["id"]).file.name
     response = alice.delete(f"/api/uploads/{issued['id']}", headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert response.content == b""
+    assert Upload.objects.get(pk=issued["id"]).status == Upload.Status.ABORTED
+    assert alice.get(f"/files/{issued['id']}/download").status_code == 404
+    for key in (issued["key"], confirmed_key):
+        with pytest.raises(s3.ObjectNotFound):
+            s3.head(key)
+
+
+@pytest.mark.django_db
+def test_delete_of_a_file_whose_url_expired_removes_its_row(alice):
+    issued = start(alice)
+    post_to_bucket(issued, b"hello world")
+    confirm(alice, issued)
+    Upload.objects.filter(pk=issued["id"]).update(expires_at=timezone.now() - timedelta(hours=1))
+    assert alice.delete(f"/api/uploads/{issued['id']}").status_code == 204
     assert not Upload.objects.filter(pk=issued["id"]).exists()
-    with pytest.raises(s3.ObjectNotFound):
-        s3.head(issued["key"])
 
 
 @pytest.mark.django_db
@@ -217,3 +238,114 @@ def test_confirm_with_htmx_answers_the_file_row(alice):
     assert f'id="file-{issued["id"]}"' in html
     assert "notes &lt;b&gt;.pdf" in html
     assert f"/files/{issued['id']}/download" in html
+
+
+# --- What the bucket holds is what Django confirmed (issue 11) ----------------------------
+
+
+def b64sha(data: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def served(client, upload_id: str) -> bytes:
+    response = client.get(f"/files/{upload_id}/download")
+    assert response.status_code == 302
+    return requests.get(response["Location"], timeout=30).content
+
+
+def shared(upload_id: str) -> bytes:
+    new = sharing.create_share(Upload.objects.get(pk=upload_id), expires_in=3600)
+    response = Client().get(f"/s/{new.token}/download")
+    assert response.status_code == 302
+    return requests.get(response["Location"], timeout=30).content
+
+
+@pytest.mark.django_db
+def test_a_still_valid_post_form_cannot_change_what_a_ready_file_serves(alice):
+    issued = start(alice)
+    assert post_to_bucket(issued, b"hello world").status_code == 201
+    assert confirm(alice, issued).status_code == 200
+
+    # The form lives on for its whole lifetime: S3 cannot revoke a presigned request.
+    post_to_bucket(issued, b"HELLO WORLD")
+    confirm(alice, issued)
+
+    assert served(alice, issued["id"]) == b"hello world"
+    assert shared(issued["id"]) == b"hello world"
+
+
+@pytest.mark.django_db
+def test_a_still_valid_put_url_cannot_change_what_a_ready_file_serves(alice, settings):
+    settings.CHUTE_UPLOAD_METHOD = "put"
+    issued = start(alice)
+    put = issued["put"]
+    assert requests.put(put["url"], data=b"hello world", headers=put["headers"]).status_code == 200
+    assert confirm(alice, issued).status_code == 200
+
+    requests.put(put["url"], data=b"HELLO WORLD", headers=put["headers"], timeout=30)
+
+    assert served(alice, issued["id"]) == b"hello world"
+    assert shared(issued["id"]) == b"hello world"
+
+
+@pytest.mark.django_db
+def test_post_upload_with_a_declared_sha256_refuses_other_bytes(alice):
+    issued = start(alice, sha256=b64sha(b"hello world"))
+
+    stored = post_to_bucket(issued, b"hello wOrld")
+    response = confirm(alice, issued)
+
+    assert stored.status_code in (400, 403) or response.status_code == 422
+    assert Upload.objects.get(pk=issued["id"]).status != Upload.Status.READY
+
+
+@pytest.mark.django_db
+def test_post_upload_with_a_declared_sha256_registers_the_right_bytes(alice):
+    issued = start(alice, sha256=b64sha(b"hello world"))
+    assert post_to_bucket(issued, b"hello world").status_code == 201
+
+    response = confirm(alice, issued)
+
+    assert response.status_code == 200, response.content
+    assert response.json()["checksum_sha256"] == b64sha(b"hello world")
+
+
+@pytest.mark.django_db
+def test_confirm_refuses_a_declared_sha256_the_bucket_cannot_vouch_for(user):
+    declared = declarations.declare(
+        name="a.txt", size=11, content_type="text/plain", sha256=b64sha(b"hello world")
+    )
+    upload = uploads.start_upload(user, declared).upload
+    # Stored without a checksum (an operator, or a store that drops the form field):
+    # nothing in the bucket says these are the declared bytes.
+    s3.put_bytes(upload.key, b"hello wOrld", content_type="text/plain")
+
+    with pytest.raises(errors.UploadMismatch, match="SHA-256"):
+        confirmation.confirm(upload)
+    assert Upload.objects.get(pk=upload.pk).status == Upload.Status.ABORTED
+
+
+@pytest.mark.django_db
+def test_confirm_refuses_an_object_stored_with_a_content_encoding_field(alice):
+    issued = start(alice)
+    # SeaweedFS stores form fields the policy does not cover (AWS refuses them).
+    post_to_bucket(issued, b"hello world", **{"Content-Encoding": "gzip"})
+
+    response = confirm(alice, issued)
+
+    assert response.status_code == 422
+    assert "Content-Encoding" in response.json()["message"]
+    assert Upload.objects.get(pk=issued["id"]).status == Upload.Status.ABORTED
+
+
+@pytest.mark.django_db
+def test_confirm_refuses_an_object_put_with_an_unsigned_content_encoding(alice, settings):
+    settings.CHUTE_UPLOAD_METHOD = "put"
+    issued = start(alice)
+    headers = {**issued["put"]["headers"], "Content-Encoding": "gzip"}
+    requests.put(issued["put"]["url"], data=b"hello world", headers=headers, timeout=30)
+
+    response = confirm(alice, issued)
+
+    assert response.status_code == 422
+    assert Upload.objects.get(pk=issued["id"]).status == Upload.Status.ABORTED

@@ -64,8 +64,13 @@ class Command(BaseCommand):
             self.stdout.write(f"{verb} multipart upload with no record at {info.key}")
         for upload in found.expired:
             self.stdout.write(f"{verb} file {upload.id} past retention ({upload.key})")
+        for item in found.strays:
+            self.stdout.write(
+                f"{verb} object with no record at {item.key} ({format_size(item.size)})"
+            )
         summary = (
             f"{verb} {len(found.stale)} unfinished upload(s), {len(found.orphans)} orphaned "
-            f"multipart upload(s) and {len(found.expired)} file(s) past retention."
+            f"multipart upload(s), {len(found.expired)} file(s) past retention and "
+            f"{len(found.strays)} object(s) no upload accounts for."
         )
         self.stdout.write(self.style.SUCCESS(summary) if found else summary)
