@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.db.models import DateTimeField, F, Func, JSONField, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from files import policy, quotas, s3
 from files.confirm import confirm
-from files.declarations import Declaration, normalize_sha256
+from files.declarations import normalize_sha256
 from files.errors import (
     InvalidUpload,
     NotMultipart,
@@ -27,8 +26,6 @@ from files.errors import (
     UploadGone,
 )
 from files.models import Upload
-
-MAX_RESUMABLE_LISTED = 20  # unfinished uploads offered for resume (each costs one ListParts)
 
 
 def start(upload: Upload) -> Upload:
@@ -254,66 +251,3 @@ def _numbers(numbers: list[int]) -> str:
     ordered = sorted(numbers)
     shown = ", ".join(str(n) for n in ordered[:10]) + (" …" if len(ordered) > 10 else "")
     return f"part {shown}" if len(ordered) == 1 else f"parts {shown}"
-
-
-@dataclass(frozen=True)
-class Resumable:
-    """An unfinished multipart upload and how much of it the bucket holds."""
-
-    upload: Upload
-    uploaded: int | None  # bytes in the bucket; None when the bucket did not answer
-
-    @property
-    def percent(self) -> int:
-        return int(100 * (self.uploaded or 0) / self.upload.size)
-
-
-def resumable_uploads(owner: User) -> list[Resumable]:
-    """The owner's unfinished multipart uploads that the bucket still holds, newest first."""
-    pending = Upload.objects.filter(
-        owner=owner, status=Upload.Status.PENDING, method=Upload.Method.MULTIPART
-    ).order_by("-created_at")[:MAX_RESUMABLE_LISTED]
-    found: list[Resumable] = []
-    bucket_answers = True
-    for upload in pending:
-        if not bucket_answers:
-            # One timeout is enough: asking again for each upload would hold the page.
-            found.append(Resumable(upload=upload, uploaded=None))
-            continue
-        try:
-            parts = s3.list_parts(upload.key, upload_id=upload.multipart_upload_id)
-        except s3.UploadNotFound:
-            continue  # aborted in the bucket; the cleanup command removes the row
-        except s3.StorageUnavailable:
-            bucket_answers = False
-            found.append(Resumable(upload=upload, uploaded=None))
-            continue
-        found.append(Resumable(upload=upload, uploaded=sum(part.size for part in parts)))
-    return found
-
-
-def find_unfinished(owner: User, declared: Declaration) -> Upload | None:
-    """The owner's unfinished multipart upload of this same file, if the bucket still holds it.
-
-    Same name, size, type and declared modification time: any client (another browser, the
-    CLI) that starts the file again continues it instead of sending every byte again.
-    """
-    if declared.last_modified is None:
-        return None
-    candidates = Upload.objects.filter(
-        owner=owner,
-        request__isnull=True,  # a guest's upload is the guest's to finish
-        status=Upload.Status.PENDING,
-        method=Upload.Method.MULTIPART,
-        name=declared.name,
-        size=declared.size,
-        content_type=declared.content_type,
-        last_modified=declared.last_modified,
-    ).order_by("-created_at")
-    for upload in candidates[:3]:
-        try:
-            s3.list_parts(upload.key, upload_id=upload.multipart_upload_id)
-        except s3.UploadNotFound:
-            continue  # aborted in the bucket; the cleanup command removes the row
-        return upload
-    return None

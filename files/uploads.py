@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from files import multipart, policy, quotas, s3
+from files import multipart, policy, quotas, resume, s3
 from files.declarations import Declaration
 from files.errors import InvalidUpload, UploadNotFound
 from files.models import Upload, UploadRequest
@@ -59,7 +59,7 @@ def start_upload(
             "part by part. Leave sha256 out."
         )
     if policy.is_multipart(declared.size) and request is None:
-        unfinished = multipart.find_unfinished(owner, declared)
+        unfinished = resume.find_unfinished(owner, declared)
         if unfinished:
             return Issued(upload=unfinished)
     upload_id = uuid.uuid4()

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from ninja import Router, Status
 
-from files import confirm, declarations, lifecycle, multipart, policy, uploads
+from files import confirm, declarations, lifecycle, multipart, policy, resume, uploads
 from files.api.schemas import (
     CompleteIn,
     ConfirmedOut,
@@ -63,7 +63,7 @@ def upload_json(upload: Upload) -> dict[str, Any]:
 class ResumableRow:
     """A row of the page's resume list: the upload's JSON travels with it for the uploader."""
 
-    resumable: multipart.Resumable
+    resumable: resume.Resumable
     descriptor: str
 
     @property
@@ -185,7 +185,7 @@ def complete_upload(request: AuthenticatedRequest, upload_id: uuid.UUID, body: C
 )
 def resumable_uploads(request: AuthenticatedRequest) -> Any:
     """Unfinished multipart uploads: the page's resume list for htmx, JSON otherwise."""
-    found = multipart.resumable_uploads(request.user)
+    found = resume.resumable_uploads(request.user)
     if request.htmx:
         rows = [ResumableRow(item, json.dumps(upload_json(item.upload))) for item in found]
         response = render(request, "files/home.html#resumable-uploads", {"resumable": rows})

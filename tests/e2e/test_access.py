@@ -98,12 +98,14 @@ def test_no_serious_axe_violations_on_any_page(
 
 
 def make_share_url(user) -> str:
+    from django.urls import reverse
+
     from files import sharing
     from files.models import Upload
 
     upload = Upload.objects.filter(owner=user).first()
     new = sharing.create_share(upload, expires_in=3600, max_downloads=None, password="")
-    return new.path
+    return reverse("share", args=[new.token])
 
 
 def open_share_dialog(page: Page, name: str) -> None:

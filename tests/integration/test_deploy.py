@@ -200,7 +200,7 @@ def test_upload_confirm_and_download_over_http(deployment):
 
     home = session.get("/")
     assert home.status_code == 200
-    assert "Drop files" in home.text
+    assert "Choose files" in home.text
 
     issued = session.post(
         "/api/uploads",
@@ -251,8 +251,14 @@ def test_static_files_are_served_hashed_and_cacheable(deployment):
     home = session.get("/")
     stylesheet = re.search(r'href="(/static/css/chute\.[0-9a-f]{12}\.css)"', home.text)
     assert stylesheet, home.text[:500]
-    script = re.search(r'src="(/static/files/upload\.[0-9a-f]{12}\.js)"', home.text)
-    assert script
+    script = re.search(r'src="(/static/files/uploader\.[0-9a-f]{12}\.js)"', home.text)
+    assert script, home.text[-800:]
+    # The entry module imports its siblings by their hashed names, and those are served.
+    entry = session.get(script.group(1))
+    assert entry.status_code == 200
+    imported = re.findall(r'from\s+"\./([a-z]+\.[0-9a-f]{12}\.js)"', entry.text)
+    assert imported
+    assert all(session.get(f"/static/files/{name}").status_code == 200 for name in imported)
 
     css = session.get(stylesheet.group(1), headers={"Accept-Encoding": "gzip"})
     assert css.status_code == 200

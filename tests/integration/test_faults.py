@@ -299,11 +299,16 @@ def test_stopped_bucket_answers_503_and_after_restart_the_upload_confirms(alice,
         # S3 answers a moment before the filer behind it has loaded the bucket again.
         wait_until_healthy(alice)
 
+        # The volume server re-registers with the master a moment after S3 and the filer
+        # answer; until then SeaweedFS answers reads (and confirm's copy) with InternalError,
+        # which Chute reports as 503 for the page to retry, as a person would.
+        deadline = time.monotonic() + 30
         response = alice.post(f"/api/uploads/{issued['id']}/confirm")
+        while response.status_code == 503 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            response = alice.post(f"/api/uploads/{issued['id']}/confirm")
         assert response.status_code == 200, response.content
         assert response.json()["status"] == "ready"
-        # The volume server re-registers with the master a moment after S3 and the filer
-        # answer; until then SeaweedFS answers reads with InternalError.
         confirmed_key = Upload.objects.get(pk=issued["id"]).file.name
         assert read_when_ready(confirmed_key) == b"hello world"
 
