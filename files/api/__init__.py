@@ -75,6 +75,7 @@ api.add_router("/", uploads.router)
 api.add_router("/", files.router)
 api.add_router("/", shares.router)
 api.add_router("/", tokens.router)
+api.add_router("/uppy", "files.api.uppy.router")  # Uppy Companion's S3 routes
 
 
 def invalid_code(request: HttpRequest) -> str:
