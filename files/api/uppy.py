@@ -76,6 +76,7 @@ class SameOriginSession(SessionAuth):
         return super().__call__(request)
 
 
+# Django tries the patterns in order: the fixed words (complete, batch) before {part_number}.
 router = Router(tags=["uppy"], auth=[Bearer(), SameOriginSession()])
 ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 409, 410, 413, 422, 503)}
 
@@ -152,6 +153,19 @@ def list_parts(request: AuthenticatedRequest, upload_id: str) -> Any:
     ]
 
 
+@router.post(
+    "/s3/multipart/{upload_id}/complete",
+    url_name="uppy-complete-upload",
+    response={200: dict[str, Any], **ERRORS},
+)
+def complete(request: AuthenticatedRequest, upload_id: str, body: UppyCompleteIn) -> Any:
+    """Check the parts against the bucket, assemble, confirm: {location, key}."""
+    upload = _upload(request, upload_id)
+    done = companion.complete(upload, [(part.PartNumber, part.ETag) for part in body.parts])
+    location = request.build_absolute_uri(reverse("download", args=[done.id]))
+    return {"location": location, "key": done.key}
+
+
 @router.get(
     "/s3/multipart/{upload_id}/batch",
     url_name="uppy-sign-parts",
@@ -179,19 +193,6 @@ def sign_part(request: AuthenticatedRequest, upload_id: str, part_number: str) -
     upload = _upload(request, upload_id)
     url, expires = companion.sign_part(upload, _number(part_number))
     return {"url": url, "expires": expires}
-
-
-@router.post(
-    "/s3/multipart/{upload_id}/complete",
-    url_name="uppy-complete-upload",
-    response={200: dict[str, Any], **ERRORS},
-)
-def complete(request: AuthenticatedRequest, upload_id: str, body: UppyCompleteIn) -> Any:
-    """Check the parts against the bucket, assemble, confirm: {location, key}."""
-    upload = _upload(request, upload_id)
-    done = companion.complete(upload, [(part.PartNumber, part.ETag) for part in body.parts])
-    location = request.build_absolute_uri(reverse("download", args=[done.id]))
-    return {"location": location, "key": done.key}
 
 
 @router.delete(
