@@ -45,8 +45,15 @@ def uppy_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if any(installed(name) != version for name, version in wanted.items()):
         NPM_DIR.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund", "--prefix", str(NPM_DIR)]
-            + [f"{name}@{version}" for name, version in wanted.items()],
+            [
+                npm,
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(NPM_DIR),
+                *(f"{name}@{version}" for name, version in wanted.items()),
+            ],
             check=True,
             timeout=600,
         )
@@ -55,8 +62,15 @@ def uppy_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     entry = NPM_DIR / "entry.js"
     shutil.copy(PAGE_DIR / "entry.js", entry)
     subprocess.run(
-        [str(NPM_DIR / "node_modules" / ".bin" / "esbuild"), str(entry), "--bundle"]
-        + ["--format=iife", "--target=es2022", f"--outfile={out}", "--log-level=warning"],
+        [
+            str(NPM_DIR / "node_modules" / ".bin" / "esbuild"),
+            str(entry),
+            "--bundle",
+            "--format=iife",
+            "--target=es2022",
+            f"--outfile={out}",
+            "--log-level=warning",
+        ],
         check=True,
         timeout=300,
     )

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest
 from django.urls import path
 
-from project.urls import handler404, handler500, urlpatterns as chute_urlpatterns
+from project.urls import handler404, handler500
+from project.urls import urlpatterns as chute_urlpatterns
 
 PAGE_DIR = Path(__file__).resolve().parent / "uppy"
 
