@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from files import lifecycle, policy, s3
+from files import companion, lifecycle, policy, s3
 from files.models import Upload
 
 # Covers clock skew between Django and the bucket, a last part still streaming when its URL
@@ -136,6 +136,10 @@ def cleanup(
     Raises s3.StorageUnavailable when the bucket stops answering; what was removed stays
     removed and the next run carries on.
     """
+    if not dry_run:
+        # Uppy's single-request uploads tell Chute nothing when they land: register those
+        # that did before anything pending is treated as left behind.
+        companion.confirm_landed(limit=1000)
     found = find(older_than=older_than, now=now)
     if dry_run:
         return found

@@ -59,6 +59,17 @@ class Upload(models.Model):
     # may omit them from ListParts, and CompleteMultipartUpload needs them.
     part_checksums = models.JSONField(default=dict, blank=True)
 
+    # Which protocol started the upload: Chute's own (the page, the CLI, scripts) or Uppy's
+    # Companion S3 routes (files/companion.py), whose parts carry no checksum.
+    class Via(models.TextChoices):
+        CHUTE = "", "Chute API"
+        UPPY = "uppy", "Uppy (Companion S3 routes)"
+
+    via = models.CharField(max_length=16, choices=Via.choices, default=Via.CHUTE, blank=True)
+    # False when the client did not declare the size: `size` is then the space reserved
+    # (the most the upload may hold) until the bucket says how much landed.
+    size_declared = models.BooleanField(default=True)
+
     # What the bucket reported on confirm.
     etag = models.CharField(max_length=128, blank=True)
     checksum_sha256 = models.CharField(max_length=128, blank=True)

@@ -46,4 +46,5 @@ api.add_router("/", uploads.router)
 api.add_router("/", files.router)
 api.add_router("/", shares.router)
 api.add_router("/", tokens.router)
+api.add_router("/uppy", "files.api.uppy.router")  # Uppy Companion's S3 routes
 handlers.install(api)

@@ -229,3 +229,38 @@ BODY_SCHEMAS: dict[str, type[Schema]] = {
     "file-shares-api": ShareIn,
     "tokens": TokenIn,
 }
+
+
+# --- Uppy's Companion S3 routes (files/api/uppy.py) -----------------------------------------
+# Field names are Uppy's (@uppy/aws-s3 6.x, CompanionS3.ts), not Chute's.
+
+
+class UppyCreateIn(Schema):
+    """`POST /api/uppy/s3/multipart`: what @uppy/aws-s3 sends to start a multipart upload."""
+
+    shape: ClassVar[str] = '{"filename": "…", "type": "…", "metadata": {"size": "…"}}'
+
+    filename: StrictStr = Field(description="the file's name as text")
+    type: StrictStr = Field("", description="the file's type as text, such as image/png")
+    metadata: dict[str, object] = Field(
+        default_factory=dict,
+        description='an object of the file\'s Uppy metadata, such as {"size": "1048576"}',
+    )
+
+
+class UppyPartIn(Schema):
+    PartNumber: StrictInt = Field(description="the part's number, a whole number from 1")
+    ETag: StrictStr = Field(description="the ETag the bucket answered for the part, as text")
+
+
+class UppyCompleteIn(Schema):
+    """`POST /api/uppy/s3/multipart/<uploadId>/complete?key=`: every part and its ETag."""
+
+    shape: ClassVar[str] = '{"parts": [{"PartNumber": 1, "ETag": "<ETag>"}, ...]}'
+
+    parts: list[UppyPartIn] = Field(
+        description='a list of parts such as {"PartNumber": 1, "ETag": "<ETag>"}'
+    )
+
+
+BODY_SCHEMAS.update({"uppy-create-upload": UppyCreateIn, "uppy-complete-upload": UppyCompleteIn})

@@ -28,6 +28,13 @@ DESIGN_PATHS = {
     "/api/files/{upload_id}",
     "/api/tokens",
     "/api/tokens/{token_id}",
+    # Uppy Companion's S3 routes (files/api/uppy.py), in Companion's shapes.
+    "/api/uppy/s3/params",
+    "/api/uppy/s3/multipart",
+    "/api/uppy/s3/multipart/{upload_id}",
+    "/api/uppy/s3/multipart/{upload_id}/batch",
+    "/api/uppy/s3/multipart/{upload_id}/{part_number}",
+    "/api/uppy/s3/multipart/{upload_id}/complete",
 }
 
 
