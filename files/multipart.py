@@ -176,10 +176,14 @@ def complete(upload: Upload, parts: Sequence[tuple[int, str]]) -> Upload:
         raise PartsMismatch(f"The list leaves out {_numbers(missing)}; send every part.")
 
     try:
-        stored = {part.number: part for part in uploaded_parts(upload)}
+        listed = uploaded_parts(upload)
     except UploadGone:
         # A concurrent complete may have assembled the object already; confirm decides.
         return _confirm_completed(upload)
+    # SeaweedFS 4.48 lists a part that was sent again under both ETags, in no set order (S3
+    # lists only the last); the entry the client names by its ETag is the one it means.
+    stored = {part.number: part for part in listed}
+    stored |= {part.number: part for part in listed if etags.get(part.number) == part.etag}
     absent = [n for n in etags if n not in stored]
     if absent:
         raise PartsMismatch(

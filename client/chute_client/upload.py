@@ -77,6 +77,18 @@ def batches(parts: list[Part], size: int) -> list[list[Part]]:
     return [parts[i : i + size] for i in range(0, len(parts), max(1, size))]
 
 
+def stored_parts(listed: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """The listed parts by number, leaving out numbers listed twice.
+
+    A part sent again can be listed under both ETags (SeaweedFS 4.48) with the SHA-256 signed
+    last for either: which entry holds which bytes is unknown, so such a part is sent again.
+    """
+    seen: dict[int, int] = {}
+    for p in listed:
+        seen[p["number"]] = seen.get(p["number"], 0) + 1
+    return {p["number"]: p for p in listed if seen[p["number"]] == 1}
+
+
 def already_stored(part: Part, sha256: str, stored: dict[str, Any] | None) -> bool:
     """The bucket holds this part with the same size and the same signed SHA-256."""
     return bool(stored and stored.get("size") == part.size and stored.get("sha256") == sha256)
@@ -259,7 +271,7 @@ class Uploader:
         fd = file.fileno()
         links, limits = issued["links"], issued["limits"]
         parts = plan_parts(issued["size"], issued["part_size"], issued["part_count"])
-        stored = {str(p["number"]): p for p in self.api.get(links["parts"])["parts"]}
+        stored = stored_parts(self.api.get(links["parts"])["parts"])
         if stored:
             self.report(f"{issued['name']}: {len(stored)} parts already in the bucket")
         signer = Signer(self.api, links["parts"], limits["parts_per_request"])
@@ -276,8 +288,8 @@ class Uploader:
                 checksums = {p.number: f.result() for p, f in zip(window, hashing, strict=True)}
                 todo = []
                 for part in window:
-                    if already_stored(part, checksums[part.number], stored.get(str(part.number))):
-                        etags[part.number] = stored[str(part.number)]["etag"]
+                    if already_stored(part, checksums[part.number], stored.get(part.number)):
+                        etags[part.number] = stored[part.number]["etag"]
                         progress.update(part.size)
                     else:
                         todo.append(part)
