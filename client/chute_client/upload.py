@@ -33,7 +33,8 @@ CHUNK = 1 * MiB  # read, hash, throttle and report progress this much at a time
 # A whole-file SHA-256 lets Chute check single uploads and `chute get` check downloads; past
 # this size reading the file twice costs more than it is worth.
 DECLARE_SHA256_UP_TO = 64 * MiB
-# Sign again when a URL has less than this left: a part sent on a slow link must not expire.
+# Sign again when a URL has less than this left (or a quarter of its lifetime, if shorter): a
+# part sent on a slow link must not expire on the way.
 RESIGN_MARGIN = 60.0
 HASHING_THREADS = 2
 
@@ -138,6 +139,7 @@ class Signer:
         self.resigned = 0
         self._lock = threading.Lock()
         self._urls: dict[int, tuple[str, str, float]] = {}  # number → (url, sha256, expiry)
+        self._margin = RESIGN_MARGIN
 
     def sign(self, checksums: dict[int, str]) -> None:
         numbers = sorted(checksums)
@@ -147,6 +149,7 @@ class Signer:
             answer = self.api.post(self.link, body)
             expiry = datetime.fromisoformat(answer["expires_at"]).timestamp()
             with self._lock:
+                self._margin = min(RESIGN_MARGIN, max(0.0, expiry - time.time()) / 4)
                 for n in batch:
                     self._urls[n] = (answer["urls"][str(n)], checksums[n], expiry)
 
@@ -154,7 +157,7 @@ class Signer:
         """The part's URL for these bytes; signed again if the bytes or the time changed."""
         with self._lock:
             known = self._urls.get(number)
-        if known and known[1] == sha256 and known[2] - time.time() > RESIGN_MARGIN:
+        if known and known[1] == sha256 and known[2] - time.time() > self._margin:
             return known[0]
         if known:
             self.resigned += 1

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
+import pty
 import re
+import struct
 import subprocess
 import sys
+import termios
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,6 +191,48 @@ def test_failures_exit_1_with_one_sentence(chute, args, env, words):
     assert done.returncode == 1
     assert done.stdout == ""
     assert words in one_line(done.stderr)
+
+
+def test_progress_with_speed_and_eta_goes_to_stderr_only_on_a_terminal(chute, tmp_path):
+    path = write(tmp_path / "tty.bin", os.urandom(3 * MiB))
+    assert chute.run("upload", path).stderr == ""  # a pipe: no progress
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 100 columns
+    shown = bytearray()
+
+    def drain() -> None:  # read the terminal while the command writes to it
+        with contextlib.suppress(OSError):  # EIO: the command closed the terminal
+            while chunk := os.read(controller, 65536):
+                shown.extend(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    process = subprocess.Popen(
+        [CHUTE, "upload", "--limit-rate", "2M", path],
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        text=True,
+        env=chute.env(),
+    )
+    os.close(terminal)
+    stdout, _ = process.communicate(timeout=120)
+    reader.join(timeout=10)
+    os.close(controller)
+    assert process.returncode == 0
+    assert stdout.count("\t") == 1  # stdout keeps its one line
+    text = bytes(shown).decode(errors="replace")
+    assert "tty.bin" in text and "B/s" in text and "ETA" in text
+
+
+def test_urls_about_to_expire_are_signed_again(chute, tmp_path, small_parts, settings):
+    settings.CHUTE_UPLOAD_URL_TTL = 3
+    settings.CHUTE_PARALLEL_PARTS = 1
+    data = os.urandom(5 * PART)
+    done = chute.run("upload", "--verbose", "--limit-rate", "8M", write(tmp_path / "slow", data))
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"signed [1-9]\d* part URLs again", done.stderr)
+    upload = Upload.objects.get(pk=done.stdout.split("\t")[0])
+    assert s3.get_bytes(upload.key) == data
 
 
 # --- Killed and restarted ---------------------------------------------------------------------
