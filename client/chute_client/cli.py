@@ -1,0 +1,195 @@
+"""`chute`: upload, list, fetch, share and delete files on a Chute server from a terminal.
+
+stdout carries one machine-readable line per file (tab-separated); progress goes to stderr
+when it is a terminal; a failure prints one sentence on stderr and exits with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from chute_client import __version__
+from chute_client.api import Api, ChuteError, check_id
+from chute_client.download import download
+from chute_client.progress import RateLimit
+from chute_client.units import format_size, parse_duration, parse_size
+from chute_client.upload import Uploader
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake as one sentence and exit status 1."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(1, f"{message[:1].upper()}{message[1:]} (see {self.prog} --help).\n")
+
+
+def duration(text: str) -> int:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def rate(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"“{text}” is not a whole number of at least 1")
+    return int(text)
+
+
+def build_parser() -> Parser:
+    connection = Parser(add_help=False)
+    connection.add_argument(
+        "--url", default=argparse.SUPPRESS, help="Chute's address (default: $CHUTE_URL)"
+    )
+    connection.add_argument(
+        "--token",
+        default=argparse.SUPPRESS,
+        help="an API token (default: $CHUTE_TOKEN, which other users cannot see in ps)",
+    )
+    parser = Parser(prog="chute", description=__doc__, parents=[connection])
+    parser.add_argument("--version", action="version", version=f"chute {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, description=help, parents=[connection])
+
+    upload = command("upload", "Upload files; prints <id>TAB<name> (TAB<share url>) for each.")
+    upload.add_argument("paths", nargs="+", metavar="PATH", type=Path)
+    upload.add_argument("--share", type=duration, metavar="DURATION", help="e.g. 30m, 12h, 7d")
+    upload.add_argument("--max-downloads", type=positive, metavar="N")
+    upload.add_argument(
+        "--limit-rate", type=rate, metavar="RATE", help="at most RATE bytes a second, e.g. 20M"
+    )
+    upload.add_argument(
+        "-v", "--verbose", action="store_true", help="say on stderr what was sent and resumed"
+    )
+
+    command("ls", "List your files: <id>TAB<size>TAB<name>, newest first.")
+
+    get = command("get", "Download a file, checking its size and SHA-256.")
+    get.add_argument("id", metavar="ID")
+    get.add_argument("-o", "--output", metavar="PATH", help="where to write it (- for stdout)")
+
+    share = command("share", "Make a share link for a file; prints its URL.")
+    share.add_argument("id", metavar="ID")
+    share.add_argument("--expires", type=duration, required=True, metavar="DURATION")
+    share.add_argument("--max-downloads", type=positive, metavar="N")
+
+    rm = command("rm", "Delete a file (its share links stop working).")
+    rm.add_argument("id", metavar="ID")
+    return parser
+
+
+def connect(args: argparse.Namespace) -> Api:
+    url = getattr(args, "url", None) or os.environ.get("CHUTE_URL", "")
+    token = getattr(args, "token", None) or os.environ.get("CHUTE_TOKEN", "")
+    if not url:
+        raise ChuteError("Set CHUTE_URL (or pass --url) to your Chute's address.")
+    if not token:
+        raise ChuteError(
+            "Set CHUTE_TOKEN (or pass --token) to a token from Chute's API tokens page."
+        )
+    return Api(url, token)
+
+
+def say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def share_url(api: Api, file_id: str, expires_in: int, max_downloads: int | None) -> str:
+    body: dict[str, int] = {"expires_in": expires_in}
+    if max_downloads:
+        body["max_downloads"] = max_downloads
+    return str(api.post(f"api/files/{file_id}/shares", body)["url"])
+
+
+def run_upload(api: Api, args: argparse.Namespace) -> None:
+    for path in args.paths:
+        if not path.is_file():
+            raise ChuteError(f"{path} is not a file that can be read.")
+    if args.max_downloads and not args.share:
+        raise ChuteError("--max-downloads needs --share DURATION.")
+    uploader = Uploader(
+        api,
+        rate_limit=RateLimit(args.limit_rate) if args.limit_rate else None,
+        report=say if args.verbose else lambda line: None,
+    )
+    for path in args.paths:
+        done = uploader.upload(path)
+        if args.verbose:
+            speed = done.bytes_sent / done.seconds if done.seconds else 0
+            say(
+                f"{done.name}: sent {done.parts_sent} of {done.parts_total} parts, "
+                f"{format_size(done.bytes_sent)} in {done.seconds:.1f} s "
+                f"({format_size(speed)}/s)"
+            )
+        fields = [done.id, done.name]
+        if args.share:
+            fields.append(share_url(api, done.id, args.share, args.max_downloads))
+        print("\t".join(fields), flush=True)
+
+
+def run_ls(api: Api) -> None:
+    cursor = None
+    while True:
+        page = api.get("api/files", cursor=cursor) if cursor else api.get("api/files")
+        for file in page["files"]:
+            print(f"{file['id']}\t{file['size']}\t{file['name']}")
+        cursor = page.get("next")
+        if not cursor:
+            break
+
+
+def run(args: argparse.Namespace) -> None:
+    api = connect(args)
+    try:
+        if args.command == "upload":
+            run_upload(api, args)
+        elif args.command == "ls":
+            run_ls(api)
+        elif args.command == "get":
+            download(api, args.id, args.output)
+        elif args.command == "share":
+            print(share_url(api, check_id(args.id), args.expires, args.max_downloads))
+        elif args.command == "rm":
+            api.delete(f"api/uploads/{check_id(args.id)}")
+    finally:
+        api.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        run(args)
+    except ChuteError as exc:
+        say(str(exc))
+        return 1
+    except KeyboardInterrupt:
+        say("Interrupted; run the same command again to resume an upload.")
+        return 1
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:
+        # Tracebacks only on request: they are for developers (and show no token or URL).
+        if os.environ.get("CHUTE_DEBUG"):
+            traceback.print_exc()
+        say(f"chute failed unexpectedly ({type(exc).__name__}); CHUTE_DEBUG=1 shows details.")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,427 @@
+"""The upload protocol, as the page speaks it: declare, send the bytes to the bucket, confirm.
+
+Multipart files go part by part, `limits.parallel_parts` at a time, each part's SHA-256 signed
+into its URL. Parts are read from the file at their offsets, so memory stays at about one part
+per worker. Starting a file again (same name, size, type and modification time) continues its
+unfinished upload: a part already in the bucket is skipped only when its size and the SHA-256
+signed for it match the local bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import mimetypes
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, BinaryIO, cast
+
+import httpx
+
+from chute_client.api import Api, ChuteError, describe
+from chute_client.progress import Progress, RateLimit, bar
+from chute_client.retry import Action, RetryPolicy, bucket_action, s3_error_code
+
+MiB = 1024 * 1024
+CHUNK = 1 * MiB  # read, hash, throttle and report progress this much at a time
+# A whole-file SHA-256 lets Chute check single uploads and `chute get` check downloads. Chute
+# refuses one for multipart uploads (S3 checks those part by part), and files below S3's
+# smallest part (5 MiB) always go in one request, whatever the server's threshold.
+DECLARE_SHA256_UP_TO = 5 * MiB - 1
+# Sign again when a URL has less than this left (or a quarter of its lifetime, if shorter): a
+# part sent on a slow link must not expire on the way.
+RESIGN_MARGIN = 60.0
+HASHING_THREADS = 2
+
+
+class Cancelled(Exception):
+    """Raised in a worker when another part failed: stop sending."""
+
+
+@dataclass(frozen=True)
+class Part:
+    number: int
+    offset: int
+    size: int
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    """One file sent: its id and name in Chute, and how much of it this run sent."""
+
+    id: str
+    name: str
+    parts_sent: int
+    parts_total: int
+    bytes_sent: int
+    seconds: float
+
+
+def plan_parts(size: int, part_size: int, part_count: int) -> list[Part]:
+    """The parts of a `size`-byte file, as Chute planned them (part_size each, the last less)."""
+    if part_size <= 0 or -(-size // part_size) != part_count:
+        raise ChuteError(
+            f"Chute planned {part_count} parts of {part_size} bytes for a {size}-byte file."
+        )
+    return [
+        Part(number=i + 1, offset=offset, size=min(part_size, size - offset))
+        for i, offset in enumerate(range(0, size, part_size))
+    ]
+
+
+def batches(parts: list[Part], size: int) -> list[list[Part]]:
+    return [parts[i : i + size] for i in range(0, len(parts), max(1, size))]
+
+
+def stored_parts(listed: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """The listed parts by number, leaving out numbers listed twice.
+
+    A part sent again can be listed under both ETags (SeaweedFS 4.48) with the SHA-256 signed
+    last for either: which entry holds which bytes is unknown, so such a part is sent again.
+    """
+    seen: dict[int, int] = {}
+    for p in listed:
+        seen[p["number"]] = seen.get(p["number"], 0) + 1
+    return {p["number"]: p for p in listed if seen[p["number"]] == 1}
+
+
+def already_stored(part: Part, sha256: str, stored: dict[str, Any] | None) -> bool:
+    """The bucket holds this part with the same size and the same signed SHA-256."""
+    return bool(stored and stored.get("size") == part.size and stored.get("sha256") == sha256)
+
+
+def b64sha256(data: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def read_part(fd: int, part: Part) -> bytes:
+    chunks = []
+    done = 0
+    while done < part.size:
+        chunk = os.pread(fd, part.size - done, part.offset + done)
+        if not chunk:
+            raise ChuteError("The file became shorter while it was being sent.")
+        chunks.append(chunk)
+        done += len(chunk)
+    return b"".join(chunks)
+
+
+def hash_part(fd: int, part: Part) -> str:
+    """The part's SHA-256 (base64), read a chunk at a time."""
+    digest = hashlib.sha256()
+    done = 0
+    while done < part.size:
+        chunk = os.pread(fd, min(CHUNK, part.size - done), part.offset + done)
+        if not chunk:
+            raise ChuteError("The file became shorter while it was being sent.")
+        digest.update(chunk)
+        done += len(chunk)
+    return base64.b64encode(digest.digest()).decode()
+
+
+def content_type(path: Path) -> str:
+    guessed, _ = mimetypes.guess_type(path.name)
+    return guessed or "application/octet-stream"
+
+
+class Signer:
+    """Presigned part URLs, signed in batches and signed again before they expire."""
+
+    def __init__(self, api: Api, link: str, per_request: int) -> None:
+        self.api = api
+        self.link = link
+        self.per_request = max(1, per_request)
+        self.resigned = 0
+        self._lock = threading.Lock()
+        self._urls: dict[int, tuple[str, str, float]] = {}  # number → (url, sha256, expiry)
+        self._margin = RESIGN_MARGIN
+
+    def sign(self, checksums: dict[int, str]) -> None:
+        numbers = sorted(checksums)
+        for start in range(0, len(numbers), self.per_request):
+            batch = numbers[start : start + self.per_request]
+            body = {"parts": [{"number": n, "sha256": checksums[n]} for n in batch]}
+            answer = self.api.post(self.link, body)
+            expiry = datetime.fromisoformat(answer["expires_at"]).timestamp()
+            with self._lock:
+                self._margin = min(RESIGN_MARGIN, max(0.0, expiry - time.time()) / 4)
+                for n in batch:
+                    self._urls[n] = (answer["urls"][str(n)], checksums[n], expiry)
+
+    def url(self, number: int, sha256: str) -> str:
+        """The part's URL for these bytes; signed again if the bytes or the time changed."""
+        with self._lock:
+            known = self._urls.get(number)
+        if known and known[1] == sha256 and known[2] - time.time() > self._margin:
+            return known[0]
+        if known:
+            self.resigned += 1
+        self.sign({number: sha256})
+        return self._urls[number][0]
+
+    def expire(self, number: int) -> None:
+        with self._lock:
+            if number in self._urls:
+                url, sha256, _ = self._urls[number]
+                self._urls[number] = (url, sha256, 0.0)
+
+
+class Uploader:
+    """Sends files to one Chute server; `report` hears a line now and then (for --verbose)."""
+
+    def __init__(
+        self,
+        api: Api,
+        *,
+        policy: RetryPolicy | None = None,
+        rate_limit: RateLimit | None = None,
+        report: Callable[[str], None] = lambda line: None,
+        progress: Callable[[str, int], Progress] = bar,
+    ) -> None:
+        self.api = api
+        self.policy = policy or RetryPolicy()
+        self.rate_limit = rate_limit
+        self.report = report
+        self.progress = progress
+        self._stop = threading.Event()
+
+    def upload(self, path: Path) -> Uploaded:
+        started = time.monotonic()
+        stat = path.stat()
+        declaration: dict[str, Any] = {
+            "name": path.name,
+            "size": stat.st_size,
+            "content_type": content_type(path),
+            "last_modified": stat.st_mtime_ns // 1_000_000,
+        }
+        with path.open("rb") as file:
+            if stat.st_size <= DECLARE_SHA256_UP_TO:
+                whole = Part(1, 0, stat.st_size)
+                declaration["sha256"] = hash_part(file.fileno(), whole)
+            issued = self.api.post("api/uploads", declaration)
+            progress = self.progress(issued["name"], stat.st_size)
+            try:
+                if issued["method"] == "multipart":
+                    done, sent, total, sent_bytes = self._multipart(file, issued, progress)
+                else:
+                    done = self._single(file, declaration, issued, progress)
+                    sent, total, sent_bytes = 1, 1, stat.st_size
+            finally:
+                progress.close()
+        return Uploaded(
+            id=done["id"],
+            name=done["name"],
+            parts_sent=sent,
+            parts_total=total,
+            bytes_sent=sent_bytes,
+            seconds=time.monotonic() - started,
+        )
+
+    # --- One request ------------------------------------------------------------------------
+
+    def _single(
+        self,
+        file: BinaryIO,
+        declaration: dict[str, Any],
+        issued: dict[str, Any],
+        progress: Progress,
+    ) -> dict[str, Any]:
+        size = declaration["size"]
+        for attempt in range(1, self.policy.attempts + 1):
+            sent = Counter(progress)
+            try:
+                response = self._send_single(file, issued, size, sent)
+                action = bucket_action(response.status_code, response.text)
+                detail = f"{response.status_code} {s3_error_code(response.text)}".strip()
+            except httpx.TransportError as exc:
+                action, detail = Action.RETRY, describe(exc)
+            if action is Action.DONE:
+                return dict(self.api.post(issued["links"]["confirm"]))
+            sent.take_back()
+            if action is Action.FAIL or attempt == self.policy.attempts:
+                raise ChuteError(f"The bucket refused {issued['name']} ({detail}).")
+            if action is Action.RESIGN:
+                # Its URL expired: drop the pending upload and declare the file again.
+                self.api.delete(issued["links"]["self"])
+                issued = self.api.post("api/uploads", declaration)
+            time.sleep(self.policy.delay(attempt))
+        raise AssertionError("unreachable")
+
+    def _send_single(
+        self, file: BinaryIO, issued: dict[str, Any], size: int, sent: Counter
+    ) -> httpx.Response:
+        if issued["method"] == "put":
+            put = issued["put"]
+            headers = {**put["headers"], "Content-Length": str(size)}
+            body = self._stream(file.fileno(), Part(1, 0, size), sent)
+            return self.api.bucket.put(put["url"], content=body, headers=headers)
+        post = issued["post"]
+        file.seek(0)
+        form_file = cast(IO[bytes], ProgressReader(file, sent, self.rate_limit))
+        files = {"file": (issued["name"], form_file, issued["content_type"])}
+        return self.api.bucket.post(post["url"], data=post["fields"], files=files)
+
+    # --- Multipart --------------------------------------------------------------------------
+
+    def _multipart(
+        self, file: BinaryIO, issued: dict[str, Any], progress: Progress
+    ) -> tuple[dict[str, Any], int, int, int]:
+        fd = file.fileno()
+        links, limits = issued["links"], issued["limits"]
+        parts = plan_parts(issued["size"], issued["part_size"], issued["part_count"])
+        stored = stored_parts(self.api.get(links["parts"])["parts"])
+        if stored:
+            self.report(f"{issued['name']}: {len(stored)} parts already in the bucket")
+        signer = Signer(self.api, links["parts"], limits["parts_per_request"])
+        etags: dict[int, str] = {}
+        sent = sent_bytes = 0
+        self._stop.clear()
+        windows = batches(parts, limits["parts_per_request"])
+        with (
+            ThreadPoolExecutor(max(1, limits["parallel_parts"])) as senders,
+            ThreadPoolExecutor(HASHING_THREADS) as hashers,
+        ):
+            hashing = [hashers.submit(hash_part, fd, part) for part in windows[0]]
+            for index, window in enumerate(windows):
+                checksums = {p.number: f.result() for p, f in zip(window, hashing, strict=True)}
+                todo = []
+                for part in window:
+                    if already_stored(part, checksums[part.number], stored.get(part.number)):
+                        etags[part.number] = stored[part.number]["etag"]
+                        progress.update(part.size)
+                    else:
+                        todo.append(part)
+                signer.sign({p.number: checksums[p.number] for p in todo})
+                futures: dict[Future[str], Part] = {
+                    senders.submit(
+                        self._send_part, fd, part, checksums[part.number], signer, progress
+                    ): part
+                    for part in todo
+                }
+                # Hash the next window while this one is on the wire.
+                if index + 1 < len(windows):
+                    hashing = [hashers.submit(hash_part, fd, p) for p in windows[index + 1]]
+                finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
+                failed = [f for f in finished if f.exception()]
+                if failed:
+                    self._stop.set()
+                    for future in futures:
+                        future.cancel()
+                    wait(futures)
+                    raise failed[0].exception()  # type: ignore[misc]
+                for future, part in futures.items():
+                    etags[part.number] = future.result()
+                sent += len(todo)
+                sent_bytes += sum(p.size for p in todo)
+        if signer.resigned:
+            self.report(f"{issued['name']}: signed {signer.resigned} part URLs again")
+        body = {"parts": [{"number": n, "etag": etags[n]} for n in sorted(etags)]}
+        done = self.api.post(links["complete"], body)
+        return dict(done), sent, len(parts), sent_bytes
+
+    def _send_part(
+        self, fd: int, part: Part, sha256: str, signer: Signer, progress: Progress
+    ) -> str:
+        """PUT one part, reading it again for every try; answers the bucket's ETag."""
+        detail = ""
+        action = Action.RETRY
+        for attempt in range(1, self.policy.attempts + 1):
+            if self._stop.is_set():
+                raise Cancelled()
+            data = read_part(fd, part)
+            if action is Action.REREAD:
+                # The bucket saw other bytes than were hashed: hash what the file holds now.
+                sha256 = b64sha256(data)
+            url = signer.url(part.number, sha256)
+            sent = Counter(progress)
+            try:
+                response = self.api.bucket.put(
+                    url,
+                    content=self._chunks(data, sent),
+                    headers={"x-amz-checksum-sha256": sha256, "Content-Length": str(part.size)},
+                )
+                action = bucket_action(response.status_code, response.text)
+                detail = f"{response.status_code} {s3_error_code(response.text)}".strip()
+            except httpx.TransportError as exc:
+                action, detail = Action.RETRY, describe(exc)
+            del data
+            if action is Action.DONE:
+                return response.headers["ETag"].strip('"')
+            sent.take_back()
+            if action is Action.FAIL:
+                break
+            if action is Action.RESIGN:
+                signer.expire(part.number)
+            if attempt < self.policy.attempts:
+                time.sleep(self.policy.delay(attempt))
+        raise ChuteError(f"The bucket refused part {part.number} ({detail}).")
+
+    def _chunks(self, data: bytes, sent: Counter) -> Iterator[bytes]:
+        view = memoryview(data)
+        for start in range(0, len(data), CHUNK):
+            if self._stop.is_set():
+                raise Cancelled()
+            chunk = view[start : start + CHUNK]
+            if self.rate_limit:
+                self.rate_limit.take(len(chunk))
+            yield bytes(chunk)
+            sent.add(len(chunk))
+
+    def _stream(self, fd: int, part: Part, sent: Counter) -> Iterator[bytes]:
+        done = 0
+        while done < part.size:
+            chunk = os.pread(fd, min(CHUNK, part.size - done), part.offset + done)
+            if not chunk:
+                raise ChuteError("The file became shorter while it was being sent.")
+            if self.rate_limit:
+                self.rate_limit.take(len(chunk))
+            yield chunk
+            done += len(chunk)
+            sent.add(len(chunk))
+
+
+class Counter:
+    """Bytes one try has sent, so a failed try's progress can be taken back."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.count = 0
+
+    def add(self, amount: int) -> None:
+        self.count += amount
+        self.progress.update(amount)
+
+    def take_back(self) -> None:
+        self.progress.update(-self.count)
+        self.count = 0
+
+
+class ProgressReader:
+    """A file for httpx's multipart form that reports (and throttles) what is read."""
+
+    def __init__(self, file: BinaryIO, sent: Counter, rate_limit: RateLimit | None) -> None:
+        self.file = file
+        self.sent = sent
+        self.rate_limit = rate_limit
+
+    def fileno(self) -> int:  # httpx measures the form's Content-Length with fstat
+        return self.file.fileno()
+
+    def tell(self) -> int:
+        return self.file.tell()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.file.seek(offset, whence)
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.file.read(size)
+        if self.rate_limit and chunk:
+            self.rate_limit.take(len(chunk))
+        self.sent.add(len(chunk))
+        return chunk
