@@ -125,6 +125,14 @@ def check_operations(app_configs: Any = None, **kwargs: Any) -> list:
         problems.append(
             Error("CHUTE_USER_QUOTA must be 0 (no limit) or a number of bytes.", id="files.E008")
         )
+    if not 1 <= settings.CHUTE_RESUME_DAYS <= 365:
+        problems.append(
+            Error(
+                "CHUTE_RESUME_DAYS must be between 1 and 365 days.",
+                hint="Unfinished multipart uploads wait this long for their owner to resume.",
+                id="files.E013",
+            )
+        )
     if settings.CHUTE_RETENTION_DAYS < 0:
         problems.append(
             Error(

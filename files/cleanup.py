@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from files import companion, lifecycle, policy, s3
+from files import companion, lifecycle, policy, reconcile, s3
 from files.models import Upload
 
 # Covers clock skew between Django and the bucket, a last part still streaming when its URL
@@ -36,12 +36,14 @@ class Leftovers:
     """What a cleanup run found (and, unless it was a dry run, removed)."""
 
     stale: list[Upload] = field(default_factory=list)
+    # Unfinished uploads found whole in the bucket and registered instead of removed.
+    registered: list[Upload] = field(default_factory=list)
     orphans: list[s3.MultipartInfo] = field(default_factory=list)
     expired: list[Upload] = field(default_factory=list)
     strays: list[s3.StoredObject] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.stale or self.orphans or self.expired or self.strays)
+        return bool(self.stale or self.registered or self.orphans or self.expired or self.strays)
 
 
 def minimum_age() -> timedelta:
@@ -57,12 +59,21 @@ def find(*, older_than: timedelta | None = None, now: datetime | None = None) ->
     """
     now = now or timezone.now()
     age = max(older_than or minimum_age(), timedelta(0))
-    stale = Upload.objects.filter(
-        status__in=[Upload.Status.PENDING, Upload.Status.ABORTED],
-        created_at__lt=now - age,
-        # Multipart uploads move expires_at forward each time parts are signed.
-        expires_at__lt=now - GRACE,
-    ).order_by("created_at")
+    stale = (
+        Upload.objects.filter(
+            status__in=[Upload.Status.PENDING, Upload.Status.ABORTED],
+            created_at__lt=now - age,
+            # Multipart uploads move expires_at forward each time parts are signed.
+            expires_at__lt=now - GRACE,
+        )
+        # An unfinished multipart upload waits for its owner for the whole resume window.
+        .exclude(
+            status=Upload.Status.PENDING,
+            method=Upload.Method.MULTIPART,
+            created_at__gte=now - policy.resume_window(),
+        )
+        .order_by("created_at")
+    )
 
     expired = Upload.objects.none()
     if settings.CHUTE_RETENTION_DAYS > 0:
@@ -143,7 +154,16 @@ def cleanup(
     found = find(older_than=older_than, now=now)
     if dry_run:
         return found
-    for upload in found.stale:
+    for upload in resting(now or timezone.now()):
+        # Within the resume window: complete it if every part arrived, else leave it be.
+        if reconcile.settle(upload):
+            found.registered.append(upload)
+    for upload in list(found.stale):
+        # Finished bytes are registered, not deleted: ask the bucket before removing.
+        if upload.status == Upload.Status.PENDING and reconcile.settle(upload):
+            found.stale.remove(upload)
+            found.registered.append(upload)
+            continue
         # Hide it first with the same conditional UPDATE confirm uses: if a confirm won the
         # race, the file is READY and its bytes stay.
         hidden = Upload.objects.filter(
@@ -158,6 +178,18 @@ def cleanup(
     for item in found.strays:
         s3.delete(item.key)
     return found
+
+
+def resting(now: datetime) -> list[Upload]:
+    """Unfinished multipart uploads within their resume window whose URLs have expired."""
+    return list(
+        Upload.objects.filter(
+            status=Upload.Status.PENDING,
+            method=Upload.Method.MULTIPART,
+            created_at__gte=now - policy.resume_window(),
+            expires_at__lt=now - GRACE,
+        ).order_by("created_at")[:1000]
+    )
 
 
 def _purge(upload: Upload) -> None:

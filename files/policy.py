@@ -37,6 +37,20 @@ def confirmed_key(upload_key: str) -> str:
     return f"{upload_key}.{secrets.token_hex(8)}"
 
 
+def resume_window() -> timedelta:
+    """How long an unfinished multipart upload waits for its owner (CHUTE_RESUME_DAYS)."""
+    return timedelta(days=int(settings.CHUTE_RESUME_DAYS))
+
+
+def abort_incomplete_after_days() -> int:
+    """The bucket's abort-incomplete lifecycle rule: a day longer than the resume window.
+
+    The cleanup command aborts what outlived the window; the rule is the backstop for uploads
+    no row knows, and must never abort one its owner may still resume.
+    """
+    return int(settings.CHUTE_RESUME_DAYS) + 1
+
+
 def upload_url_ttl() -> int:
     return min(int(settings.CHUTE_UPLOAD_URL_TTL), MAX_UPLOAD_URL_TTL)
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from files import policy
 from files.errors import QuotaExceeded
 from files.models import Upload
 from files.sizes import format_size
@@ -21,13 +22,20 @@ def usage(owner_id: Any) -> int:
     A deleted upload whose URL still works stays counted (its row is kept, ABORTED, until
     then): S3 cannot revoke the URL, which could otherwise park bytes outside the quota.
     An expired upload can no longer receive bytes, so it stops reserving space even before
-    the cleanup command removes it.
+    the cleanup command removes it; an unfinished multipart upload keeps its reservation for
+    the whole resume window (CHUTE_RESUME_DAYS), since its URLs are signed again on demand.
     """
+    now = timezone.now()
     counted = Upload.objects.filter(owner_id=owner_id).filter(
         Q(status=Upload.Status.READY)
         | Q(
             status__in=[Upload.Status.PENDING, Upload.Status.ABORTED],
-            expires_at__gt=timezone.now(),
+            expires_at__gt=now,
+        )
+        | Q(
+            status=Upload.Status.PENDING,
+            method=Upload.Method.MULTIPART,
+            created_at__gt=now - policy.resume_window(),
         )
     )
     return counted.aggregate(total=Sum("size"))["total"] or 0

@@ -272,6 +272,9 @@ CORS_EXPOSE_HEADERS = ["Retry-After", "WWW-Authenticate"]
 CHUTE_PAGE_SIZE = env_int("CHUTE_PAGE_SIZE", 50)
 # Bytes each user may store, counting ready files and unexpired pending uploads; 0 = no limit.
 CHUTE_USER_QUOTA = env_int("CHUTE_USER_QUOTA", 0)
+# Days an unfinished multipart upload (and its quota reservation) waits for its owner to
+# resume it; its part URLs stay short-lived and are signed again on demand.
+CHUTE_RESUME_DAYS = env_int("CHUTE_RESUME_DAYS", 7)
 # cleanup_uploads deletes ready files older than this many days; 0 keeps files forever.
 CHUTE_RETENTION_DAYS = env_int("CHUTE_RETENTION_DAYS", 0)
 # Bucket calls give up quickly so a dead or hanging bucket becomes a 503 with Retry-After

@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from files import accounts, downloads, s3, uploads
+from files import accounts, downloads, reconcile, s3, uploads
 from files.api.responses import error_response, wants_json
 from files.clients import client_address
 from files.errors import RETRY_AFTER_SECONDS, UploadNotFound
@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 @login_required
 @vary_on_headers("HX-Request")
 def home(request: AuthenticatedRequest) -> HttpResponse:
+    if not request.htmx:
+        # A file whose tab closed after its bytes landed shows up the next time (issue 13).
+        reconcile.settle_stale(request.user)
     files = (
         Upload.objects.filter(owner=request.user, status=Upload.Status.READY)
         .only("id", "name", "size", "content_type", "confirmed_at", "created_at")

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import requests
@@ -35,6 +35,11 @@ def own_bucket(seaweedfs):
 def later(upload: Upload, extra: timedelta = timedelta(seconds=1)):
     """A moment when `upload`'s URLs have expired and the grace period has passed."""
     return upload.expires_at + cleanup.GRACE + extra
+
+
+def past_resume_window(upload: Upload) -> datetime:
+    """A moment when an unfinished multipart upload has waited its whole resume window."""
+    return upload.created_at + policy.resume_window() + cleanup.GRACE + timedelta(minutes=1)
 
 
 def single_upload(user, *, send: bool = True) -> Upload:
@@ -95,9 +100,8 @@ def multipart_ids() -> set[str]:
 
 
 @pytest.mark.django_db
-def test_abandoned_single_upload_is_removed_with_its_bytes(own_bucket, user):
-    upload = single_upload(user)
-    assert in_bucket(upload.key)
+def test_abandoned_single_upload_whose_bytes_never_came_is_removed(own_bucket, user):
+    upload = single_upload(user, send=False)
 
     found = cleanup.cleanup(now=later(upload))
 
@@ -107,11 +111,15 @@ def test_abandoned_single_upload_is_removed_with_its_bytes(own_bucket, user):
 
 
 @pytest.mark.django_db
-def test_abandoned_multipart_upload_is_aborted_and_its_row_removed(own_bucket, user):
+def test_unfinished_multipart_upload_waits_its_resume_window_then_is_aborted(own_bucket, user):
     upload = multipart_upload(user)
     assert upload.multipart_upload_id in multipart_ids()
 
-    cleanup.cleanup(now=later(upload))
+    cleanup.cleanup(now=later(upload))  # its URLs expired, its owner may still come back
+    assert upload.multipart_upload_id in multipart_ids()
+    assert Upload.objects.filter(pk=upload.pk, status=Upload.Status.PENDING).exists()
+
+    cleanup.cleanup(now=past_resume_window(upload))
 
     assert upload.multipart_upload_id not in multipart_ids()
     assert not Upload.objects.filter(pk=upload.pk).exists()
@@ -182,10 +190,11 @@ def test_older_than_keeps_uploads_younger_than_asked(own_bucket, user):
 
 @pytest.mark.django_db
 def test_second_run_finds_nothing(own_bucket, user):
-    stale = single_upload(user)
-    multipart_upload(user)
+    single_upload(user)  # whole: registered
+    single_upload(user, send=False)  # never sent: removed
+    multipart = multipart_upload(user)
     orphan_multipart(user)
-    now = later(stale, timedelta(minutes=5))
+    now = past_resume_window(multipart)
 
     assert cleanup.cleanup(now=now)
     again = cleanup.cleanup(now=now)
@@ -199,7 +208,7 @@ def test_dry_run_reports_everything_and_changes_nothing(own_bucket, user):
     stale = single_upload(user)
     multipart = multipart_upload(user)
     orphan = orphan_multipart(user)
-    now = later(stale, timedelta(minutes=5))
+    now = past_resume_window(multipart)
 
     found = cleanup.cleanup(now=now, dry_run=True)
 
@@ -237,7 +246,7 @@ def test_files_are_kept_forever_without_retention(own_bucket, user):
 
 @pytest.mark.django_db
 def test_command_dry_run_lists_and_keeps(own_bucket, user, capsys):
-    stale = single_upload(user)
+    stale = single_upload(user, send=False)
     Upload.objects.filter(pk=stale.pk).update(
         created_at=timezone.now() - timedelta(days=3), expires_at=timezone.now() - timedelta(days=2)
     )

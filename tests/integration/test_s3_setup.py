@@ -38,7 +38,8 @@ def test_s3_setup_is_idempotent_and_reports_what_it_did(capsys, restore_cors):
     out = capsys.readouterr().out
     assert "Verified bucket 'chute-test'" in out
     assert "CORS allows uploads from: http://app.example" in out
-    assert "aborted after 2 days" in out
+    # A day longer than the resume window: no upload its owner may resume is aborted.
+    assert "aborted after 8 days" in out
 
 
 def test_cors_lets_the_apps_origin_upload_and_exposes_etag(restore_cors):
@@ -151,7 +152,7 @@ def test_s3_setup_keeps_the_buckets_foreign_cors_lifecycle_and_policy_entries(sh
     lifecycle = s3.get_lifecycle_rules()
     assert by("ID", lifecycle, "expire-exports")[0]["Expiration"] == {"Days": 30}
     assert by("ID", lifecycle, s3.ABORT_RULE_ID)[0]["AbortIncompleteMultipartUpload"] == {
-        "DaysAfterInitiation": 2
+        "DaysAfterInitiation": 8
     }
 
     statements = s3.get_policy()["Statement"]
@@ -211,3 +212,10 @@ def test_s3_setup_writes_chutes_entries_into_a_bucket_without_documents(seaweedf
     assert [rule["ID"] for rule in s3.get_cors()] == [s3.CORS_RULE_ID]
     assert [rule["ID"] for rule in s3.get_lifecycle_rules()] == [s3.ABORT_RULE_ID]
     assert [st["Sid"] for st in s3.get_policy()["Statement"]] == [s3.PUBLIC_STATIC_SID]
+
+
+def test_the_lifecycle_rule_outlasts_the_resume_window(settings):
+    settings.CHUTE_RESUME_DAYS = 30
+    call_command("s3_setup", origin=["*"])
+    rule = by("ID", s3.get_lifecycle_rules(), s3.ABORT_RULE_ID)[0]
+    assert rule["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 31}

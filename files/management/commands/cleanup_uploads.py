@@ -55,6 +55,11 @@ class Command(BaseCommand):
             ) from error
 
         verb = "Would remove" if dry_run else "Removed"
+        for upload in found.registered:
+            self.stdout.write(
+                f"Registered {upload.name!r} ({format_size(upload.size)}, upload {upload.id}): "
+                "its bytes were all in the bucket"
+            )
         for upload in found.stale:
             self.stdout.write(
                 f"{verb} {upload.get_status_display().lower()} upload {upload.id} "
@@ -69,6 +74,7 @@ class Command(BaseCommand):
                 f"{verb} object with no record at {item.key} ({format_size(item.size)})"
             )
         summary = (
+            f"Registered {len(found.registered)} finished upload(s). "
             f"{verb} {len(found.stale)} unfinished upload(s), {len(found.orphans)} orphaned "
             f"multipart upload(s), {len(found.expired)} file(s) past retention and "
             f"{len(found.strays)} object(s) no upload accounts for."

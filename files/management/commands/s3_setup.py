@@ -4,10 +4,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from files import s3
+from files import policy, s3
 
 
-def setup_bucket(origins: list[str], *, abort_after_days: int = 2) -> bool:
+def setup_bucket(origins: list[str], *, abort_after_days: int | None = None) -> bool:
     """Create or verify the bucket, Chute's CORS rule and its abort-incomplete lifecycle rule.
 
     Idempotent, and it merges: Chute's own CORS rule, lifecycle rule and policy statement are
@@ -17,7 +17,7 @@ def setup_bucket(origins: list[str], *, abort_after_days: int = 2) -> bool:
     created = s3.ensure_bucket()
     if origins:
         s3.put_cors(origins)
-    s3.put_abort_incomplete_rule(abort_after_days)
+    s3.put_abort_incomplete_rule(abort_after_days or policy.abort_incomplete_after_days())
     if settings.CHUTE_STATIC_ON_S3 and not settings.CHUTE_STATIC_CUSTOM_DOMAIN:
         # Static files are linked unsigned (signed URLs inside CSS would change the
         # manifest's hashes on every pass), so browsers must read static/ anonymously.
@@ -42,8 +42,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--abort-after-days",
             type=int,
-            default=2,
-            help="Days after which the bucket aborts incomplete multipart uploads (default 2).",
+            default=None,
+            help="Days after which the bucket aborts incomplete multipart uploads "
+            "(default: CHUTE_RESUME_DAYS + 1, so no resumable upload is aborted early).",
         )
         parser.add_argument(
             "--wait",
@@ -54,7 +55,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         origins = options["origins"] or settings.CHUTE_CORS_ORIGINS
-        if options["abort_after_days"] < 1:
+        if options["abort_after_days"] is not None and options["abort_after_days"] < 1:
             raise CommandError("--abort-after-days must be at least 1.")
         deadline = time.monotonic() + options["wait"]
         while True:
@@ -80,5 +81,6 @@ class Command(BaseCommand):
                 )
             )
         self.stdout.write(
-            f"Incomplete multipart uploads are aborted after {options['abort_after_days']} days."
+            "Incomplete multipart uploads are aborted after "
+            f"{options['abort_after_days'] or policy.abort_incomplete_after_days()} days."
         )

@@ -1,0 +1,75 @@
+"""Finished bytes are registered, not deleted: settle unfinished uploads from the bucket's view.
+
+A tab that closed after its bytes landed but before confirm, or a multipart upload whose every
+part arrived but whose complete call never did, is still a whole file. Before the cleanup
+removes an unfinished upload, and when its owner opens the page, Chute asks the bucket: a
+single-request object that matches its declaration is confirmed; a multipart upload whose
+parts are all present, with their planned sizes and the checksums Chute signed, is completed.
+Only what cannot be a correct file is left for the cleanup to remove.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from files import companion, confirm, multipart, s3
+from files.errors import ChuteError
+from files.models import Upload
+
+SETTLED_PER_PAGE_VIEW = 5  # each costs the bucket a HEAD or a ListParts
+
+
+def settle(upload: Upload) -> bool:
+    """Register `upload` when the bucket holds all of it; True when it is READY now.
+
+    Raises s3.StorageUnavailable when the bucket does not answer.
+    """
+    if upload.status != Upload.Status.PENDING:
+        return upload.status == Upload.Status.READY
+    try:
+        if upload.method == Upload.Method.MULTIPART:
+            return _complete_if_whole(upload)
+        if upload.via == Upload.Via.UPPY:
+            companion.confirm_single(upload)
+        else:
+            confirm.confirm(upload)
+    except ChuteError:
+        # Not there (yet), or refused: confirm deleted a wrong object and closed the upload.
+        return False
+    return True
+
+
+def _complete_if_whole(upload: Upload) -> bool:
+    if upload.via == Upload.Via.UPPY and not upload.size_declared:
+        return False  # no part plan to check the parts against; Uppy completes it itself
+    count = upload.part_count or 0
+    stored = {part.number: part for part in multipart.uploaded_parts(upload)}
+    whole = count > 0 and all(
+        number in stored
+        and stored[number].size == multipart.expected_part_size(upload, number)
+        and (str(number) in upload.part_checksums or upload.via == Upload.Via.UPPY)
+        for number in range(1, count + 1)
+    )
+    if not whole:
+        return False
+    multipart.complete(upload, [(number, stored[number].etag) for number in range(1, count + 1)])
+    return True
+
+
+def settle_stale(owner: User, *, limit: int = SETTLED_PER_PAGE_VIEW) -> int:
+    """Settle the owner's unfinished uploads whose URLs have expired; returns how many are READY.
+
+    Called when the owner opens the page, so a file whose tab closed early shows up there.
+    A bucket that does not answer leaves everything for the next time.
+    """
+    stale = Upload.objects.filter(
+        owner=owner, status=Upload.Status.PENDING, expires_at__lt=timezone.now()
+    ).order_by("-created_at")[:limit]
+    settled = 0
+    for upload in stale:
+        try:
+            settled += settle(upload)
+        except s3.StorageUnavailable:
+            break
+    return settled
