@@ -67,3 +67,9 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def choose_files(page: Any, files: Any) -> None:
+    """Pick files in the page's chooser once the uploader listens (module scripts run late)."""
+    page.locator("[data-uploader][data-ready]").wait_for(state="attached")
+    page.set_input_files("#file-input", files)

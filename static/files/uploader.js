@@ -89,4 +89,6 @@ if (list) {
     document.body.classList.remove("dragging");
     enqueue(Array.from(event.dataTransfer.files));
   });
+  // Module scripts run after the page is shown: say when drops and choices are listened to.
+  list.dataset.ready = "";
 }

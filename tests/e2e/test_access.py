@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from files.models import Share
 from tests.e2e.conftest import sign_in_context
-from tests.helpers import ready_file
+from tests.helpers import choose_files, ready_file
 
 ROOT = Path(__file__).resolve().parents[2]
 NPM_PREFIX = ROOT / ".cache" / "npm"  # git-ignored: axe-core comes from npm, never the repo
@@ -64,7 +64,7 @@ def refused_and_done_transfers(page: Page, tmp_path: Path) -> None:
     small.write_bytes(b"fine\n" * 20)
     big = tmp_path / "too big.bin"
     big.write_bytes(b"x" * 5000)
-    page.set_input_files("#file-input", [str(small), str(big)])
+    choose_files(page, [str(small), str(big)])
     expect(page.locator(".transfer.failed")).to_have_count(1)
     expect(page.locator(".transfer.done")).to_have_count(1)
 
@@ -134,6 +134,7 @@ def test_keyboard_alone_uploads_a_file_and_makes_a_share_link(signed_in_page: Pa
     page.goto("/")
     source = tmp_path / "keyboard.txt"
     source.write_bytes(b"typed, not dragged\n" * 10)
+    page.locator("[data-uploader][data-ready]").wait_for(state="attached")
 
     tab_to(page, "BUTTON Choose files")
     # The focused control is visibly marked.

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, Request, Route, expect
 
 from files import s3
 from files.models import Upload
+from tests.helpers import choose_files
 
 MiB = 1024 * 1024
 
@@ -124,7 +125,7 @@ def test_large_file_uploads_in_parallel_parts_through_failures_and_is_stored_int
     page.route(is_part, flaky_bucket)
     page.goto("/")
     with page.expect_response("**/api/uploads") as created:
-        page.set_input_files("#file-input", str(source))
+        choose_files(page, str(source))
     # The page takes the server's limits from the create answer; it copies none.
     assert created.value.json()["limits"]["parallel_parts"] == 4
 
@@ -198,7 +199,7 @@ def test_reload_mid_upload_resumes_and_sends_only_the_missing_parts(
 
     gate = PartGate(page, allowed=3)
     page.goto("/")
-    page.set_input_files("#file-input", str(source))
+    choose_files(page, str(source))
     # Two workers: parts 1-3 land, then parts 4 and 5 hang, so the upload is stuck partway.
     wait_until(page, lambda: stored_part_numbers("resume.bin") == [1, 2, 3] and len(gate.held) == 2)
 
@@ -217,7 +218,7 @@ def test_reload_mid_upload_resumes_and_sends_only_the_missing_parts(
     resumable = page.locator("#resumable [data-resumable]")
     expect(resumable).to_have_count(1)
     expect(resumable).to_contain_text("resume.bin")
-    page.set_input_files("#file-input", str(source))
+    choose_files(page, str(source))
     expect(resumable).to_have_count(0)
 
     expect(page.locator("#file-rows")).to_contain_text("resume.bin", timeout=120_000)
@@ -242,7 +243,7 @@ def test_pause_stops_sending_and_resume_sends_only_the_rest(
 
     gate = PartGate(page, allowed=2)
     page.goto("/")
-    page.set_input_files("#file-input", str(source))
+    choose_files(page, str(source))
     wait_until(page, lambda: stored_part_numbers("paused.bin") == [1, 2] and len(gate.held) == 2)
 
     transfer = page.locator(".transfer")
@@ -266,7 +267,7 @@ def test_cancel_aborts_the_multipart_upload_in_the_bucket(signed_in_page: Page, 
 
     gate = PartGate(page, allowed=1)
     page.goto("/")
-    page.set_input_files("#file-input", str(source))
+    choose_files(page, str(source))
     wait_until(page, lambda: stored_part_numbers("cancelled.bin") == [1] and gate.held)
     key = Upload.objects.get(name="cancelled.bin").key
     assert [m.key for m in s3.list_multipart_uploads(prefix=key)] == [key]

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, Route, expect
 
 from files.models import Upload
 from tests.conftest import storage_settings
+from tests.helpers import choose_files
 
 RECORD_VIOLATIONS = """
 window.__violations = [];
@@ -36,7 +37,7 @@ def test_upload_and_file_list_run_under_the_policy_without_violations(
 
     sample = tmp_path / "policy.txt"
     sample.write_bytes(b"allowed by the policy\n" * 50)
-    page.set_input_files("#file-input", str(sample))
+    choose_files(page, str(sample))
 
     expect(page.locator("#file-rows")).to_contain_text("policy.txt", timeout=30_000)
     # htmx is loaded and working (it processes the new row), with no inline style injected.
@@ -80,7 +81,7 @@ def test_dead_bucket_shows_the_sentence_and_retry_succeeds_after(
     page.goto("/")
     sample = tmp_path / "outage.txt"
     sample.write_bytes(b"sent while the bucket died\n")
-    page.set_input_files("#file-input", str(sample))
+    choose_files(page, str(sample))
 
     transfer = page.locator(".transfer", has_text="outage.txt")
     try:

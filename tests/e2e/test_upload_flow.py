@@ -13,6 +13,7 @@ from files.models import Upload
 
 def drop_files(page: Page, paths: list[Path]) -> None:
     """Drop files on the window the way a desktop drag does (a DataTransfer with Files)."""
+    page.locator("[data-uploader][data-ready]").wait_for(state="attached")
     handle = page.evaluate_handle("() => new DataTransfer()")
     for path in paths:
         data = list(path.read_bytes()) if path.stat().st_size < 1_000_000 else None

@@ -152,4 +152,4 @@ def test_uppy_configured_only_uploads_a_small_and_a_100_mb_file(
         stored = uploads[path.name]
         assert stored.status == Upload.Status.READY, stored
         assert stored.size == path.stat().st_size
-        assert hashlib.sha256(s3.get_bytes(stored.key)).hexdigest() == sha256_of(path)
+        assert hashlib.sha256(s3.get_bytes(stored.file.name)).hexdigest() == sha256_of(path)
