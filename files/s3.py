@@ -511,7 +511,9 @@ CORS_RULE_ID = "chute-browser-uploads"
 ABORT_RULE_ID = "chute-abort-incomplete-multipart"
 PUBLIC_STATIC_SID = "ChutePublicStatic"
 _CORS_METHODS = ["GET", "HEAD", "PUT", "POST"]
-_CORS_EXPOSE = ["ETag", "x-amz-checksum-sha256"]
+# ETag for complete; Location for Uppy and other S3 clients that read where an object went.
+_CORS_EXPOSE = ["ETag", "Location", "x-amz-checksum-sha256"]
+_EARLIER_CORS_EXPOSE = ["ETag", "x-amz-checksum-sha256"]  # what Chute wrote before ids
 
 
 def _replace_by(key: str, items: list[dict[str, Any]], own: dict[str, Any]) -> list[dict[str, Any]]:
@@ -527,7 +529,7 @@ def _is_unnamed_chute_cors_rule(rule: dict[str, Any]) -> bool:
     return (
         "ID" not in rule
         and sorted(rule.get("AllowedMethods", [])) == sorted(_CORS_METHODS)
-        and rule.get("ExposeHeaders") == _CORS_EXPOSE
+        and rule.get("ExposeHeaders") in (_CORS_EXPOSE, _EARLIER_CORS_EXPOSE)
     )
 
 

@@ -42,11 +42,11 @@ def test_s3_setup_is_idempotent_and_reports_what_it_did(capsys, restore_cors):
     assert "aborted after 8 days" in out
 
 
-def test_cors_lets_the_apps_origin_upload_and_exposes_etag(restore_cors):
+def test_cors_lets_the_apps_origin_upload_and_exposes_etag_and_location(restore_cors):
     call_command("s3_setup", origin=["http://app.example"])
     rules = s3.get_cors()
     assert rules[0]["AllowedOrigins"] == ["http://app.example"]
-    assert "ETag" in rules[0]["ExposeHeaders"]
+    assert {"ETag", "Location"} <= set(rules[0]["ExposeHeaders"])
     allowed = preflight("http://app.example")
     assert allowed.status_code == 200
     assert allowed.headers["Access-Control-Allow-Origin"] == "http://app.example"

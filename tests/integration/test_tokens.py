@@ -168,3 +168,9 @@ def test_api_answers_cors_only_to_listed_origins(settings, alice):
     assert "Access-Control-Allow-Origin" not in refused
     page = Client().get("/accounts/login/", headers={"Origin": "https://app.example.com"})
     assert "Access-Control-Allow-Origin" not in page
+
+
+@pytest.mark.django_db
+def test_the_header_links_to_the_api_tokens_page(alice):
+    page = alice.get("/").content.decode()
+    assert 'href="/tokens/"' in page
