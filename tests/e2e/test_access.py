@@ -225,6 +225,11 @@ def test_no_page_scrolls_sideways_on_a_phone(
         assert fits(page), "home"
         name = page.locator(".transfer.failed .transfer-name")
         assert name.bounding_box()["width"] > 80, "a failed row's message squeezes its name"
+        page.goto("/tokens/")
+        page.get_by_label("Name").fill("a phone script")
+        page.get_by_role("button", name="Create token").click()
+        assert fits(page), "API tokens"
+        page.goto("/")
         open_share_dialog(page, "a rather long")
         assert fits(page), "share dialog"
         box = page.locator("dialog[data-share-dialog]").bounding_box()
