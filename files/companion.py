@@ -118,8 +118,12 @@ def start_single(
             upload.key, content_type=upload.content_type, size=upload.size, expires_in=ttl
         )
     else:
-        post = s3.presign_post_up_to(
-            upload.key, content_type=upload.content_type, max_size=upload.size, expires_in=ttl
+        post = s3.presign_post(
+            upload.key,
+            content_type=upload.content_type,
+            size=upload.size,
+            expires_in=ttl,
+            exact=False,
         )
     quotas.save_within_quota(upload)
     return upload, post
@@ -132,18 +136,8 @@ def start_multipart(owner: User, *, name: str, content_type: str, size: int | No
     upload = _new_upload(
         owner, name=name, content_type=content_type, size=reserved, declared=declared
     )
-    upload.method = Upload.Method.MULTIPART
     # Unknown size: Uppy's 5 MiB chunks, and as many parts as the reserved room allows.
-    upload.part_size, upload.part_count = uppy_part_plan(upload.size)
-    upload.multipart_upload_id = s3.create_multipart_without_checksums(
-        upload.key, content_type=upload.content_type
-    )
-    try:
-        quotas.save_within_quota(upload)
-    except BaseException:
-        s3.abort_multipart(upload.key, upload_id=upload.multipart_upload_id)
-        raise
-    return upload
+    return multipart.start(upload, plan=uppy_part_plan(upload.size), checksums=False)
 
 
 def find(owner: User, *, upload_id: str, key: str) -> Upload:
@@ -171,19 +165,14 @@ def sign_part(upload: Upload, number: int) -> tuple[str, int]:
     if not 1 <= number <= count:
         raise InvalidUpload(f"Part {number} does not exist: this upload has parts 1 to {count}.")
     ttl = policy.upload_url_ttl()
-    if upload.size_declared:
-        url = s3.presign_part_of_length(
-            upload.key,
-            upload_id=upload.multipart_upload_id,
-            number=number,
-            size=multipart.expected_part_size(upload, number),
-            expires_in=ttl,
-        )
-    else:
-        url = s3.presign_part(
-            upload.key, upload_id=upload.multipart_upload_id, number=number, sha256="",
-            expires_in=ttl,
-        )  # fmt: skip
+    url = s3.presign_part(
+        upload.key,
+        upload_id=upload.multipart_upload_id,
+        number=number,
+        sha256="",  # Uppy sends none
+        expires_in=ttl,
+        size=multipart.expected_part_size(upload, number) if upload.size_declared else None,
+    )
     # Record the part as signed (with no checksum: complete sends none) and keep the
     # upload alive while Uppy keeps asking, as multipart.sign_parts does.
     expires_at = timezone.now() + timedelta(seconds=ttl)

@@ -28,11 +28,17 @@ from files.errors import (
 from files.models import Upload
 
 
-def start(upload: Upload) -> Upload:
-    """Create the multipart upload in the bucket, then save its PENDING row within quota."""
+def start(upload: Upload, *, plan: tuple[int, int] | None = None, checksums: bool = True) -> Upload:
+    """Create the multipart upload in the bucket, then save its PENDING row within quota.
+
+    `plan` (part size, part count) defaults to Chute's own; Uppy's uploads bring Uppy's and
+    carry no per-part checksums (files/companion.py).
+    """
     upload.method = Upload.Method.MULTIPART
-    upload.part_size, upload.part_count = policy.part_plan(upload.size)
-    upload.multipart_upload_id = s3.create_multipart(upload.key, content_type=upload.content_type)
+    upload.part_size, upload.part_count = plan or policy.part_plan(upload.size)
+    upload.multipart_upload_id = s3.create_multipart(
+        upload.key, content_type=upload.content_type, checksums=checksums
+    )
     try:
         quotas.save_within_quota(upload)
     except BaseException:

@@ -232,12 +232,19 @@ def _lifetime(seconds: int) -> int:
 
 
 def presign_post(
-    key: str, *, content_type: str, size: int, expires_in: int, sha256: str = ""
+    key: str,
+    *,
+    content_type: str,
+    size: int,
+    expires_in: int,
+    sha256: str = "",
+    exact: bool = True,
 ) -> PresignedPost:
     """A POST policy that pins key, Content-Type and status and allows exactly `size` bytes.
 
     With `sha256`, the checksum fields are pinned too, so the bucket refuses other bytes
-    (SeaweedFS answers BadDigest); confirm still checks what the bucket recorded.
+    (SeaweedFS answers BadDigest); confirm still checks what the bucket recorded. With
+    `exact=False` (Uppy's uploads of undeclared size) it allows 1 to `size` bytes instead.
     """
     fields = {"Content-Type": content_type, "success_action_status": "201"}
     if sha256:
@@ -245,7 +252,7 @@ def presign_post(
     conditions: list[Any] = [
         ["eq", "$key", key],
         *(["eq", f"${name}", value] for name, value in fields.items()),
-        ["content-length-range", size, size],
+        ["content-length-range", size if exact else 1, size],
     ]
     answer = presign_client().generate_presigned_post(
         Bucket=bucket_name(),
@@ -410,13 +417,18 @@ class MultipartInfo:
     initiated: Any  # datetime
 
 
-def create_multipart(key: str, *, content_type: str) -> str:
-    """Start a multipart upload whose parts carry SHA-256 checksums; returns its id."""
+def create_multipart(key: str, *, content_type: str, checksums: bool = True) -> str:
+    """Start a multipart upload whose parts carry SHA-256 checksums; returns its id.
+
+    `checksums=False` is for Uppy's @uppy/aws-s3, which sends none: its part URLs sign
+    each part's length instead.
+    """
+    params: dict[str, Any] = {"Bucket": bucket_name(), "Key": key, "ContentType": content_type}
+    if checksums:
+        params["ChecksumAlgorithm"] = "SHA256"
     with _translated():
-        answer = client().create_multipart_upload(
-            Bucket=bucket_name(), Key=key, ContentType=content_type, ChecksumAlgorithm="SHA256"
-        )
-    return answer["UploadId"]
+        answer = client().create_multipart_upload(**params)
+    return str(answer["UploadId"])
 
 
 def list_parts(key: str, *, upload_id: str, page_size: int = 1000) -> list[PartInfo]:
@@ -638,56 +650,3 @@ def ping() -> None:
     """Raise StorageUnavailable (or ObjectNotFound for a missing bucket) unless the bucket answers."""
     with _translated():
         client().head_bucket(Bucket=bucket_name())
-
-
-# --- Uppy's Companion protocol (files/companion.py) ---------------------------------------
-# Uppy's @uppy/aws-s3 sends no per-part checksum, so these uploads are created without
-# ChecksumAlgorithm and each part URL signs the part's exact length instead.
-
-
-def create_multipart_without_checksums(key: str, *, content_type: str) -> str:
-    """Start a multipart upload whose parts carry no checksum; returns its id."""
-    with _translated():
-        answer = client().create_multipart_upload(
-            Bucket=bucket_name(), Key=key, ContentType=content_type
-        )
-    return answer["UploadId"]
-
-
-def presign_part_of_length(
-    key: str, *, upload_id: str, number: int, size: int, expires_in: int
-) -> str:
-    """An UploadPart URL with the part's length signed in: the bucket refuses other sizes."""
-    params = {
-        "Bucket": bucket_name(),
-        "Key": key,
-        "UploadId": upload_id,
-        "PartNumber": number,
-        "ContentLength": size,
-    }
-    return str(
-        presign_client().generate_presigned_url(
-            "upload_part", Params=params, ExpiresIn=_lifetime(expires_in)
-        )
-    )
-
-
-def presign_post_up_to(
-    key: str, *, content_type: str, max_size: int, expires_in: int
-) -> PresignedPost:
-    """A POST policy like presign_post's for a file of unknown size: 1 to `max_size` bytes."""
-    fields = {"Content-Type": content_type, "success_action_status": "201"}
-    conditions: list[Any] = [
-        ["eq", "$key", key],
-        ["eq", "$Content-Type", content_type],
-        ["eq", "$success_action_status", "201"],
-        ["content-length-range", 1, max_size],
-    ]
-    answer = presign_client().generate_presigned_post(
-        Bucket=bucket_name(),
-        Key=key,
-        Fields=fields,
-        Conditions=conditions,
-        ExpiresIn=_lifetime(expires_in),
-    )
-    return PresignedPost(url=answer["url"], fields=answer["fields"])
