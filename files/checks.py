@@ -44,6 +44,8 @@ def check_limits(app_configs: Any = None, **kwargs: Any) -> list:
         problems.append(Error("CHUTE_MULTIPART_THRESHOLD must be at least 5 MiB.", id="files.E006"))
     if not 1 <= settings.CHUTE_PARALLEL_PARTS <= 32:
         problems.append(Error("CHUTE_PARALLEL_PARTS must be between 1 and 32.", id="files.E012"))
+    if not 1 <= settings.CHUTE_PARALLEL_FILES <= 16:
+        problems.append(Error("CHUTE_PARALLEL_FILES must be between 1 and 16.", id="files.E014"))
     if settings.CHUTE_SHARE_MAX_EXPIRY <= 0:
         problems.append(
             Error("CHUTE_SHARE_MAX_EXPIRY must be a positive number of seconds.", id="files.E007")

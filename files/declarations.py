@@ -18,6 +18,7 @@ from files.errors import InvalidUpload
 from files.sizes import format_size
 
 MAX_NAME_LENGTH = 200  # characters kept of a client's file name
+MAX_FOLDER_LENGTH = 500  # characters kept of the folders a file was chosen in
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 _CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
@@ -33,19 +34,24 @@ class Declaration:
     content_type: str
     sha256: str = ""
     last_modified: int | None = None  # ms since the epoch, as browsers' File.lastModified
+    folder: str = ""  # display only: "photos/2024" for a file chosen as photos/2024/a.jpg
+
+
+def _clean_segment(raw: str) -> str:
+    """One path segment with no control or bidi characters, spaces collapsed, no edge dots."""
+    segment = raw.replace("\t", " ")
+    segment = "".join(
+        char
+        for char in segment
+        # Cc: control characters (NUL, CR, LF, ...); Cf: format characters (RTL overrides, ...).
+        if unicodedata.category(char) not in {"Cc", "Cf", "Cs", "Co", "Cn"}
+    )
+    return " ".join(segment.split()).strip(" .")
 
 
 def sanitize_name(raw: str) -> str:
     """A display name: the last path component, no control or bidi characters, length-capped."""
-    name = unicodedata.normalize("NFC", raw)
-    name = re.split(r"[/\\]", name)[-1].replace("\t", " ")
-    name = "".join(
-        char
-        for char in name
-        # Cc: control characters (NUL, CR, LF, ...); Cf: format characters (RTL overrides, ...).
-        if unicodedata.category(char) not in {"Cc", "Cf", "Cs", "Co", "Cn"}
-    )
-    name = " ".join(name.split()).strip(" .")
+    name = _clean_segment(re.split(r"[/\\]", unicodedata.normalize("NFC", raw))[-1])
     if not name:
         return "file"
     if len(name) > MAX_NAME_LENGTH:
@@ -55,6 +61,27 @@ def sanitize_name(raw: str) -> str:
         else:
             name = name[:MAX_NAME_LENGTH].rstrip()
     return name
+
+
+def sanitize_folder(raw_path: str) -> str:
+    """The folders of a relative path ("photos/2024/a.jpg" → "photos/2024"), for display only.
+
+    Each folder is cleaned like a name; empty, "." and ".." folders are dropped, so the result
+    never climbs anywhere (it names no key: keys are the server's). Folders that would pass
+    MAX_FOLDER_LENGTH are left off the end.
+    """
+    segments = re.split(r"[/\\]", unicodedata.normalize("NFC", raw_path))[:-1]
+    kept: list[str] = []
+    length = 0
+    for raw in segments:
+        segment = _clean_segment(raw)[:MAX_NAME_LENGTH].rstrip()
+        if not segment:  # "", "." and ".." all clean to nothing
+            continue
+        length += len(segment) + (1 if kept else 0)
+        if length > MAX_FOLDER_LENGTH:
+            break
+        kept.append(segment)
+    return "/".join(kept)
 
 
 def normalize_content_type(raw: str) -> str:
@@ -97,8 +124,13 @@ def declare(
     content_type: str,
     sha256: str = "",
     last_modified: int | None = None,
+    path: str = "",
 ) -> Declaration:
-    """Check a declaration against the settings; raises InvalidUpload with a sentence."""
+    """Check a declaration against the settings; raises InvalidUpload with a sentence.
+
+    `path` is the file's path relative to a chosen folder ("photos/2024/a.jpg"); its folders
+    are kept for display.
+    """
     if not name.strip():
         raise InvalidUpload("name must be the file's name as text.")
     if size <= 0:
@@ -117,4 +149,5 @@ def declare(
         content_type=normalized_type,
         sha256=normalize_sha256(sha256) if sha256 else "",
         last_modified=last_modified if last_modified and 0 < last_modified < 2**62 else None,
+        folder=sanitize_folder(path),
     )

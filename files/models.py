@@ -29,6 +29,8 @@ class Upload(models.Model):
     # uploads, a copy at a key no upload URL can write for POST/PUT (files/confirm.py).
     file = models.FileField(max_length=512, blank=True)
     name = models.CharField(max_length=255, help_text="Sanitised display name.")
+    # The folders the file was chosen in ("photos/2024"), sanitised, for display only.
+    folder = models.CharField(max_length=500, blank=True, default="")
     size = models.PositiveBigIntegerField()
     content_type = models.CharField(max_length=255)
     sha256 = models.CharField(
@@ -92,6 +94,11 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_status_display()})"
+
+    @property
+    def path(self) -> str:
+        """The name with the folders it was chosen in: "photos/2024/a.jpg"."""
+        return f"{self.folder}/{self.name}" if self.folder else self.name
 
     @property
     def is_ready(self) -> bool:

@@ -73,6 +73,7 @@ def start_upload(
         content_type=declared.content_type,
         sha256=declared.sha256,
         last_modified=declared.last_modified,
+        folder=declared.folder,
         request=request,
         sender_name=sender_name,
         method=single_request_method(),

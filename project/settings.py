@@ -245,6 +245,8 @@ CHUTE_MULTIPART_THRESHOLD = env_int("CHUTE_MULTIPART_THRESHOLD", 64 * MiB)
 CHUTE_PART_SIZE = env_int("CHUTE_PART_SIZE", 16 * MiB)
 # Parts the browser sends at once.
 CHUTE_PARALLEL_PARTS = env_int("CHUTE_PARALLEL_PARTS", 4)
+# Files the page uploads at once; the rest wait in order.
+CHUTE_PARALLEL_FILES = env_int("CHUTE_PARALLEL_FILES", 3)
 # Lifetime of presigned upload URLs, in seconds (capped at a day; SigV4 allows 7 days).
 CHUTE_UPLOAD_URL_TTL = env_int("CHUTE_UPLOAD_URL_TTL", 3600)
 # Lifetime of presigned download URLs, in seconds (at most 60).

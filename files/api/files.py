@@ -25,6 +25,7 @@ def file_json(upload: Upload) -> dict[str, Any]:
         "content_type": upload.content_type,
         "sha256": upload.sha256 or None,
         "confirmed_at": upload.confirmed_at.isoformat() if upload.confirmed_at else None,
+        "path": upload.path,
     }
 
 

@@ -30,6 +30,11 @@ class UploadIn(Schema):
         description="the file's modification time in ms since the epoch, or left out; "
         "with name and size it resumes your unfinished upload of the same file",
     )
+    path: StrictStr | None = Field(
+        None,
+        description="the file's path within a folder you chose, such as photos/2024/a.jpg, "
+        "or left out; its folders are shown with the file",
+    )
 
 
 class PartChecksumIn(Schema):
@@ -187,6 +192,7 @@ class FileOut(Schema):
     content_type: str
     sha256: str | None = Field(description="the SHA-256 (base64) declared and verified, if any")
     confirmed_at: str | None
+    path: str = Field(description="the name with the folders it was uploaded in: photos/a.jpg")
 
 
 class FileListOut(Schema):

@@ -99,6 +99,7 @@ def create_upload(request: AuthenticatedRequest, body: UploadIn) -> Status:
         content_type=body.content_type,
         sha256=body.sha256 or "",
         last_modified=body.last_modified,
+        path=body.path or "",
     )
     issued = uploads.start_upload(request.user, declared)
     answer = upload_json(issued.upload)

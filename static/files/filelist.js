@@ -10,21 +10,24 @@ function changeCount(delta) {
   return count ? Number(count.textContent) : null;
 }
 
-/** Put a confirmed file's row (HTML from confirm/complete) at the top of the list. */
+/**
+ * Put a confirmed file's row (HTML from confirm/complete) at the top of the list. The table is
+ * on the page even when the list is empty (hidden), so files finishing together, in any order,
+ * are each added once here and nothing is fetched again.
+ */
 export function addFileRow(html) {
   const rows = document.getElementById("file-rows");
-  if (!rows) {
-    // No table yet (the list was empty): let htmx fetch the list again.
-    document.body.dispatchEvent(new CustomEvent("chute:files-changed", { bubbles: true }));
-    return;
-  }
+  if (!rows) return; // no list on this page
   const parsed = document.createElement("template");
   parsed.innerHTML = html.trim();
   const row = parsed.content.firstElementChild;
-  // A list fetched again meanwhile (the first file into an empty list) may hold it already.
+  // A list fetched again meanwhile (after a delete emptied it) may hold it already.
   if (!row || (row.id && document.getElementById(row.id))) return;
   rows.prepend(row);
   window.htmx?.process(row);
+  rows.closest("table").hidden = false;
+  const empty = document.getElementById("file-rows-empty");
+  if (empty) empty.hidden = true;
   changeCount(+1);
 }
 

@@ -48,8 +48,9 @@ export function describe(snapshot) {
   const { state, sent, size } = snapshot;
   switch (state) {
     case "queued":
+      return "Waiting";
     case "preparing":
-      return "Preparing…";
+      return snapshot.notice || "Preparing…";
     case "uploading": {
       if (snapshot.notice) return snapshot.notice;
       const parts = [`${formatBytes(sent)} of ${formatBytes(size)}`];
@@ -72,4 +73,19 @@ export function describe(snapshot) {
     default:
       return "";
   }
+}
+
+/** The batch's line (queue.js totals): "2 of 5 files · 3.0 MB of 9.0 MB · 1.0 MB/s · 6 s left". */
+export function describeBatch(totals) {
+  const { files, done, failed, size, sent, bytesPerSecond, idle } = totals;
+  const parts = [`${done} of ${files} files uploaded`];
+  if (failed) parts.push(`${failed} failed`);
+  if (idle) return parts.concat(formatBytes(size)).join(" · ");
+  parts.push(`${formatBytes(sent)} of ${formatBytes(size)}`);
+  if (bytesPerSecond > 0) {
+    parts.push(`${formatBytes(bytesPerSecond)}/s`);
+    const left = formatDuration((size - sent) / bytesPerSecond);
+    if (left && sent < size) parts.push(`${left} left`);
+  }
+  return parts.join(" · ");
 }

@@ -62,9 +62,21 @@ export class Client {
     return html ? response.text() : response.json();
   }
 
-  /** A new upload for `file`: the server's JSON (method, links, limits, part plan). */
-  create(file, { signal } = {}) {
-    const body = { name: file.name, size: file.size, content_type: file.type || "application/octet-stream" };
+  /**
+   * A new upload for `file`, or the owner's unfinished upload of the same file (same name,
+   * size, type and last-modified time): the server's JSON (method, links, limits, part plan).
+   * `sha256` (base64, files below the multipart threshold) is pinned by the bucket; `path` is
+   * the file's path within a chosen folder.
+   */
+  create(file, { signal, sha256 = null, path = "" } = {}) {
+    const body = {
+      name: file.name,
+      size: file.size,
+      content_type: file.type || "application/octet-stream",
+      last_modified: file.lastModified,
+    };
+    if (sha256) body.sha256 = sha256;
+    if (path) body.path = path;
     return this.call("POST", this.createUrl, body, { signal });
   }
 
@@ -73,7 +85,7 @@ export class Client {
     return this.call("POST", upload.links.parts, { parts }, { signal });
   }
 
-  /** The parts the bucket already holds → [{number, etag, size}]. */
+  /** The parts the bucket already holds → [{number, etag, size, sha256}] (sha256: as signed). */
   async listParts(upload, { signal } = {}) {
     return (await this.call("GET", upload.links.parts, undefined, { signal })).parts;
   }

@@ -1,69 +1,25 @@
-// Resume after a reload. The server lists unfinished multipart uploads (the page's resumable
-// rows carry each one's JSON); this browser remembers which file each one was (name, size,
-// last-modified), so choosing that file again continues the upload. No DOM.
+// Resume from anywhere. Starting a file again (same name, size, type and last-modified time)
+// makes Chute answer the owner's unfinished upload of it, from any browser; nothing is kept in
+// this one. The bucket's parts are then trusted only where this file's own bytes match what
+// was signed for them. No DOM.
 
-const PREFIX = "chute:upload:";
-const KEEP_MS = 14 * 24 * 3600 * 1000; // the bucket's lifecycle rule aborts long before
+import { mapWithLimit } from "./signer.js";
 
-export class ResumeStore {
-  constructor(storage = globalThis.localStorage, { now = Date.now } = {}) {
-    this.storage = storage;
-    this.now = now;
-  }
+const HASHES_AT_ONCE = 2; // as signer.js: WebCrypto hashes off the main thread
 
-  save(id, file) {
-    const entry = { name: file.name, size: file.size, lastModified: file.lastModified, saved: this.now() };
-    try {
-      this.storage.setItem(PREFIX + id, JSON.stringify(entry));
-    } catch {
-      /* storage full or disabled: the upload works, it just cannot resume after a reload */
-    }
-  }
-
-  load(id) {
-    try {
-      return JSON.parse(this.storage.getItem(PREFIX + id) || "null");
-    } catch {
-      return null;
-    }
-  }
-
-  forget(id) {
-    try {
-      this.storage.removeItem(PREFIX + id);
-    } catch {
-      /* nothing to forget */
-    }
-  }
-
-  /** Drop entries older than the bucket keeps unfinished uploads. */
-  prune() {
-    try {
-      for (let index = this.storage.length - 1; index >= 0; index -= 1) {
-        const key = this.storage.key(index);
-        if (!key?.startsWith(PREFIX)) continue;
-        const entry = JSON.parse(this.storage.getItem(key) || "null");
-        if (!entry || this.now() - entry.saved > KEEP_MS) this.storage.removeItem(key);
-      }
-    } catch {
-      /* best effort */
-    }
-  }
-}
-
-/** The unfinished upload (from `uploads`, the server's JSON) that `file` is the rest of, or null. */
-export function findResumable(file, uploads, store) {
-  for (const upload of uploads) {
-    const saved = store.load(upload.id);
-    if (
-      saved &&
-      upload.size === file.size &&
-      saved.size === file.size &&
-      saved.name === file.name &&
-      saved.lastModified === file.lastModified
-    ) {
-      return upload;
-    }
-  }
-  return null;
+/**
+ * The stored parts (GET links.parts: [{number, etag, size, sha256}]) this file may skip, as a
+ * Map of number → ETag: a part is kept only when its size is the planned one and its signed
+ * SHA-256 equals the SHA-256 of the same bytes here. Any other part is sent again (a changed
+ * file, a part signed without a checksum, a listing that names no checksum).
+ */
+export async function matchingParts(stored, { count, partLength, checksum }) {
+  const candidates = stored.filter(
+    (part) => part.number >= 1 && part.number <= count && part.sha256 && part.size === partLength(part.number),
+  );
+  const kept = new Map();
+  await mapWithLimit(candidates, HASHES_AT_ONCE, async (part) => {
+    if ((await checksum(part.number)) === part.sha256) kept.set(part.number, part.etag);
+  });
+  return kept;
 }

@@ -2,24 +2,28 @@
 // and moves only along TRANSITIONS; every change is announced as a "change" event whose
 // `detail` is a snapshot (view.js renders those; uploader.js wires both to the page).
 //
-// Small files go in one presigned POST or PUT, then confirm. Large files go as an S3 multipart
-// upload: several parts in flight, each with its SHA-256 signed into its URL (the bucket
-// refuses a damaged part), each retried with backoff, re-signed when its URL expires, and
-// resumable after a pause, a failure or a reload (the bucket's ListParts is the authority).
+// A transfer starts "queued" (waiting for its place: queue.js starts it). Small files are
+// hashed whole, declared with their SHA-256 (the bucket then refuses other bytes), and go in one
+// presigned POST or PUT, then confirm. Large files go as an S3 multipart upload: several parts
+// in flight, each with its SHA-256 signed into its URL (the bucket refuses a damaged part),
+// each retried with backoff, re-signed when its URL expires, and resumable after a pause, a
+// failure, a reload or from another browser: Chute answers the unfinished upload of the same
+// file, and a stored part is skipped only when this file's bytes hash to what was signed for it.
 
 import { Meter } from "./format.js";
-import { sha256Base64 } from "./hash.js";
+import { sha256Base64, sha256OfFile } from "./hash.js";
 import { UploadError, send as sendToBucket } from "./protocol.js";
+import { matchingParts } from "./resume.js";
 import { MAX_PART_ATTEMPTS, aborted, backoffDelay, partRecovery, sleep as sleepFor } from "./retry.js";
 import { PartSigner } from "./signer.js";
 
 export const TRANSITIONS = Object.freeze({
-  queued: ["preparing", "cancelled"],
+  queued: ["preparing", "cancelled"], // waiting for a place among the files uploading at once
   preparing: ["uploading", "confirming", "failed", "cancelled"], // confirming: bytes already landed
   uploading: ["confirming", "paused", "failed", "cancelled"],
-  paused: ["preparing", "cancelled"],
+  paused: ["queued", "cancelled"], // Resume waits for a place again
   confirming: ["done", "failed", "cancelled", "uploading"], // uploading: the bucket lacked parts
-  failed: ["preparing", "cancelled"], // Retry
+  failed: ["queued", "cancelled"], // Retry waits for a place again
   done: [],
   cancelled: [],
 });
@@ -30,17 +34,22 @@ export class Transfer extends EventTarget {
   /**
    * @param file a File (or anything with name, size, type, lastModified and slice())
    * @param client a protocol.js Client
-   * @param store a resume.js ResumeStore
-   * @param resumed the server's JSON for an unfinished upload this file continues, or null
+   * @param path the file's path within a chosen folder ("photos/a.jpg"), or ""
+   * @param threshold the server's CHUTE_MULTIPART_THRESHOLD: smaller files are hashed whole
    */
-  constructor(file, { client, store, resumed = null, send = sendToBucket, hash = sha256Base64, sleep = sleepFor, now } = {}) {
+  constructor(
+    file,
+    { client, path = "", threshold = Infinity, send = sendToBucket, hash = sha256Base64, hashFile = sha256OfFile, sleep = sleepFor, now } = {},
+  ) {
     super();
     this.file = file;
     this.client = client;
-    this.store = store;
-    this.upload = resumed;
+    this.path = path;
+    this.threshold = threshold;
+    this.upload = null;
     this.sendToBucket = send;
     this.hash = hash;
+    this.hashFile = hashFile;
     this.sleep = sleep;
     this.meterClock = now;
     this.state = "queued";
@@ -56,7 +65,7 @@ export class Transfer extends EventTarget {
     // Multipart state survives pause and retry; the bucket's ListParts stays the authority.
     this.etags = new Map(); // part number -> ETag the bucket answered
     this.checksums = new Map(); // part number -> promise of its base64 SHA-256
-    this.mayHaveParts = Boolean(resumed);
+    this.mayHaveParts = false;
   }
 
   get multipart() {
@@ -67,6 +76,8 @@ export class Transfer extends EventTarget {
     return {
       state: this.state,
       name: this.file.name,
+      path: this.path,
+      uploadId: this.upload?.id ?? null,
       size: this.file.size,
       sent: this.sent,
       bytesPerSecond: this.state === "uploading" ? this.meter.bytesPerSecond() : 0,
@@ -101,7 +112,12 @@ export class Transfer extends EventTarget {
     this.emit();
   }
 
-  /** Start, resume after a pause, or retry after a failure. */
+  /** Wait for a place again: Resume after a pause, Retry after a failure (queue.js starts it). */
+  wait() {
+    if (TRANSITIONS[this.state].includes("queued")) this.moveTo("queued");
+  }
+
+  /** Start a queued transfer: first, resumed after a pause, or retried after a failure. */
   async start() {
     const run = ++this.runs;
     this.controller = new AbortController();
@@ -112,14 +128,22 @@ export class Transfer extends EventTarget {
     let creating = false;
     try {
       if (!this.upload) {
+        let sha256 = null;
+        if (this.file.size < this.threshold) {
+          // One request: declare the file's SHA-256 and the bucket checks every byte of it.
+          this.notice = "Reading the file…";
+          this.emit();
+          sha256 = await this.hashFile(this.file);
+          if (signal.aborted) return;
+        }
         creating = true;
-        this.upload = await this.client.create(this.file, { signal });
+        this.upload = await this.client.create(this.file, { signal, sha256, path: this.path });
         creating = false;
-        if (this.multipart) this.store.save(this.upload.id, this.file);
+        // Chute may have answered an unfinished upload of this same file: ask what it holds.
+        this.mayHaveParts = this.multipart;
       }
       const row = this.multipart ? await this.sendMultipart(signal) : await this.sendSingle(signal);
       if (run !== this.runs) return;
-      if (this.multipart) this.store.forget(this.upload.id);
       this.row = row;
       this.sent = this.file.size;
       this.moveTo("done");
@@ -199,11 +223,19 @@ export class Transfer extends EventTarget {
       throw new UploadError("This is not the file that upload was started with.");
     }
     if (this.mayHaveParts) {
-      // After a reload, pause or failure, ask the bucket what it already holds.
+      // Resumed (from any browser), paused or failed: ask the bucket what it already holds,
+      // and keep only the parts whose bytes are this file's.
       const parts = await this.client.listParts(this.upload, { signal });
-      this.etags = new Map(
-        parts.filter((part) => part.size === this.partLength(part.number)).map((part) => [part.number, part.etag]),
-      );
+      if (parts.length) {
+        this.notice = `Checking ${parts.length} stored part${parts.length === 1 ? "" : "s"}…`;
+        this.emit();
+      }
+      this.etags = await matchingParts(parts, {
+        count,
+        partLength: (number) => this.partLength(number),
+        checksum: (number) => this.checksum(number),
+      });
+      if (signal.aborted) throw aborted();
     }
     this.mayHaveParts = true;
     this.inFlight = new Map(); // part number -> bytes sent so far
@@ -310,7 +342,6 @@ export class Transfer extends EventTarget {
   }
 
   forgetUpload() {
-    if (this.upload) this.store.forget(this.upload.id);
     this.upload = null;
     this.etags = new Map();
     this.checksums = new Map();

@@ -1,10 +1,13 @@
-// The upload page's entry module: wires the file chooser, window-wide drag and drop, the
-// resumable rows and the live region to transfers (transfer.js) and their rows (view.js).
+// The upload page's entry module: wires the file and folder choosers, window-wide drag and drop
+// (folders included), the queue (queue.js) and its total line, and the live region to transfers
+// (transfer.js) and their rows (view.js).
 
 import { Announcer } from "./announce.js";
 import { addFileRow, watchDeletes } from "./filelist.js";
+import { describeBatch } from "./format.js";
+import { sha256OfFile } from "./hash.js";
 import { Client } from "./protocol.js";
-import { ResumeStore, findResumable } from "./resume.js";
+import { UploadQueue } from "./queue.js";
 import { Transfer } from "./transfer.js";
 import { TransferView } from "./view.js";
 
@@ -13,35 +16,36 @@ const DONE_ROW_KEPT_MS = 6000;
 const list = document.querySelector("[data-uploader]");
 const template = document.getElementById("transfer-row");
 const status = document.getElementById("upload-status");
-const store = new ResumeStore();
+const settings = list?.dataset ?? {};
+const threshold = Number(settings.multipartThreshold) || Infinity;
+const workerUrl = settings.hashWorker;
 const client = new Client({
-  createUrl: list?.dataset.createUrl,
+  createUrl: settings.createUrl,
   csrfToken: document.querySelector('meta[name="csrf-token"]')?.content ?? "",
 });
+const queue = new UploadQueue({ limit: Number(settings.parallelFiles) || 3 });
 const announcer = new Announcer((text) => {
   if (status) status.textContent = text;
 });
 
-/** The unfinished upload this file continues, taken off the "Unfinished uploads" list. */
-function claimResumable(file) {
-  const rows = [...document.querySelectorAll("[data-resumable]")];
-  const uploads = rows.map((row) => JSON.parse(row.dataset.upload));
-  const upload = findResumable(file, uploads, store);
-  if (!upload) return null;
-  const row = rows[uploads.indexOf(upload)];
+/** Take an unfinished upload off the "Unfinished uploads" list once Chute answers it again. */
+function claimResumable(uploadId) {
+  const row = document.querySelector(`[data-resumable][data-upload-id="${CSS.escape(uploadId)}"]`);
+  if (!row) return;
   const section = row.closest("#resumable");
   row.remove();
   if (section && !section.querySelector("[data-resumable]")) section.hidden = true;
-  return upload;
 }
 
-export function enqueue(files) {
-  for (const file of files) {
-    const transfer = new Transfer(file, { client, store, resumed: claimResumable(file) });
+/** Upload `items` ([{file, path}]: path is the file's path within a chosen folder, or ""). */
+export function enqueue(items) {
+  for (const { file, path = "" } of items) {
+    const transfer = new Transfer(file, { client, path, threshold, hashFile: (f) => sha256OfFile(f, { workerUrl }) });
     const view = new TransferView(template, transfer);
     transfer.addEventListener("change", ({ detail }) => {
       view.render(detail);
       announcer.observe(transfer, detail);
+      if (detail.uploadId) claimResumable(detail.uploadId);
       if (detail.state === "done") {
         addFileRow(detail.row);
         setTimeout(() => view.element.remove(), DONE_ROW_KEPT_MS);
@@ -50,23 +54,88 @@ export function enqueue(files) {
       }
     });
     list.append(view.element);
-    transfer.start();
+    queue.add(transfer);
   }
+}
+
+/** The total line: redrawn at most once a frame, shown for batches of two files or more. */
+function watchBatch() {
+  const batch = document.getElementById("batch");
+  if (!batch) return;
+  const stats = batch.querySelector("[data-batch-stats]");
+  const bar = batch.querySelector("progress");
+  let frame = null;
+  let finished = true;
+  queue.addEventListener("change", ({ detail }) => {
+    if (!detail.idle) finished = false;
+    else if (!finished) {
+      finished = true;
+      // The one sentence about the whole batch a screen reader hears (never its ticks).
+      if (detail.files > 1) announcer.say(`${describeBatch(detail)}.`);
+    }
+    if (frame !== null) return;
+    frame = requestAnimationFrame(() => {
+      frame = null;
+      const totals = queue.totals();
+      batch.hidden = totals.files < 2;
+      stats.textContent = describeBatch(totals);
+      bar.value = totals.size ? (100 * totals.sent) / totals.size : 0;
+    });
+  });
 }
 
 function hasFiles(event) {
   return Array.from(event.dataTransfer?.types ?? []).includes("Files");
 }
 
+function readEntries(reader) {
+  return new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+}
+
+/** Every file under a dropped entry, with its path from the dropped folder ("photos/a.jpg"). */
+async function walk(entry, found) {
+  if (entry.isFile) {
+    const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
+    found.push({ file, path: entry.fullPath.replace(/^\/+/, "") });
+  } else if (entry.isDirectory) {
+    const reader = entry.createReader();
+    // readEntries answers a directory in batches (Chromium: 100), then an empty one.
+    for (let batch = await readEntries(reader); batch.length; batch = await readEntries(reader)) {
+      for (const child of batch) await walk(child, found);
+    }
+  }
+}
+
+/** Files and folders in a drop. Entries are taken at once: the DataTransfer empties after the event. */
+function dropped(dataTransfer) {
+  const items = Array.from(dataTransfer.items ?? []).filter((item) => item.kind === "file");
+  if (!items.length) return Promise.resolve(Array.from(dataTransfer.files, (file) => ({ file, path: "" })));
+  const taken = items.map((item) => ({ entry: item.webkitGetAsEntry?.() ?? null, file: item.getAsFile() }));
+  return (async () => {
+    const found = [];
+    for (const { entry, file } of taken) {
+      if (entry?.isDirectory) await walk(entry, found);
+      else if (file) found.push({ file, path: "" });
+    }
+    return found;
+  })();
+}
+
 if (list) {
-  store.prune();
   watchDeletes();
+  watchBatch();
   const input = document.getElementById("file-input");
-  // A real button opens the chooser, so keyboards reach it; the input itself stays hidden.
+  const folderInput = document.getElementById("folder-input");
+  // Real buttons open the choosers, so keyboards reach them; the inputs themselves stay hidden.
   document.querySelector("[data-choose-files]")?.addEventListener("click", () => input.click());
+  document.querySelector("[data-choose-folder]")?.addEventListener("click", () => folderInput?.click());
   input.addEventListener("change", () => {
-    enqueue(Array.from(input.files));
+    enqueue(Array.from(input.files, (file) => ({ file, path: "" })));
     input.value = "";
+  });
+  folderInput?.addEventListener("change", () => {
+    enqueue(Array.from(folderInput.files, (file) => ({ file, path: file.webkitRelativePath || "" })));
+    folderInput.value = "";
   });
   // The whole window is a drop target.
   let depth = 0;
@@ -87,7 +156,7 @@ if (list) {
     event.preventDefault();
     depth = 0;
     document.body.classList.remove("dragging");
-    enqueue(Array.from(event.dataTransfer.files));
+    dropped(event.dataTransfer).then(enqueue, (error) => announcer.say(`The drop could not be read: ${error.message}`));
   });
   // Module scripts run after the page is shown: say when drops and choices are listened to.
   list.dataset.ready = "";

@@ -12,8 +12,16 @@ export class TransferView {
     const nameId = `transfer-${++rows}-name`;
     const label = this.element.querySelector("[data-name]");
     label.id = nameId;
-    label.textContent = name;
-    label.title = `${name} — ${formatBytes(size)}`;
+    // A file from a chosen folder shows its folders before its name, as the file list does.
+    const folder = transfer.path.includes("/") ? transfer.path.slice(0, transfer.path.lastIndexOf("/") + 1) : "";
+    if (folder) {
+      const span = document.createElement("span");
+      span.className = "transfer-folder";
+      span.textContent = folder;
+      label.append(span);
+    }
+    label.append(name);
+    label.title = `${folder}${name} — ${formatBytes(size)}`;
     this.stats = this.element.querySelector("[data-stats]");
     this.bar = this.element.querySelector("progress");
     this.bar.setAttribute("aria-label", `Upload of ${name}`);
@@ -24,8 +32,8 @@ export class TransferView {
       this.buttons[button.dataset.action] = button;
     }
     this.buttons.pause.addEventListener("click", () => transfer.pause());
-    this.buttons.resume.addEventListener("click", () => transfer.start());
-    this.buttons.retry.addEventListener("click", () => transfer.start());
+    this.buttons.resume.addEventListener("click", () => transfer.wait());
+    this.buttons.retry.addEventListener("click", () => transfer.wait());
     this.buttons.cancel.addEventListener("click", () => transfer.cancel());
     this.render(transfer.snapshot());
   }
@@ -36,6 +44,7 @@ export class TransferView {
     this.element.classList.toggle("done", state === "done");
     this.element.classList.toggle("failed", state === "failed");
     this.element.classList.toggle("paused", state === "paused");
+    this.element.classList.toggle("waiting", state === "queued");
     this.stats.textContent = describe(snapshot);
     this.bar.value = ["done", "confirming"].includes(state) || !size ? 100 : (100 * sent) / size;
     this.buttons.pause.hidden = !snapshot.canPause;

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from files.models import Upload
-from tests.helpers import ready_file
+from tests.helpers import post_json, post_to_bucket, ready_file
 
 
 @pytest.mark.django_db
@@ -57,6 +57,7 @@ def test_one_file_is_read_by_id_and_others_are_404(alice, mallory, user):
         "content_type": "text/plain",
         "sha256": None,
         "confirmed_at": upload.confirmed_at.isoformat(),
+        "path": "a.txt",
     }
     assert mallory.get(f"/api/files/{upload.id}").status_code == 404
 
@@ -66,3 +67,19 @@ def test_a_foreign_cursor_is_refused_with_a_sentence(alice):
     response = alice.get("/api/files", {"cursor": "not-a-cursor"})
     assert response.status_code == 400
     assert "cursor" in response.json()["message"]
+
+
+@pytest.mark.django_db
+def test_a_file_keeps_the_folders_it_was_chosen_in(alice):
+    issued = post_json(
+        alice,
+        "/api/uploads",
+        {"name": "a.jpg", "size": 5, "content_type": "image/jpeg", "path": "trip/../2024/./a.jpg"},
+    ).json()
+    assert post_to_bucket(issued, b"bytes").status_code == 201
+    assert alice.post(f"/api/uploads/{issued['id']}/confirm").status_code == 200
+    assert Upload.objects.get(pk=issued["id"]).folder == "trip/2024"
+    listed = alice.get("/api/files").json()["files"]
+    assert [(f["name"], f["path"]) for f in listed] == [("a.jpg", "trip/2024/a.jpg")]
+    page = alice.get("/").content.decode()
+    assert '<span class="folder muted">trip/2024/</span>a.jpg' in page

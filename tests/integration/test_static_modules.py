@@ -55,7 +55,7 @@ def test_hashed_entry_module_imports_hashed_sibling_modules(tmp_path):
 
     source = (tmp_path / "static" / entry).read_text()
     imported = re.findall(r'from\s+"\./([^"]+)"', source)
-    assert {"transfer", "view", "protocol", "resume"} <= {name.split(".")[0] for name in imported}
+    assert {"transfer", "view", "protocol", "queue"} <= {name.split(".")[0] for name in imported}
     for name in imported:
         # Each import names the sibling's hashed file, which collectstatic wrote.
         original = f"files/{name.split('.')[0]}.js"
@@ -64,3 +64,6 @@ def test_hashed_entry_module_imports_hashed_sibling_modules(tmp_path):
     # Modules imported by modules are rewritten too (transfer.js imports the signer).
     transfer = (tmp_path / "static" / paths["files/transfer.js"]).read_text()
     assert f'"./{paths["files/signer.js"].removeprefix("files/")}"' in transfer
+    # The hashing worker is a module too: it loads the hashed hash.js.
+    worker = (tmp_path / "static" / paths["files/hash-worker.js"]).read_text()
+    assert f'"./{paths["files/hash.js"].removeprefix("files/")}"' in worker

@@ -2,25 +2,12 @@ import assert from "node:assert/strict";
 import test from "node:test";
 
 import { UploadError } from "../../static/files/protocol.js";
-import { ResumeStore } from "../../static/files/resume.js";
+import { sha256Base64 } from "../../static/files/hash.js";
 import { IllegalTransition, TRANSITIONS, Transfer } from "../../static/files/transfer.js";
 
 const MiB = 1024 * 1024;
 const limits = { parts_per_request: 100, parallel_parts: 3 };
 const links = { self: "/u/self", confirm: "/u/confirm", parts: "/u/parts", complete: "/u/complete" };
-
-function memoryStore() {
-  const items = new Map();
-  return new ResumeStore({
-    get length() {
-      return items.size;
-    },
-    key: (i) => [...items.keys()][i],
-    getItem: (k) => items.get(k) ?? null,
-    setItem: (k, v) => items.set(k, v),
-    removeItem: (k) => items.delete(k),
-  });
-}
 
 function fileOf(size, name = "f.bin") {
   const blob = new Blob([new Uint8Array(size)]);
@@ -63,10 +50,13 @@ test("the transition table: terminal states lead nowhere; every target is a stat
   for (const targets of Object.values(TRANSITIONS)) for (const t of targets) assert.ok(t in TRANSITIONS, t);
   assert.ok(!TRANSITIONS.queued.includes("done"));
   assert.ok(!TRANSITIONS.paused.includes("uploading"), "resume goes through preparing (ListParts)");
+  assert.deepEqual(TRANSITIONS.paused, ["queued", "cancelled"], "Resume waits for a place again");
+  assert.deepEqual(TRANSITIONS.failed, ["queued", "cancelled"], "Retry waits for a place again");
+  assert.ok(TRANSITIONS.queued.includes("cancelled"), "a waiting file can be cancelled");
 });
 
 test("an illegal transition throws and leaves the state as it was", () => {
-  const transfer = new Transfer(fileOf(1), { client: fakeClient({}), store: memoryStore() });
+  const transfer = new Transfer(fileOf(1), { client: fakeClient({}) });
   assert.throws(() => transfer.moveTo("done"), IllegalTransition);
   assert.equal(transfer.state, "queued");
   transfer.moveTo("preparing");
@@ -80,7 +70,6 @@ test("a small file goes in one PUT, is confirmed, and ends done with its row", a
   const sent = [];
   const transfer = new Transfer(fileOf(10), {
     client,
-    store: memoryStore(),
     send: async (method, url, _body, { headers, onProgress }) => {
       sent.push(`${method} ${url} ${headers["Content-Type"]}`);
       onProgress(10);
@@ -98,7 +87,7 @@ test("a small file goes in one PUT, is confirmed, and ends done with its row", a
 
 test("a file Chute refuses to create fails with its sentence and offers no Retry", async () => {
   const refused = new UploadError("Files may be at most 1 GB.", { status: 413, code: "too_large" });
-  const transfer = new Transfer(fileOf(10), { client: fakeClient(null, { create: async () => { throw refused; } }), store: memoryStore() });
+  const transfer = new Transfer(fileOf(10), { client: fakeClient(null, { create: async () => { throw refused; } }) });
   await transfer.start();
   const snap = transfer.snapshot();
   assert.equal(snap.state, "failed");
@@ -109,7 +98,7 @@ test("a file Chute refuses to create fails with its sentence and offers no Retry
 
 test("an outage while creating offers Retry", async () => {
   const outage = new UploadError("Storage is not answering right now.", { status: 503, retryable: true });
-  const transfer = new Transfer(fileOf(10), { client: fakeClient(null, { create: async () => { throw outage; } }), store: memoryStore() });
+  const transfer = new Transfer(fileOf(10), { client: fakeClient(null, { create: async () => { throw outage; } }) });
   await transfer.start();
   assert.equal(transfer.snapshot().canRetry, true);
 });
@@ -125,13 +114,14 @@ test("a failed confirm keeps the landed bytes: Retry only confirms again", async
     },
   });
   let sends = 0;
-  const transfer = new Transfer(fileOf(10), { client, store: memoryStore(), send: async () => (sends += 1, okXhr()) });
+  const transfer = new Transfer(fileOf(10), { client, send: async () => (sends += 1, okXhr()) });
   await transfer.start();
   assert.equal(transfer.state, "failed");
   assert.ok(transfer.snapshot().canRetry);
   const seen = states(transfer);
+  transfer.wait();
   await transfer.start();
-  assert.deepEqual(seen, ["preparing", "confirming", "done"]);
+  assert.deepEqual(seen, ["queued", "preparing", "confirming", "done"]);
   assert.equal(sends, 1);
   assert.ok(!client.calls.includes("remove"));
 });
@@ -159,8 +149,7 @@ test("multipart: every part once, in parallel, retried on 503, re-signed on 403,
     if (puts.get(number) === 1 && number === 4) throw new UploadError("expired", { status: 403, bucket: true });
     return okXhr(`etag${number}`);
   };
-  const store = memoryStore();
-  const transfer = new Transfer(fileOf(size), { client, store, send, sleep: noSleep });
+  const transfer = new Transfer(fileOf(size), { client, send, sleep: noSleep, threshold: 5 * MiB });
   const seen = states(transfer);
   await transfer.start();
   assert.deepEqual(seen, ["preparing", "uploading", "confirming", "done"]);
@@ -168,7 +157,6 @@ test("multipart: every part once, in parallel, retried on 503, re-signed on 403,
   assert.equal(most, 3, "limits.parallel_parts parts at once");
   assert.equal(client.calls.filter((c) => c === "sign 4").length, 1, "part 4 signed again alone after its 403");
   assert.equal(client.calls.at(-1), "complete 1,2,3,4,5,6");
-  assert.equal(store.load("m"), null, "a finished upload is forgotten");
 });
 
 test("multipart: a part that keeps failing stops after six tries and fails the transfer", async () => {
@@ -181,7 +169,7 @@ test("multipart: a part that keeps failing stops after six tries and fails the t
     }
     return okXhr();
   };
-  const transfer = new Transfer(fileOf(size), { client: fakeClient(multipartUpload(size)), store: memoryStore(), send, sleep: noSleep });
+  const transfer = new Transfer(fileOf(size), { client: fakeClient(multipartUpload(size)), send, sleep: noSleep, threshold: 5 * MiB });
   await transfer.start();
   assert.equal(transfer.state, "failed");
   assert.equal(tries, 6);
@@ -191,7 +179,9 @@ test("multipart: a part that keeps failing stops after six tries and fails the t
 test("pause stops sending; resume asks the bucket what it holds and sends only the rest", async () => {
   const size = 4 * 5 * MiB;
   const client = fakeClient(multipartUpload(size), {
-    listParts: async () => (client.calls.push("list"), [{ number: 1, etag: "e1", size: 5 * MiB }]),
+    listParts: async () => (
+      client.calls.push("list"), [{ number: 1, etag: "e1", size: 5 * MiB, sha256: await sha256Base64(new Blob([new Uint8Array(5 * MiB)])) }]
+    ),
   });
   const sent = [];
   let firstRun = true;
@@ -204,7 +194,7 @@ test("pause stops sending; resume asks the bucket what it holds and sends only t
     }
     return okXhr(`e${number}`);
   };
-  const transfer = new Transfer(fileOf(size), { client, store: memoryStore(), send, sleep: noSleep });
+  const transfer = new Transfer(fileOf(size), { client, send, sleep: noSleep, threshold: 5 * MiB });
   const running = transfer.start();
   while (sent.length < 3) await new Promise((resolve) => setTimeout(resolve, 1));
   assert.equal(transfer.snapshot().canPause, true);
@@ -214,44 +204,80 @@ test("pause stops sending; resume asks the bucket what it holds and sends only t
   assert.equal(transfer.snapshot().canResume, true);
   firstRun = false;
   sent.length = 0;
+  transfer.wait();
+  assert.equal(transfer.state, "queued");
   await transfer.start();
   assert.equal(transfer.state, "done");
   assert.ok(client.calls.includes("list"));
   assert.deepEqual(sent.sort(), [2, 3, 4]);
 });
 
-test("a resumed upload (after a reload) skips what the bucket holds", async () => {
-  const size = 3 * 5 * MiB;
+test("a file Chute answers with an unfinished upload skips only the stored parts whose bytes match", async () => {
+  const size = 4 * 5 * MiB;
+  const file = fileOf(size);
   const upload = multipartUpload(size);
-  const client = fakeClient(null, {
-    listParts: async () => [
-      { number: 1, etag: "e1", size: 5 * MiB },
-      { number: 2, etag: "short", size: 100 }, // a part of the wrong size is sent again
-    ],
+  const hashOf = async (number) => sha256Base64(file.slice((number - 1) * 5 * MiB, number * 5 * MiB));
+  const client = fakeClient(upload, {
+    listParts: async () => (client.calls.push("list"), [
+      { number: 1, etag: "e1", size: 5 * MiB, sha256: await hashOf(1) }, // same bytes: skipped
+      { number: 2, etag: "short", size: 100, sha256: await hashOf(2) }, // wrong size: sent again
+      { number: 3, etag: "e3", size: 5 * MiB, sha256: "A".repeat(43) + "=" }, // other bytes: sent again
+      { number: 4, etag: "e4", size: 5 * MiB, sha256: null }, // never signed: sent again
+    ]),
   });
   const sent = [];
-  const send = async (_m, url) => (sent.push(Number(new URL(url).searchParams.get("partNumber"))), okXhr());
-  const transfer = new Transfer(fileOf(size), { client, store: memoryStore(), resumed: upload, send });
+  const send = async (_m, url) => (sent.push(Number(new URL(url).searchParams.get("partNumber"))), okXhr(`new${url.at(-1)}`));
+  const transfer = new Transfer(file, { client, send, threshold: 5 * MiB });
   await transfer.start();
   assert.equal(transfer.state, "done");
-  assert.deepEqual(sent.sort(), [2, 3]);
-  assert.ok(!client.calls.includes("create"));
+  assert.deepEqual(sent.sort(), [2, 3, 4]);
+  assert.deepEqual(client.calls.slice(0, 2), ["create", "list"], "a multipart answer is always asked what it holds");
+  assert.match(client.calls.at(-1), /^complete 1,2,3,4$/);
+});
+
+test("create declares last_modified and path; a small file carries its SHA-256, a large one none", async () => {
+  const bodies = [];
+  const { Client } = await import("../../static/files/protocol.js");
+  const client = new Client({
+    createUrl: "/api/uploads",
+    // Refused, so each transfer ends at create: only the bodies matter here.
+    fetch: async (_url, { body }) => (bodies.push(JSON.parse(body)), Response.json({ error: "x", message: "No." }, { status: 413 })),
+  });
+  const small = Object.assign(fileOf(3, "a.txt"), { lastModified: 1700000000123 });
+  const hashed = [];
+  const transfer = new Transfer(small, {
+    client,
+    path: "photos/a.txt",
+    threshold: 5 * MiB,
+    hashFile: async (f) => (hashed.push(f), "c2hh"),
+  });
+  await transfer.start();
+  assert.deepEqual(bodies[0], {
+    name: "a.txt",
+    size: 3,
+    content_type: "application/octet-stream",
+    last_modified: 1700000000123,
+    sha256: "c2hh",
+    path: "photos/a.txt",
+  });
+  assert.deepEqual(hashed, [small]);
+  const large = new Transfer(fileOf(5 * MiB), { client, threshold: 5 * MiB, hashFile: async () => assert.fail("hashed") });
+  await large.start();
+  assert.equal(bodies[1].sha256, undefined);
+  assert.equal(bodies[1].last_modified, 1);
 });
 
 test("cancel aborts, deletes the upload on the server and forgets it", async () => {
   const size = 2 * 5 * MiB;
-  const store = memoryStore();
   const client = fakeClient(multipartUpload(size));
   const send = (_m, _u, _b, { signal }) =>
     new Promise((_, reject) => signal.addEventListener("abort", () => reject(new DOMException("x", "AbortError"))));
-  const transfer = new Transfer(fileOf(size), { client, store, send });
+  const transfer = new Transfer(fileOf(size), { client, send, threshold: 5 * MiB });
   const running = transfer.start();
   while (transfer.state !== "uploading") await new Promise((resolve) => setTimeout(resolve, 1));
-  assert.ok(store.load("m"));
   await transfer.cancel();
   await running;
   assert.equal(transfer.state, "cancelled");
   assert.ok(client.calls.includes("remove"));
-  assert.equal(store.load("m"), null);
   assert.throws(() => transfer.moveTo("preparing"), IllegalTransition);
 });

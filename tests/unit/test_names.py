@@ -2,7 +2,7 @@
 
 import pytest
 
-from files.declarations import MAX_NAME_LENGTH, sanitize_name
+from files.declarations import MAX_FOLDER_LENGTH, MAX_NAME_LENGTH, sanitize_folder, sanitize_name
 from files.policy import build_key
 
 
@@ -43,3 +43,25 @@ def test_keys_live_under_the_owner_prefix():
 
     upload_id = uuid.uuid4()
     assert build_key(42, upload_id) == f"users/42/{upload_id.hex}"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("a.jpg", ""),
+        ("photos/2024/a.jpg", "photos/2024"),
+        ("photos\\2024\\a.jpg", "photos/2024"),
+        ("/photos//./2024/../a.jpg", "photos/2024"),
+        ("../../etc/passwd", "etc"),
+        (" trip \u202e/ a\x00b /c.txt", "trip/ab"),
+        ("...hidden/x", "hidden"),
+    ],
+)
+def test_sanitize_folder_keeps_clean_folders_and_drops_the_rest(raw, expected):
+    assert sanitize_folder(raw) == expected
+
+
+def test_sanitize_folder_caps_its_length_at_a_folder_boundary():
+    folder = sanitize_folder("/".join(["x" * 300] * 5) + "/a.txt")
+    assert folder == "/".join(["x" * MAX_NAME_LENGTH] * 2)
+    assert len(folder) <= MAX_FOLDER_LENGTH
