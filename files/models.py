@@ -60,6 +60,9 @@ class Upload(models.Model):
     # SHA-256 (base64) signed into each part URL, by part number: S3-compatible stores
     # may omit them from ListParts, and CompleteMultipartUpload needs them.
     part_checksums = models.JSONField(default=dict, blank=True)
+    # Part numbers signed again with a different SHA-256: which copy the bucket holds is then
+    # unknown (SeaweedFS's ListParts names no checksum), so a resuming client must resend them.
+    resigned_parts = models.JSONField(default=dict, blank=True)
 
     # Which protocol started the upload: Chute's own (the page, the CLI, scripts) or Uppy's
     # Companion S3 routes (files/companion.py), whose parts carry no checksum.

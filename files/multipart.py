@@ -115,12 +115,18 @@ def sign_parts(upload: Upload, parts: Sequence[tuple[int, str]]) -> SignedParts:
         )
         for number, sha256 in checksums.items()
     }
+    resigned = {
+        number: True
+        for number, sha256 in checksums.items()
+        if upload.part_checksums.get(number, sha256) != sha256
+    }
     now = timezone.now()
     expires_at = now + timedelta(seconds=ttl)
     # One UPDATE merges this batch's checksums into the row's: batches signed concurrently
     # queue on the row and each merges into the other's result, so none is dropped.
     merged = Upload.objects.filter(pk=upload.pk, status=Upload.Status.PENDING).update(
         part_checksums=JSONMerge(F("part_checksums"), Value(checksums, JSONField())),
+        resigned_parts=JSONMerge(F("resigned_parts"), Value(resigned, JSONField())),
         # The upload stays alive while the browser keeps signing parts.
         expires_at=Greatest(F("expires_at"), Value(expires_at, DateTimeField())),
         updated_at=now,
@@ -128,6 +134,7 @@ def sign_parts(upload: Upload, parts: Sequence[tuple[int, str]]) -> SignedParts:
     if not merged:
         raise UploadClosed()
     upload.part_checksums = {**upload.part_checksums, **checksums}
+    upload.resigned_parts = {**upload.resigned_parts, **resigned}
     upload.expires_at = max(upload.expires_at, expires_at)
     return SignedParts(urls=urls, expires_at=expires_at)
 

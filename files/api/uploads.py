@@ -155,7 +155,13 @@ def list_parts(request: AuthenticatedRequest, upload_id: uuid.UUID) -> Any:
     """The parts already in the bucket (for resuming)."""
     upload = uploads.get_upload(request.user, upload_id)
     parts = multipart.uploaded_parts(upload)
-    signed = upload.part_checksums
+    # A part signed again with other bytes may hold either copy: report no checksum for it,
+    # so the client sends it again rather than trust the wrong one.
+    signed = {
+        number: sha256
+        for number, sha256 in upload.part_checksums.items()
+        if number not in upload.resigned_parts
+    }
     return {
         "parts": [
             {

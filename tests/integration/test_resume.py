@@ -8,6 +8,7 @@ from django.test import Client
 from files import s3
 from files.models import Upload
 from tests import helpers
+from tests.helpers import post_json
 from tests.integration.test_multipart import PART, b64sha, complete, send_parts, three_parts
 
 MODIFIED = 1_764_000_000_123  # File.lastModified, ms since the epoch
@@ -76,3 +77,24 @@ def test_an_upload_the_bucket_no_longer_holds_is_not_resumed(alice):
     upload = Upload.objects.get(pk=first["id"])
     s3.abort_multipart(upload.key, upload_id=upload.multipart_upload_id)
     assert start(alice, len(data), last_modified=MODIFIED)["id"] != first["id"]
+
+
+@pytest.mark.django_db
+def test_a_part_signed_again_with_other_bytes_is_reported_without_a_checksum(alice):
+    """A part re-signed with a new SHA-256 whose new bytes never landed holds the old bytes:
+    a resuming client must not be told the new checksum, or it would skip a wrong part."""
+    data, parts = three_parts()
+    first = start(alice, len(data), last_modified=MODIFIED)
+    send_parts(alice, first["id"], {1: parts[1], 2: parts[2]})
+    changed = b"X" + parts[2][1:]
+    resigned = post_json(
+        alice,
+        first["links"]["parts"],
+        {"parts": [{"number": 2, "sha256": b64sha(changed)}]},
+    )
+    assert resigned.status_code == 200  # signed, but the browser closed before sending it
+
+    stored = {p["number"]: p for p in alice.get(first["links"]["parts"]).json()["parts"]}
+
+    assert stored[1]["sha256"] == b64sha(parts[1])
+    assert stored[2]["sha256"] is None
