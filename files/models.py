@@ -221,6 +221,23 @@ class UploadRequest(models.Model):
         return bool(self.password)
 
 
+class GuestUploadAttempt(models.Model):
+    """One upload a guest started through a request link, kept while it counts (rate limit).
+
+    In the database, not a cache, so the limit holds across every worker and server.
+    """
+
+    # SHA-256 of the client's address: enough to tell clients apart, without keeping IPs.
+    client = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["client", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"guest upload at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
 class ApiToken(models.Model):
     """A personal API token: scripts, the CLI and other front ends act as its owner.
 
