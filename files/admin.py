@@ -60,7 +60,7 @@ class ShareStateFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Share]) -> QuerySet[Share]:
         now = timezone.now()
-        revoked = Q(revoked_at__isnull=False) | Q(upload__isnull=True)
+        revoked = Q(revoked_at__isnull=False) | Q(upload__isnull=True, multi=False)
         used_up = Q(max_downloads__isnull=False, downloads__gte=F("max_downloads"))
         expired = Q(expires_at__lte=now)
         # The same precedence as Share.state(): revoked, then used up, then expired.

@@ -23,6 +23,7 @@ DESIGN_PATHS = {
     "/api/uploads/{upload_id}/complete",
     "/api/uploads/resumable",
     "/api/files/{upload_id}/shares",
+    "/api/shares",
     "/api/shares/{share_id}",
     "/api/files",
     "/api/files/{upload_id}",
@@ -185,6 +186,7 @@ def test_generated_bad_bodies_never_cause_a_500_on_any_api_call(alice, user, bod
         ("delete", f"/api/shares/{uuid.uuid4()}"),
         ("post", "/api/tokens"),
         ("post", "/api/requests"),
+        ("post", "/api/shares"),
         ("delete", f"/api/requests/{uuid.uuid4()}"),
     ]
     for method, path in targets:
