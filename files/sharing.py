@@ -31,7 +31,7 @@ from files.errors import (
     LinkGone,
     ShareNotFound,
 )
-from files.models import Share, ShareFile, Upload
+from files.models import Share, Upload
 from files.passwords import MAX_PASSWORD_LENGTH, format_duration
 
 TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG
@@ -169,10 +169,9 @@ def revoke(share: Share) -> Share:
 def revoke_for_upload(upload: Upload) -> int:
     """Revoke and detach every link to a file that is being deleted (they answer "deleted").
 
-    Links to several files lose just this one (files/bundles.py); they answer "deleted" once
-    none is left.
+    Links to several files lose just this one: they list only READY files, and the entry
+    goes with the row (files/bundles.py); they answer "deleted" once none is left.
     """
-    ShareFile.objects.filter(upload=upload).delete()
     return Share.objects.filter(upload=upload).update(
         upload=None, revoked_at=Coalesce(F("revoked_at"), Value(timezone.now()))
     )
