@@ -27,6 +27,26 @@ from files.models import Share, ShareFile, Upload
 MAX_FILES = 500
 
 
+def ready_files(owner: User, file_ids: Sequence[str]) -> list[Upload]:
+    """The owner's ready files with these ids, once each in the order given; else refused."""
+    try:
+        wanted = list(dict.fromkeys(uuid.UUID(i) for i in file_ids))
+    except (ValueError, AttributeError, TypeError):
+        raise UploadNotFound("files must be the ids of your ready files.") from None
+    if not wanted:
+        raise InvalidShare("files must name at least one file.")
+    if len(wanted) > MAX_FILES:
+        raise InvalidShare(f"A link can hold at most {MAX_FILES} files.")
+    found = {
+        upload.pk: upload
+        for upload in Upload.objects.filter(owner=owner, status=Upload.Status.READY, pk__in=wanted)
+    }
+    missing = [key for key in wanted if key not in found]
+    if missing:
+        raise UploadNotFound(f"There is no ready file of yours with the id {missing[0]}.")
+    return [found[key] for key in wanted]
+
+
 def create(
     owner: User,
     file_ids: Sequence[str],
@@ -39,24 +59,7 @@ def create(
     request = sharing.validate(
         sharing.ShareRequest(expires_in=expires_in, max_downloads=max_downloads, password=password)
     )
-    ids = list(dict.fromkeys(file_ids))  # once each, in the order given
-    if not ids:
-        raise InvalidShare("files must name at least one file.")
-    if len(ids) > MAX_FILES:
-        raise InvalidShare(f"A link can hold at most {MAX_FILES} files.")
-    try:
-        found = {
-            str(upload.pk): upload
-            for upload in Upload.objects.filter(
-                owner=owner, status=Upload.Status.READY, pk__in=[uuid.UUID(i) for i in ids]
-            )
-        }
-    except (ValueError, ValidationError):
-        raise UploadNotFound("files must be the ids of your ready files.") from None
-    missing = [i for i in ids if str(uuid.UUID(i)) not in found]
-    if missing:
-        raise UploadNotFound(f"There is no ready file of yours with the id {missing[0]}.")
-    uploads = [found[str(uuid.UUID(i))] for i in ids]
+    uploads = ready_files(owner, file_ids)
     if len(uploads) == 1:
         return sharing.create_share(
             uploads[0],

@@ -2,7 +2,7 @@ from django.urls import path, re_path
 
 from files.api import api
 from files.api.guests import guest_api
-from files.views import pages, requests, sharing, tokens
+from files.views import bundles, pages, requests, sharing, tokens
 
 urlpatterns = [
     path("api/", api.urls),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("tokens/", tokens.api_tokens, name="api-tokens"),
     # Share links: the owner's dialog, then the public pages a link opens.
     path("files/<uuid:upload_id>/shares", sharing.manage_shares, name="file-shares"),
+    path("shares/new", bundles.share_files, name="share-files"),
     path("s/<str:token>", sharing.landing, name="share"),
     path("s/<str:token>/download", sharing.download, name="share-download"),
     re_path(r"^s/(?P<rest>.*)$", sharing.unknown),

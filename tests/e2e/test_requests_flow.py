@@ -4,13 +4,11 @@ owner a small and a multipart file through /r/<token>; a recipient takes three s
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.test import Client
 from playwright.sync_api import Browser, Page, expect
 
 from files import s3
@@ -80,16 +78,21 @@ def test_a_guest_sends_files_through_a_request_and_the_owner_gets_them_byte_exac
     expect(owner.get_by_text("from Holiday photos · Bob").first).to_be_visible()
 
 
-def test_a_recipient_takes_each_of_three_shared_files(browser: Browser, live_server, user):
+def test_an_owner_shares_three_ticked_files_and_a_recipient_takes_each(
+    signed_in_page: Page, browser: Browser, live_server, user
+):
     files = [ready_file(user, os.urandom(1000 + n), name=f"part-{n}.bin") for n in range(3)]
-    client = Client()
-    client.force_login(user)
-    made = client.post(
-        "/api/shares",
-        json.dumps({"files": [str(f.id) for f in files], "expires_in": 3600}),
-        content_type="application/json",
-    )
-    assert made.status_code == 201
+    ready_file(user, b"not shared", name="private.txt")
+    owner = signed_in_page
+    owner.goto("/")
+    for upload in files:
+        owner.get_by_label(f"Select {upload.name}").check()
+    owner.get_by_role("button", name="Share selected").click()
+    dialog = owner.locator("dialog[data-share-dialog]")
+    expect(dialog).to_contain_text("Share 3 files with one link")
+    dialog.get_by_role("button", name="Create link").click()
+    link = dialog.locator("[data-share-url]").input_value()
+    assert link.startswith(live_server.url + "/s/")
     expected = {}
     for upload in files:
         with upload.file.open("rb") as stored:
@@ -97,8 +100,9 @@ def test_a_recipient_takes_each_of_three_shared_files(browser: Browser, live_ser
 
     context = browser.new_context(base_url=live_server.url, accept_downloads=True)
     page = context.new_page()
-    page.goto(urlsplit(made.json()["url"]).path)
+    page.goto(urlsplit(link).path)
     expect(page.locator(".shared-file")).to_have_count(3)
+    expect(page.get_by_text("private.txt")).to_have_count(0)
     got = {}
     for upload in files:
         with page.expect_download() as info:

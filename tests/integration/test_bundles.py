@@ -128,3 +128,23 @@ def test_a_password_protected_multi_file_link_asks_for_it(alice, user):
     assert refused.status_code == 403
     ok = Client().post(f"{path}/download", {"file": str(files[0].id), "password": "s3cret"})
     assert ok.status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_share_selected_dialog_makes_one_link_to_the_ticked_files(alice, mallory, user):
+    files = three_files(user)
+    query = "&".join(f"files={f.id}" for f in files)
+    dialog = alice.get(f"/shares/new?{query}", headers={"HX-Request": "true"})
+    assert dialog.status_code == 200 and b"Share 3 files with one link" in dialog.content
+    assert mallory.get(f"/shares/new?{query}").status_code == 404
+
+    made = alice.post(
+        "/shares/new",
+        {"files": [str(f.id) for f in files], "expires": "3600", "max_downloads": "2"},
+        headers={"HX-Request": "true"},
+    )
+    assert made.status_code == 200
+    share = Share.objects.get()
+    assert share.multi and share.max_downloads == 2
+    assert list(share.entries.values_list("upload_id", flat=True)) == [f.id for f in files]
+    assert b"http://testserver/s/" in made.content
