@@ -486,3 +486,20 @@ def test_the_file_list_marks_files_that_came_through_a_request(alice, user):
     guest.call("post", issued["links"]["confirm"])
     page = alice.get("/")
     assert b"from Tax papers \xc2\xb7 Bob" in page.content
+
+
+@pytest.mark.django_db
+def test_listing_requests_costs_the_same_queries_however_many_there_are(alice, user):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    make_request(user)
+    with CaptureQueriesContext(db) as few:
+        assert alice.get("/api/requests").status_code == 200
+    for n in range(5):
+        row, _ = make_request(user, title=f"Request {n}")
+        sent = ready_file(user, name=f"f{n}.txt")
+        Upload.objects.filter(pk=sent.pk).update(request=row)
+    with CaptureQueriesContext(db) as many:
+        assert len(alice.get("/api/requests").json()["requests"]) == 6
+    assert len(many.captured_queries) == len(few.captured_queries)
