@@ -1,10 +1,10 @@
 from django.contrib import admin
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from files import lifecycle
-from files.models import ApiToken, Share, Upload
+from files import inbox, lifecycle
+from files.models import ApiToken, Share, Upload, UploadRequest
 from files.sizes import format_size
 
 
@@ -60,7 +60,7 @@ class ShareStateFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Share]) -> QuerySet[Share]:
         now = timezone.now()
-        revoked = Q(revoked_at__isnull=False) | Q(upload__isnull=True)
+        revoked = Q(revoked_at__isnull=False) | Q(upload__isnull=True, multi=False)
         used_up = Q(max_downloads__isnull=False, downloads__gte=F("max_downloads"))
         expired = Q(expires_at__lte=now)
         # The same precedence as Share.state(): revoked, then used up, then expired.
@@ -165,3 +165,68 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, f"Revoked {revoked} token{'s' if revoked != 1 else ''}.")
+
+
+@admin.register(UploadRequest)
+class UploadRequestAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "owner",
+        "link",
+        "state",
+        "files_received",
+        "max_files",
+        "max_bytes",
+        "has_password",
+        "expires_at",
+        "created_at",
+        "closed_at",
+    ]
+    list_filter = ["expires_at", "created_at", "closed_at"]
+    search_fields = ["title", "token_prefix", "owner__username", "owner__email"]
+    # The token hash and password hash are never shown or edited: nothing here reopens a link.
+    fields = [
+        "id",
+        "owner",
+        "title",
+        "message",
+        "token_prefix",
+        "has_password",
+        "expires_at",
+        "max_files",
+        "max_bytes",
+        "created_at",
+        "closed_at",
+    ]
+    readonly_fields = ["id", "owner", "token_prefix", "has_password", "created_at", "closed_at"]
+    list_select_related = ["owner"]
+    date_hierarchy = "created_at"
+    actions = ["close_requests"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[UploadRequest]:
+        ready = Count("uploads", filter=Q(uploads__status=Upload.Status.READY))
+        return super().get_queryset(request).annotate(ready_files=ready)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a request made here would have no link anyone could see
+
+    @admin.display(description="link", ordering="token_prefix")
+    def link(self, row: UploadRequest) -> str:
+        return f"{row.token_prefix}…"
+
+    @admin.display(description="state")
+    def state(self, row: UploadRequest) -> str:
+        return UploadRequest.State(inbox.state(row)).label
+
+    @admin.display(description="files received", ordering="ready_files")
+    def files_received(self, row: UploadRequest) -> int:
+        return row.ready_files  # type: ignore[attr-defined]
+
+    @admin.display(description="password", boolean=True)
+    def has_password(self, row: UploadRequest) -> bool:
+        return row.has_password
+
+    @admin.action(description="Close selected requests", permissions=["change"])
+    def close_requests(self, request: HttpRequest, queryset: QuerySet[UploadRequest]) -> None:
+        closed = queryset.filter(closed_at__isnull=True).update(closed_at=timezone.now())
+        self.message_user(request, f"Closed {closed} request{'s' if closed != 1 else ''}.")

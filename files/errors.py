@@ -225,6 +225,26 @@ class OverRequestLimit(ChuteError):
     code = "over_request_limit"
 
 
+class TooManyGuestUploads(ChuteError):
+    """Raised when one client started too many uploads through request links; says when to retry."""
+
+    status = 429
+    code = "too_many_uploads"
+
+    def __init__(self, retry_at: datetime, now: datetime) -> None:
+        self.retry_after = max(math.ceil((retry_at - now).total_seconds()), 1)
+        minutes = math.ceil(self.retry_after / 60)
+        super().__init__(
+            "Too many files started from your address. Try again in "
+            f"{minutes} minute{'s' if minutes != 1 else ''} "
+            f"(at {retry_at.astimezone(UTC):%H:%M} UTC)."
+        )
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
 # --- API tokens ---------------------------------------------------------------------------
 
 

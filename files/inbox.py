@@ -13,23 +13,25 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.utils import timezone
 
-from files import passwords, uploads
+from files import passwords, quotas, uploads
 from files.declarations import Declaration
 from files.errors import (
     InvalidUploadRequest,
     OverRequestLimit,
+    TooManyGuestUploads,
     UploadNotFound,
     UploadRequestGone,
     UploadRequestNotFound,
 )
-from files.models import Upload, UploadRequest
+from files.models import GuestUploadAttempt, Upload, UploadRequest
 from files.sharing import TOKEN_PATTERN, hash_token
 from files.sizes import format_size
 
@@ -37,6 +39,7 @@ MAX_TITLE_LENGTH = 200
 MAX_MESSAGE_LENGTH = 2000
 MAX_SENDER_NAME = 100
 MAX_EXPIRY = 90 * 24 * 3600
+GUEST_UPLOAD_WINDOW = timedelta(hours=1)
 State = UploadRequest.State
 
 
@@ -105,6 +108,35 @@ def requests_of(owner: User) -> QuerySet[UploadRequest]:
     return UploadRequest.objects.filter(owner=owner).order_by("-created_at")
 
 
+@dataclass(frozen=True)
+class Summary:
+    """One of an owner's requests as their list shows it: state, totals, the files received."""
+
+    row: UploadRequest
+    state: str
+    taken: Received
+    files: list[Upload]
+
+
+def overview(owner: User, now: datetime | None = None) -> list[Summary]:
+    """The owner's requests, newest first, each with what it took: three queries in all."""
+    now = now or timezone.now()
+    totals = {
+        item["request"]: Received(files=item["files"], bytes=item["bytes"] or 0)
+        for item in Upload.objects.filter(request__owner=owner)
+        .filter(quotas.reserving(now))
+        .values("request")
+        .annotate(files=Count("pk"), bytes=Sum("size"))
+    }
+    ready = Upload.objects.filter(status=Upload.Status.READY).order_by("-confirmed_at")
+    rows = requests_of(owner).prefetch_related(Prefetch("uploads", ready, to_attr="ready"))
+    summaries = []
+    for row in rows:
+        taken = totals.get(row.pk, Received(files=0, bytes=0))
+        summaries.append(Summary(row, state(row, now, taken), taken, row.ready))
+    return summaries
+
+
 def get_owned(owner: User, request_id: uuid.UUID | str) -> UploadRequest:
     try:
         return UploadRequest.objects.get(pk=request_id, owner=owner)
@@ -129,11 +161,13 @@ def find(token: str) -> UploadRequest:
 
 
 def counted(row: UploadRequest, now: datetime | None = None) -> QuerySet[Upload]:
-    """Uploads that use up the request's limits: ready files and uploads still on their way."""
-    return Upload.objects.filter(request=row).filter(
-        Q(status=Upload.Status.READY)
-        | Q(status=Upload.Status.PENDING, expires_at__gt=now or timezone.now())
-    )
+    """Uploads that use up the request's limits: the same rule as the owner's quota.
+
+    Ready files, and uploads still on their way: a multipart upload keeps its place for the
+    whole resume window, since its part URLs are signed again on demand; were it to lapse
+    earlier, another guest could take its place and both finish, past the limit.
+    """
+    return Upload.objects.filter(request=row).filter(quotas.reserving(now))
 
 
 def received(row: UploadRequest, now: datetime | None = None) -> Received:
@@ -171,6 +205,32 @@ def ensure_open(row: UploadRequest, now: datetime | None = None) -> None:
                 owner=row.owner.get_username(), expires=row.expires_at
             ),
         )
+
+
+def ensure_not_closed(row: UploadRequest) -> None:
+    """Uploads already reserved may finish after expiry or once full, not once closed."""
+    if row.closed_at is not None:
+        raise UploadRequestGone(
+            State.CLOSED, GONE_MESSAGES[State.CLOSED].format(owner=row.owner.get_username())
+        )
+
+
+def check_upload_rate(address: str, now: datetime | None = None) -> None:
+    """Record one guest upload start from `address`; TooManyGuestUploads past the hourly limit.
+
+    Recorded before counting, so concurrent starts see one another; across all requests,
+    so one client cannot fill many owners' quotas with reservations.
+    """
+    now = now or timezone.now()
+    client = passwords.client_id(address)
+    window_start = now - GUEST_UPLOAD_WINDOW
+    GuestUploadAttempt.objects.filter(created_at__lte=window_start).delete()
+    attempt = GuestUploadAttempt.objects.create(client=client, created_at=now)
+    recent = GuestUploadAttempt.objects.filter(client=client, created_at__gt=window_start)
+    if recent.count() > settings.CHUTE_GUEST_UPLOADS_PER_HOUR:
+        attempt.delete()
+        oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
+        raise TooManyGuestUploads((oldest or now) + GUEST_UPLOAD_WINDOW, now)
 
 
 def verify_password(row: UploadRequest, password: str, address: str) -> None:

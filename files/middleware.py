@@ -37,13 +37,22 @@ class StorageUnavailableMiddleware:
 
 
 class ApiAnswersMiddleware:
-    """Every /api/ answer is uncached, and a refused method is the JSON error too."""
+    """Every /api/ and /r/ answer is uncached, and a refused method is the JSON error too."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+        response = self.answer(request, self.get_response(request))
+        if request.path.startswith("/r/"):
+            # An upload request's link, like a share link, must not leak or be indexed
+            # (its pages set these too: files/views/sharing.py's `public`).
+            response["Referrer-Policy"] = "no-referrer"
+            response["X-Robots-Tag"] = "noindex, nofollow"
+            response["Cache-Control"] = "no-store"
+        return response
+
+    def answer(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if not wants_json(request):
             return response
         if response.status_code == 405 and not response.get("Content-Type", "").startswith(

@@ -1,3 +1,11 @@
+"""Chute's tables: files, links, upload requests, tokens and throttles.
+
+Over 300 lines on purpose: every table in one module, as Django apps keep them, declarations
+with a few small state helpers and no other logic.
+"""
+
+from __future__ import annotations
+
 import uuid
 from datetime import datetime
 
@@ -138,6 +146,12 @@ class Share(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_download_at = models.DateTimeField(null=True, blank=True)
+    # A link to several files (files/bundles.py) has no `upload`: its files are `files`, each
+    # with its own download count (ShareFile), and it lives while one of them is left.
+    multi = models.BooleanField(default=False)
+    files: models.ManyToManyField[Upload, ShareFile] = models.ManyToManyField(
+        Upload, through="ShareFile", related_name="bundles", blank=True
+    )
 
     class State(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -153,8 +167,15 @@ class Share(models.Model):
         return f"{self.token_prefix}… → {self.name}"
 
     def state(self, now: datetime | None = None) -> State:
-        if self.revoked_at is not None or self.upload_id is None:
+        """Revoked, used up, expired or active (a multi-file link's files: files/bundles.py)."""
+        if self.revoked_at is not None or (self.upload_id is None and not self.multi):
             return self.State.REVOKED
+        if self.multi:  # counted per file: used up once every file was (bundles.ensure_open)
+            return (
+                self.State.EXPIRED
+                if self.expires_at <= (now or timezone.now())
+                else self.State.ACTIVE
+            )
         if self.max_downloads is not None and self.downloads >= self.max_downloads:
             return self.State.USED_UP
         if self.expires_at <= (now or timezone.now()):
@@ -170,6 +191,24 @@ class Share(models.Model):
         if self.max_downloads is None:
             return None
         return max(self.max_downloads - self.downloads, 0)
+
+
+class ShareFile(models.Model):
+    """One file of a link to several files, with how often it was fetched through the link."""
+
+    share = models.ForeignKey(Share, on_delete=models.CASCADE, related_name="entries")
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="share_entries")
+    position = models.PositiveIntegerField(default=0)
+    downloads = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["share", "upload"], name="share_file_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.share_id} → {self.upload_id}"
 
 
 class PasswordAttempt(models.Model):
@@ -229,6 +268,23 @@ class UploadRequest(models.Model):
     @property
     def has_password(self) -> bool:
         return bool(self.password)
+
+
+class GuestUploadAttempt(models.Model):
+    """One upload a guest started through a request link, kept while it counts (rate limit).
+
+    In the database, not a cache, so the limit holds across every worker and server.
+    """
+
+    # SHA-256 of the client's address: enough to tell clients apart, without keeping IPs.
+    client = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["client", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"guest upload at {self.created_at:%Y-%m-%d %H:%M:%S}"
 
 
 class ApiToken(models.Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -25,8 +26,14 @@ def usage(owner_id: Any) -> int:
     the cleanup command removes it; an unfinished multipart upload keeps its reservation for
     the whole resume window (CHUTE_RESUME_DAYS), since its URLs are signed again on demand.
     """
-    now = timezone.now()
-    counted = Upload.objects.filter(owner_id=owner_id).filter(
+    counted = Upload.objects.filter(owner_id=owner_id).filter(reserving())
+    return counted.aggregate(total=Sum("size"))["total"] or 0
+
+
+def reserving(now: datetime | None = None) -> Q:
+    """The uploads that hold space (see `usage`); upload requests count their limits alike."""
+    now = now or timezone.now()
+    return (
         Q(status=Upload.Status.READY)
         | Q(
             status__in=[Upload.Status.PENDING, Upload.Status.ABORTED],
@@ -38,7 +45,6 @@ def usage(owner_id: Any) -> int:
             created_at__gt=now - policy.resume_window(),
         )
     )
-    return counted.aggregate(total=Sum("size"))["total"] or 0
 
 
 def save_within_quota(upload: Upload) -> None:

@@ -167,7 +167,11 @@ def revoke(share: Share) -> Share:
 
 
 def revoke_for_upload(upload: Upload) -> int:
-    """Revoke and detach every link to a file that is being deleted (they answer "deleted")."""
+    """Revoke and detach every link to a file that is being deleted (they answer "deleted").
+
+    Links to several files lose just this one: they list only READY files, and the entry
+    goes with the row (files/bundles.py); they answer "deleted" once none is left.
+    """
     return Share.objects.filter(upload=upload).update(
         upload=None, revoked_at=Coalesce(F("revoked_at"), Value(timezone.now()))
     )

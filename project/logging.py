@@ -19,18 +19,19 @@ _SIGNED_PARAM = re.compile(
     r"(?i)\b(X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|AWSAccessKeyId"
     r"|x-amz-signature|policy)=[^&\s\"'<>]+"
 )
-# A share link's token is the path segment after /s/ (the landing page and its download).
-_SHARE_TOKEN = re.compile(r"/s/[^/\s?#\"'<>]+")
+# A link's token is the path segment after /s/ (a share link: the landing page and its
+# download) or /r/ (an upload request: its page and the guests' upload calls).
+_LINK_TOKEN = re.compile(r"/([sr])/[^/\s?#\"'<>]+")
 
 
 def redact(text: str) -> str:
-    """`text` with signatures, credentials and share tokens replaced by [redacted]."""
+    """`text` with signatures, credentials and link tokens replaced by [redacted]."""
     text = _SIGNED_PARAM.sub(lambda match: f"{match.group(1)}={REDACTED}", text)
-    return _SHARE_TOKEN.sub(f"/s/{REDACTED}", text)
+    return _LINK_TOKEN.sub(lambda match: f"/{match.group(1)}/{REDACTED}", text)
 
 
 def redact_path(path: str) -> str:
-    """A request path safe to log: share tokens redacted, the query string dropped."""
+    """A request path safe to log: link tokens redacted, the query string dropped."""
     return redact(path.split("?", 1)[0])
 
 

@@ -165,6 +165,8 @@ AXES_RESET_ON_SUCCESS = True  # a right password clears the address's count
 AXES_LOCKOUT_CALLABLE = "files.accounts.lockout_response"  # 429, Retry-After, a sentence
 # Sign-up form submissions each address may make in an hour (files/accounts.py).
 CHUTE_SIGNUP_ATTEMPTS_PER_HOUR = env_int("CHUTE_SIGNUP_ATTEMPTS_PER_HOUR", 10)
+# Uploads one client address may start through upload request links in an hour.
+CHUTE_GUEST_UPLOADS_PER_HOUR = env_int("CHUTE_GUEST_UPLOADS_PER_HOUR", 100)
 
 # --- Internationalisation -----------------------------------------------------------------
 

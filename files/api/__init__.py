@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, SessionAuth
 
-from files.api import files, handlers, shares, tokens, uploads
+from files.api import files, handlers, requests, shares, tokens, uploads
 from files.tokens import authenticate as authenticate_token
 
 
@@ -46,5 +46,6 @@ api.add_router("/", uploads.router)
 api.add_router("/", files.router)
 api.add_router("/", shares.router)
 api.add_router("/", tokens.router)
+api.add_router("/", requests.router)
 api.add_router("/uppy", "files.api.uppy.router")  # Uppy Companion's S3 routes
 handlers.install(api)

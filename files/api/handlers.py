@@ -42,6 +42,8 @@ def invalid_code(request: HttpRequest) -> str:
     """The error code for a malformed body: named for the resource the path addresses."""
     match = request.resolver_match
     name = (match.url_name if match else "") or ""
+    if "upload-request" in name:
+        return "invalid_upload_request"
     if "share" in name:
         return "invalid_share"
     if "token" in name:

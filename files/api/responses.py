@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.http import HttpRequest, JsonResponse
 
 from files.errors import ChuteError
@@ -19,6 +21,10 @@ def chute_error_response(error: ChuteError) -> JsonResponse:
     return error_response(error.code, error.message, error.status, **error.headers)
 
 
+# The guests' protocol under an upload request's link (files/api/guests.py).
+_GUEST_API = re.compile(r"/r/[^/]+/uploads(?:/|$)")
+
+
 def wants_json(request: HttpRequest) -> bool:
-    """Answers under /api/ are JSON, whatever went wrong."""
-    return request.path.startswith("/api/")
+    """Answers under /api/ and /r/<token>/uploads are JSON, whatever went wrong."""
+    return request.path.startswith("/api/") or bool(_GUEST_API.match(request.path))

@@ -1,4 +1,4 @@
-"""`/api/files/<id>/shares` and `/api/shares/<id>`: make, list and revoke share links."""
+"""`/api/files/<id>/shares`, `/api/shares` and `/api/shares/<id>`: make, list, revoke links."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from ninja import Router, Status
 
-from files import sharing
-from files.api.schemas import ErrorOut, NewShareOut, ShareIn, ShareListOut
+from files import bundles, sharing
+from files.api.schemas import ErrorOut, MultiShareIn, NewShareOut, ShareIn, ShareListOut
 from files.models import Share
 from files.requests import AuthenticatedRequest
 
@@ -60,15 +60,29 @@ def create_share(request: AuthenticatedRequest, upload_id: uuid.UUID, body: Shar
         max_downloads=body.max_downloads,
         password=body.password or "",
     )
-    return Status(
-        201,
-        {
-            "id": str(new.share.id),
-            "url": request.build_absolute_uri(reverse("share", args=[new.token])),
-            "expires_at": new.share.expires_at.isoformat(),
-            "max_downloads": new.share.max_downloads,
-        },
+    return Status(201, new_share_json(request, new))
+
+
+def new_share_json(request: AuthenticatedRequest, new: sharing.NewShare) -> dict[str, Any]:
+    return {
+        "id": str(new.share.id),
+        "url": request.build_absolute_uri(reverse("share", args=[new.token])),
+        "expires_at": new.share.expires_at.isoformat(),
+        "max_downloads": new.share.max_downloads,
+    }
+
+
+@router.post("/shares", url_name="shares", response={201: NewShareOut, **ERRORS})
+def create_multi_share(request: AuthenticatedRequest, body: MultiShareIn) -> Any:
+    """One link to several of your ready files; max_downloads counts each file fetched."""
+    new = bundles.create(
+        request.user,
+        body.files,
+        expires_in=body.expires_in,
+        max_downloads=body.max_downloads,
+        password=body.password or "",
     )
+    return Status(201, new_share_json(request, new))
 
 
 @router.delete("/shares/{uuid:share_id}", url_name="share-api", response={204: None, **ERRORS})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,8 +33,25 @@ router = Router(tags=["uploads"])
 ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 409, 410, 413, 422, 503)}
 
 
-def upload_json(upload: Upload) -> dict[str, Any]:
-    """An upload as the API shows it: its state, where to go next and the server's limits."""
+Links = Callable[[Upload], dict[str, str]]
+
+
+def api_links(upload: Upload) -> dict[str, str]:
+    """Where the owner's clients go next with an upload (/api/uploads/<id>/…)."""
+    return {
+        "self": reverse("api:delete-upload", args=[upload.id]),
+        "confirm": reverse("api:confirm-upload", args=[upload.id]),
+        "parts": reverse("api:upload-parts", args=[upload.id]),
+        "complete": reverse("api:complete-upload", args=[upload.id]),
+    }
+
+
+def upload_json(upload: Upload, links: Links = api_links) -> dict[str, Any]:
+    """An upload as the API shows it: its state, where to go next and the server's limits.
+
+    `links` names the next calls: the uploader follows them, so the same browser code serves
+    the owner (/api/uploads/…) and a request's guests (/r/<token>/uploads/…).
+    """
     answer: dict[str, Any] = {
         "id": str(upload.id),
         "key": upload.key,
@@ -43,12 +61,7 @@ def upload_json(upload: Upload) -> dict[str, Any]:
         "status": upload.status,
         "method": upload.method,
         "expires_at": upload.expires_at.isoformat(),
-        "links": {
-            "self": reverse("api:delete-upload", args=[upload.id]),
-            "confirm": reverse("api:confirm-upload", args=[upload.id]),
-            "parts": reverse("api:upload-parts", args=[upload.id]),
-            "complete": reverse("api:complete-upload", args=[upload.id]),
-        },
+        "links": links(upload),
         "limits": {
             "parts_per_request": policy.MAX_PARTS_PER_SIGN,
             "parallel_parts": settings.CHUTE_PARALLEL_PARTS,
@@ -57,6 +70,48 @@ def upload_json(upload: Upload) -> dict[str, Any]:
     if upload.method == Upload.Method.MULTIPART:
         answer |= {"part_size": upload.part_size, "part_count": upload.part_count}
     return answer
+
+
+def issued_json(issued: uploads.Issued, links: Links = api_links) -> dict[str, Any]:
+    """A new upload's answer: the upload, and the presigned POST or PUT when it has one."""
+    answer = upload_json(issued.upload, links)
+    if issued.post:
+        answer["post"] = {"url": issued.post.url, "fields": issued.post.fields}
+    if issued.put:
+        answer["put"] = {"url": issued.put.url, "headers": issued.put.headers}
+    return answer
+
+
+def signed_parts_json(upload: Upload, body: SignPartsIn) -> dict[str, Any]:
+    signed = multipart.sign_parts(upload, [(part.number, part.sha256) for part in body.parts])
+    return {
+        "urls": {str(number): url for number, url in signed.urls.items()},
+        "expires_at": signed.expires_at.isoformat(),
+    }
+
+
+def stored_parts_json(upload: Upload) -> dict[str, Any]:
+    """The parts in the bucket, each with the SHA-256 signed for it (to check before skipping).
+
+    A part signed again with other bytes may hold either copy: it is reported with no
+    checksum, so the client sends it again rather than trust the wrong one.
+    """
+    signed = {
+        number: sha256
+        for number, sha256 in upload.part_checksums.items()
+        if number not in upload.resigned_parts
+    }
+    return {
+        "parts": [
+            {
+                "number": p.number,
+                "etag": p.etag,
+                "size": p.size,
+                "sha256": signed.get(str(p.number)),
+            }
+            for p in multipart.uploaded_parts(upload)
+        ]
+    }
 
 
 @dataclass(frozen=True)
@@ -101,13 +156,7 @@ def create_upload(request: AuthenticatedRequest, body: UploadIn) -> Status:
         last_modified=body.last_modified,
         path=body.path or "",
     )
-    issued = uploads.start_upload(request.user, declared)
-    answer = upload_json(issued.upload)
-    if issued.post:
-        answer["post"] = {"url": issued.post.url, "fields": issued.post.fields}
-    if issued.put:
-        answer["put"] = {"url": issued.put.url, "headers": issued.put.headers}
-    return Status(201, answer)
+    return Status(201, issued_json(uploads.start_upload(request.user, declared)))
 
 
 @router.post(
@@ -138,12 +187,7 @@ def delete_upload(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpRe
 )
 def sign_parts(request: AuthenticatedRequest, upload_id: uuid.UUID, body: SignPartsIn) -> Any:
     """Presigned UploadPart URLs for up to 100 parts, each part's SHA-256 signed in."""
-    upload = uploads.get_upload(request.user, upload_id)
-    signed = multipart.sign_parts(upload, [(part.number, part.sha256) for part in body.parts])
-    return {
-        "urls": {str(number): url for number, url in signed.urls.items()},
-        "expires_at": signed.expires_at.isoformat(),
-    }
+    return signed_parts_json(uploads.get_upload(request.user, upload_id), body)
 
 
 @router.get(
@@ -153,26 +197,7 @@ def sign_parts(request: AuthenticatedRequest, upload_id: uuid.UUID, body: SignPa
 )
 def list_parts(request: AuthenticatedRequest, upload_id: uuid.UUID) -> Any:
     """The parts already in the bucket (for resuming)."""
-    upload = uploads.get_upload(request.user, upload_id)
-    parts = multipart.uploaded_parts(upload)
-    # A part signed again with other bytes may hold either copy: report no checksum for it,
-    # so the client sends it again rather than trust the wrong one.
-    signed = {
-        number: sha256
-        for number, sha256 in upload.part_checksums.items()
-        if number not in upload.resigned_parts
-    }
-    return {
-        "parts": [
-            {
-                "number": p.number,
-                "etag": p.etag,
-                "size": p.size,
-                "sha256": signed.get(str(p.number)),
-            }
-            for p in parts
-        ]
-    }
+    return stored_parts_json(uploads.get_upload(request.user, upload_id))
 
 
 @router.post(

@@ -38,7 +38,17 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         reconcile.settle_stale(request.user)
     files = (
         Upload.objects.filter(owner=request.user, status=Upload.Status.READY)
-        .only("id", "name", "size", "content_type", "confirmed_at", "created_at")
+        .select_related("request")  # a file sent through a request says which, and by whom
+        .only(
+            "id",
+            "name",
+            "size",
+            "content_type",
+            "confirmed_at",
+            "created_at",
+            "sender_name",
+            "request__title",
+        )
         .order_by("-confirmed_at", "-created_at")
     )
     page = Paginator(files, settings.CHUTE_PAGE_SIZE).get_page(request.GET.get("page"))

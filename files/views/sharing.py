@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from files import sharing
+from files import bundles, sharing
 from files.clients import client_address
 from files.errors import (
     InvalidShare,
@@ -180,7 +180,9 @@ def gone(request: HttpRequest, error: LinkGone) -> HttpResponse:
         max=share.max_downloads,
         plural="" if share.max_downloads == 1 else "s",
     )
-    if error.state == Share.State.REVOKED and share.upload_id is None:
+    if error.state == Share.State.REVOKED and bundles.files_were_deleted(share):
+        message = "The shared files were deleted, so this link no longer works."
+    elif error.state == Share.State.REVOKED and share.upload_id is None and not share.multi:
         message = "The shared file was deleted, so this link no longer works."
     return render(
         request,
@@ -193,12 +195,10 @@ def gone(request: HttpRequest, error: LinkGone) -> HttpResponse:
 def landing_page(
     request: HttpRequest, share: Share, token: str, *, error: str = "", status: int = 200
 ) -> HttpResponse:
-    return render(
-        request,
-        "sharing/landing.html",
-        {"share": share, "file": share.upload, "token": token, "error": error},
-        status=status,
-    )
+    context: dict[str, Any] = {"share": share, "file": share.upload, "token": token, "error": error}
+    if share.multi:
+        context["entries"] = list(bundles.entries(share))
+    return render(request, "sharing/landing.html", context, status=status)
 
 
 @public
@@ -207,7 +207,7 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
     """Name, size, who shared it, time and downloads left; opening it counts nothing."""
     try:
         share = sharing.find(token, with_owner=True)
-        sharing.ensure_open(share)
+        bundles.ensure_open(share)
     except ShareNotFound:
         return not_found(request)
     except LinkGone as error:
@@ -225,10 +225,14 @@ def download(request: HttpRequest, token: str) -> HttpResponse:
     """Check expiry, revocation, password and count atomically, then 302 to the bucket."""
     try:
         share = sharing.find(token)
-        sharing.ensure_open(share)
+        bundles.ensure_open(share)
         password = request.POST.get("password", "") if request.method == "POST" else ""
         sharing.verify_password(share, password, client_address(request))
-        url = sharing.claim_download(share)
+        if share.multi:
+            # A link to several files names the one to fetch (the landing page's buttons).
+            url = bundles.claim_file(share, request.POST.get("file") or request.GET.get("file", ""))
+        else:
+            url = sharing.claim_download(share)
     except ShareNotFound:
         return not_found(request)
     except LinkGone as error:

@@ -26,6 +26,8 @@ export function addFileRow(html) {
   rows.prepend(row);
   window.htmx?.process(row);
   rows.closest("table").hidden = false;
+  const shareSelected = document.getElementById("share-selected");
+  if (shareSelected) shareSelected.hidden = false;
   const empty = document.getElementById("file-rows-empty");
   if (empty) empty.hidden = true;
   changeCount(+1);

@@ -76,3 +76,29 @@ def test_bulk_delete_in_the_admin_deletes_every_files_bytes(admin_client, user):
     assert list(Upload.objects.values_list("pk", flat=True)) == [kept.pk]
     assert not any(in_bucket(upload.file.name) for upload in doomed)
     assert in_bucket(kept.file.name)
+
+
+@pytest.mark.django_db
+def test_upload_requests_are_listed_with_state_and_files_and_closed_in_bulk(admin_client, user):
+    from files import inbox
+
+    first = inbox.create(user, title="Scans", expires_in=3600, password="pw").row
+    second = inbox.create(user, title="Photos", expires_in=3600).row
+    sent = ready_file(user, name="scan.pdf")
+    Upload.objects.filter(pk=sent.pk).update(request=first, sender_name="Bob")
+
+    listing = admin_client.get("/admin/files/uploadrequest/")
+    text = listing.content.decode()
+    assert listing.status_code == 200
+    assert "Scans" in text and "Photos" in text and "Open" in text
+    assert first.token_hash not in text and first.password not in text
+    detail = admin_client.get(f"/admin/files/uploadrequest/{first.pk}/change/").content.decode()
+    assert first.token_hash not in detail and first.password not in detail
+
+    closed = admin_client.post(
+        "/admin/files/uploadrequest/",
+        {"action": "close_requests", "_selected_action": [str(first.pk), str(second.pk)]},
+        follow=True,
+    )
+    assert "Closed 2 requests." in closed.content.decode()
+    assert not inbox.requests_of(user).filter(closed_at__isnull=True).exists()

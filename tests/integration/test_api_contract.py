@@ -23,11 +23,14 @@ DESIGN_PATHS = {
     "/api/uploads/{upload_id}/complete",
     "/api/uploads/resumable",
     "/api/files/{upload_id}/shares",
+    "/api/shares",
     "/api/shares/{share_id}",
     "/api/files",
     "/api/files/{upload_id}",
     "/api/tokens",
     "/api/tokens/{token_id}",
+    "/api/requests",
+    "/api/requests/{request_id}",
     # Uppy Companion's S3 routes (files/api/uppy.py), in Companion's shapes.
     "/api/uppy/s3/params",
     "/api/uppy/s3/multipart",
@@ -151,7 +154,9 @@ JSON_VALUES = st.recursive(
     lambda children: (
         st.lists(children, max_size=4)
         | st.dictionaries(
-            st.sampled_from(["name", "size", "content_type", "sha256", "parts", "number", "etag"])
+            st.sampled_from(
+                ["name", "size", "content_type", "sha256", "parts", "number", "etag", "title"]
+            )
             | st.text(max_size=8),
             children,
             max_size=5,
@@ -180,6 +185,9 @@ def test_generated_bad_bodies_never_cause_a_500_on_any_api_call(alice, user, bod
         ("post", f"/api/uploads/{uuid.uuid4()}/parts"),
         ("delete", f"/api/shares/{uuid.uuid4()}"),
         ("post", "/api/tokens"),
+        ("post", "/api/requests"),
+        ("post", "/api/shares"),
+        ("delete", f"/api/requests/{uuid.uuid4()}"),
     ]
     for method, path in targets:
         response = getattr(alice, method)(path, body, content_type="application/json")

@@ -134,3 +134,30 @@ def test_whole_upload_and_share_flow_logs_no_signature_and_no_token(alice, clien
     assert "X-Amz-Signature" not in output.replace("X-Amz-Signature=[redacted]", "")
     assert token not in output
     assert post["fields"].get("x-amz-signature", "unused-sentinel") not in output
+
+
+def test_redact_removes_upload_request_tokens():
+    text = redact("Not Found: /r/Rq7-token_value/uploads/abc/confirm and /r/Rq7-token_value")
+    assert "Rq7-token_value" not in text
+    assert "/r/[redacted]/uploads/abc/confirm" in text
+    assert text.endswith("/r/[redacted]")
+
+
+@pytest.mark.django_db
+def test_upload_request_pages_and_guest_calls_log_no_token(alice, client, console_log):
+    made = alice.post(
+        "/api/requests",
+        json.dumps({"title": "Logs", "expires_in": 3600, "password": "pw"}),
+        content_type="application/json",
+    )
+    path = urlsplit(made.json()["url"]).path
+    token = path.rsplit("/", 1)[-1]
+    # Django logs every 4xx with its path: a wrong password, a locked call, a refused method.
+    assert client.post(path, {"password": "wrong"}).status_code == 403
+    assert client.post(f"{path}/uploads", "{}", content_type="application/json").status_code >= 400
+    assert client.put(f"{path}/uploads", "{}", content_type="application/json").status_code == 405
+    assert client.get(f"/r/{token}x").status_code == 404
+
+    output = console_log.getvalue()
+    assert "/r/[redacted]" in output  # the 4xx lines were logged, redacted
+    assert token not in output
