@@ -244,7 +244,7 @@ def verify_password(row: UploadRequest, password: str, address: str) -> None:
 
 
 def start_guest_upload(
-    row: UploadRequest, declared: Declaration, *, sender_name: str = ""
+    row: UploadRequest, declared: Declaration, *, sender_name: str = "", guest_key: str = ""
 ) -> uploads.Issued:
     """Issue an upload into the owner's files, within the request's limits and their quota.
 
@@ -269,14 +269,15 @@ def start_guest_upload(
             declared,
             request=locked,
             sender_name=" ".join(sender_name.split())[:MAX_SENDER_NAME],
+            guest_key=guest_key,
         )
 
 
-def get_guest_upload(row: UploadRequest, upload_id: uuid.UUID | str, allowed: set[str]) -> Upload:
-    """An upload this guest started through this request (ids kept in their session)."""
-    if str(upload_id) not in allowed:
+def get_guest_upload(row: UploadRequest, upload_id: uuid.UUID | str, guest_key: str) -> Upload:
+    """An upload this guest started through this request (`guest_key` from their session)."""
+    if not guest_key:
         raise UploadNotFound()
     try:
-        return Upload.objects.get(pk=upload_id, request=row)
+        return Upload.objects.get(pk=upload_id, request=row, guest_key=guest_key)
     except (Upload.DoesNotExist, ValueError, ValidationError):
         raise UploadNotFound() from None

@@ -53,6 +53,9 @@ class Upload(models.Model):
         related_name="uploads",
     )
     sender_name = models.CharField(max_length=100, blank=True)
+    # SHA-256 of the guest's own secret (kept in their session): the only uploads of a request
+    # a guest may continue, confirm or cancel are those carrying it.
+    guest_key = models.CharField(max_length=64, blank=True)
     # The file's modification time the client declared (ms since the epoch): with name and
     # size, it recognises the same file when any client starts it again, to resume.
     last_modified = models.BigIntegerField(null=True, blank=True)

@@ -44,6 +44,7 @@ def start_upload(
     *,
     request: UploadRequest | None = None,
     sender_name: str = "",
+    guest_key: str = "",
 ) -> Issued:
     """Register a PENDING upload and presign the request(s) that carry its bytes.
 
@@ -76,6 +77,7 @@ def start_upload(
         folder=declared.folder,
         request=request,
         sender_name=sender_name,
+        guest_key=guest_key,
         method=single_request_method(),
         expires_at=timezone.now() + timedelta(seconds=ttl),
     )

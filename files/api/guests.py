@@ -8,6 +8,8 @@ once (kept in the session), and can touch only the uploads that session started.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
 from typing import Any
 
@@ -54,6 +56,9 @@ handlers.install(guest_api)
 # --- What a guest's session holds -----------------------------------------------------------
 
 
+GUEST_SECRET = "chute:guest"  # noqa: S105 (the session key, not a secret)
+
+
 def _entry(session: SessionBase, row: UploadRequest) -> dict[str, Any]:
     return dict(session.get(f"chute:request:{row.pk}", {}))
 
@@ -78,20 +83,23 @@ def sender_name(session: SessionBase, row: UploadRequest) -> str:
     return str(_entry(session, row).get("name", ""))
 
 
-def upload_ids(session: SessionBase, row: UploadRequest) -> set[str]:
-    return set(_entry(session, row).get("uploads", []))
+def guest_key(session: SessionBase) -> str:
+    """The key this guest's uploads carry: the SHA-256 of a secret kept in their session.
 
-
-def _remember(session: SessionBase, row: UploadRequest, upload: Upload) -> None:
-    entry = _entry(session, row)
-    _save(session, row, entry | {"uploads": [*entry.get("uploads", []), str(upload.id)]})
+    Set when the guest opens the request's page, before any upload starts, so uploads the
+    page starts at once all carry it (a list of ids in the session would lose some: each
+    concurrent request saves its own copy of the session).
+    """
+    if GUEST_SECRET not in session:
+        session[GUEST_SECRET] = secrets.token_urlsafe(32)
+    return hashlib.sha256(str(session[GUEST_SECRET]).encode()).hexdigest()
 
 
 def sent_files(session: SessionBase, row: UploadRequest) -> list[Upload]:
     """The files this session delivered through the request, newest first (the "Sent" list)."""
     return list(
         Upload.objects.filter(
-            request=row, pk__in=upload_ids(session, row), status=Upload.Status.READY
+            request=row, guest_key=guest_key(session), status=Upload.Status.READY
         ).order_by("-confirmed_at")
     )
 
@@ -131,7 +139,7 @@ def own_upload(request: HttpRequest, token: str, upload_id: uuid.UUID) -> Upload
     """An upload this session started through this request, while the request is not closed."""
     require_csrf(request)
     row = unlocked_request(request, token)
-    upload = inbox.get_guest_upload(row, upload_id, upload_ids(request.session, row))
+    upload = inbox.get_guest_upload(row, upload_id, guest_key(request.session))
     inbox.ensure_not_closed(row)
     return upload
 
@@ -167,8 +175,9 @@ def create_upload(request: HtmxRequest, token: str, body: GuestUploadIn) -> Stat
         last_modified=body.last_modified,
     )
     name = body.sender_name if body.sender_name is not None else sender_name(request.session, row)
-    issued = inbox.start_guest_upload(row, declared, sender_name=name)
-    _remember(request.session, row, issued.upload)
+    issued = inbox.start_guest_upload(
+        row, declared, sender_name=name, guest_key=guest_key(request.session)
+    )
     return Status(201, issued_json(issued, guest_links(token)))
 
 
@@ -222,7 +231,7 @@ def cancel_upload(request: HtmxRequest, token: str, upload_id: uuid.UUID) -> Htt
     """Cancel this session's unfinished upload; a delivered file is the owner's to delete."""
     require_csrf(request)
     row = unlocked_request(request, token)
-    upload = inbox.get_guest_upload(row, upload_id, upload_ids(request.session, row))
+    upload = inbox.get_guest_upload(row, upload_id, guest_key(request.session))
     if upload.status == Upload.Status.READY:
         raise UploadClosed(
             "This file was delivered; only the person who asked for it can delete it."

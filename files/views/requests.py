@@ -109,6 +109,7 @@ def _unavailable(request: HttpRequest, title: str, message: str, status: int) ->
 
 
 def _guest_context(request: HttpRequest, row: UploadRequest, token: str) -> dict[str, Any]:
+    guests.guest_key(request.session)  # before the page starts uploads at once (see there)
     taken = inbox.received(row)
     return {
         "upload_request": row,
