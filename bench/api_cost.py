@@ -304,19 +304,20 @@ def build_endpoints(api: Api, session: Session, args: argparse.Namespace) -> lis
         )
         print(f"Creating {ROTATION} multipart uploads …", flush=True)
         issued = multipart_uploads(api, ROTATION, size)
-        batch = min(args.parts_per_batch, min(item["part_count"] for item in issued))
-        body = json.dumps(
-            {"parts": [{"number": n, "sha256": fake_sha256(n)} for n in range(1, batch + 1)]}
-        )
-        endpoints.append(
-            Endpoint(
-                f"POST /api/uploads/<id>/parts ({batch} parts)",
-                "POST",
-                [f"/api/uploads/{item['id']}/parts" for item in issued],
-                body=body,
-                note=f"{batch} presigned UploadPart URLs, {ROTATION} uploads in turn",
+        for wanted in args.parts_per_batch:
+            batch = min(wanted, min(item["part_count"] for item in issued))
+            body = json.dumps(
+                {"parts": [{"number": n, "sha256": fake_sha256(n)} for n in range(1, batch + 1)]}
             )
-        )
+            endpoints.append(
+                Endpoint(
+                    f"POST /api/uploads/<id>/parts ({batch} parts)",
+                    "POST",
+                    [f"/api/uploads/{item['id']}/parts" for item in issued],
+                    body=body,
+                    note=f"{batch} presigned UploadPart URLs, {ROTATION} uploads in turn",
+                )
+            )
     print(f"Uploading and confirming {ROTATION} small files …", flush=True)
     ready = ready_files(api, ROTATION)
     endpoints.append(
@@ -354,9 +355,10 @@ def main() -> int:
     )
     parser.add_argument(
         "--parts-per-batch",
-        type=int,
-        default=8,
-        help="Parts signed per parts call (default 8, as upload.js asks with 4 parallel parts).",
+        type=lambda text: [int(item) for item in text.split(",")],
+        default=[8, 64],
+        help="Parts signed per parts call, one endpoint each (default 8,64: the page's first "
+        "batch with 4 parallel parts, and one batch for a whole GiB of 16 MiB parts).",
     )
     parser.add_argument(
         "--profile",
