@@ -8,6 +8,8 @@ Chromium by a few lines of script, with URLs presigned through files/s3.py:
   parts     N parallel XHR PUTs of part-sized slices, no checksums
   hashed    the same, each worker hashing its part (WebCrypto SHA-256) right before its PUT,
             the checksum signed into the URL as Chute does: the best case for Chute's protocol
+  hash-first every part hashed before any is sent, then the parts: signing the whole file
+            in one batch (the fewest requests to Django)
   hash-only SHA-256 of every part, nothing sent (what integrity costs on its own)
 
     .venv/bin/python bench/browser_ceiling.py --size 1GiB [--json bench/results/ceiling.json]
@@ -56,6 +58,21 @@ async ({mode, single, urls, partSize, parallel}) => {
     await put(single, file, {'Content-Type': 'application/octet-stream'});
   } else if (mode === 'hash-only') {
     for (let i = 0; i < urls.length; i++) await sha256(slice(i));
+  } else if (mode === 'hash-first') {
+    // Every part hashed (two at a time, as the page does) before the first byte is sent:
+    // what signing the whole file in one batch would cost.
+    const sums = new Array(urls.length);
+    let next = 0;
+    const hasher = async () => { while (next < urls.length) { const i = next++; sums[i] = await sha256(slice(i)); } };
+    await Promise.all([hasher(), hasher()]);
+    next = 0;
+    const worker = async () => {
+      while (next < urls.length) {
+        const i = next++;
+        await put(urls[i], slice(i), {'x-amz-checksum-sha256': sums[i]});
+      }
+    };
+    await Promise.all(Array.from({length: parallel}, worker));
   } else {
     let next = 0;
     const worker = async () => {
@@ -162,6 +179,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             checksums.setdefault(size, part_checksums(big, size))
             label = f"Chromium, {in_flight} × {size // 2**20} MiB parts + SHA-256 per part"
             ways.append((label, "hashed", size, in_flight))
+        ways.append(
+            (
+                f"Chromium, every part hashed first, then {parallel} × "
+                f"{part_size // 2**20} MiB parts (one batch)",
+                "hash-first",
+                part_size,
+                parallel,
+            )
+        )
         ways.append(("Chromium, SHA-256 of every part, nothing sent", "hash-only", part_size, 0))
 
         with sync_playwright() as playwright:

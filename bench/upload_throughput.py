@@ -98,10 +98,17 @@ def result(way: str, size: int, seconds: float, meter: Meter, **extra: Any) -> d
 # --- (a) Chute's page ---------------------------------------------------------------------
 
 
-def upload_through_page(page: Any, stack: Stack, path: Path, timeout_ms: float) -> dict[str, Any]:
-    """Choose the file on Chute's page and wait until its row says Uploaded."""
+def open_page(page: Any) -> None:
     page.goto("/")
     page.wait_for_selector("[data-uploader]", state="attached")
+
+
+def upload_through_page(
+    page: Any, stack: Stack, path: Path, timeout_ms: float, *, navigate: bool = True
+) -> dict[str, Any]:
+    """Choose the file on Chute's page and wait until its row says Uploaded."""
+    if navigate:
+        open_page(page)
     requests: list[str] = []
 
     def count(request: Any) -> None:
@@ -156,9 +163,17 @@ def upload_with_curl(path: Path, size: int) -> float:
 # --- (c) the classic Django-proxied upload -------------------------------------------------
 
 
-def upload_through_django(page: Any, path: Path, timeout_ms: float) -> float:
+def open_classic(page: Any, path: Path) -> None:
+    """The classic form with the file chosen (choosing reads nothing; submitting sends it)."""
     page.goto("/bench/classic-upload")
     page.set_input_files("#classic-file", str(path))
+
+
+def upload_through_django(
+    page: Any, path: Path, timeout_ms: float, *, navigate: bool = True
+) -> float:
+    if navigate:
+        open_classic(page, path)
     start = time.perf_counter()
     page.click("#classic-submit", no_wait_after=True)
     page.wait_for_selector("#saved", state="attached", timeout=timeout_ms)
@@ -200,15 +215,17 @@ async ({url, headers}) => {
 """
 
 
-def upload_with_xhr_put(page: Any, path: Path, size: int) -> tuple[float, str]:
+def upload_with_xhr_put(
+    page: Any, path: Path, size: int, *, navigate: bool = True
+) -> tuple[float, str]:
     """One XHR PUT of the whole file from Chromium to a presigned PUT URL; (seconds, key)."""
     from files import s3
 
     key = f"bench/xhr/{uuid.uuid4().hex}"
     put = s3.presign_put(key, content_type="application/octet-stream", size=size, expires_in=3600)
-    # Any page of the app's origin: the bucket's CORS rule and Chute's CSP allow it.
-    page.goto("/bench/classic-upload")
-    page.set_input_files("#classic-file", str(path))
+    if navigate:
+        # Any page of the app's origin: the bucket's CORS rule and Chute's CSP allow it.
+        open_classic(page, path)
     start = time.perf_counter()
     page.evaluate(XHR_PUT, {"url": put.url, "headers": put.headers})
     seconds = time.perf_counter() - start
@@ -257,10 +274,17 @@ def uppy_bundle() -> Path:
     return out
 
 
-def upload_with_uppy(page: Any, stack: Stack, path: Path, timeout_ms: float) -> dict[str, Any]:
-    """Choose the file on the Uppy page (served by Chute, with its CSP); wait for Uppy's verdict."""
+def open_uppy(page: Any) -> None:
     page.goto("/bench/uppy/")
     page.wait_for_function("() => Array.isArray(window.results)")
+
+
+def upload_with_uppy(
+    page: Any, stack: Stack, path: Path, timeout_ms: float, *, navigate: bool = True
+) -> dict[str, Any]:
+    """Choose the file on the Uppy page (served by Chute, with its CSP); wait for Uppy's verdict."""
+    if navigate:
+        open_uppy(page)
     requests: list[str] = []
 
     def count(request: Any) -> None:
@@ -470,24 +494,38 @@ def main() -> int:
                     upload_through_django(page, warm, timeout_ms)
                 if "e" in ways:
                     upload_with_uppy(page, stack, warm, timeout_ms)
-                forget(warm.name)
+                # The warm-up files stay: the page's list is then never empty (an empty list
+                # makes htmx fetch the page again after the first upload).
                 for round_number in range(1, args.rounds + 1):
                     for way in ways:
                         label = f"round {round_number}/{args.rounds}: {WAYS[way]}"
                         print(f"{label}, {format_bytes(size)} …", flush=True)
                         extra: dict[str, Any] = {}
+                        # Loading a page is not part of an upload: it happens before the meter.
+                        if way == "a":
+                            open_page(page)
+                        elif way in "cd":
+                            open_classic(page, big)
+                        elif way == "e":
+                            open_uppy(page)
                         with Meter(stack.gunicorn.pid) as meter:
                             if way == "a":
-                                page_run = upload_through_page(page, stack, big, timeout_ms)
+                                page_run = upload_through_page(
+                                    page, stack, big, timeout_ms, navigate=False
+                                )
                                 seconds = page_run["seconds"]
                             elif way == "b":
                                 seconds = upload_with_curl(big, size)
                             elif way == "c":
-                                seconds = upload_through_django(page, big, timeout_ms)
+                                seconds = upload_through_django(
+                                    page, big, timeout_ms, navigate=False
+                                )
                             elif way == "d":
-                                seconds, key = upload_with_xhr_put(page, big, size)
+                                seconds, key = upload_with_xhr_put(page, big, size, navigate=False)
                             else:
-                                page_run = upload_with_uppy(page, stack, big, timeout_ms)
+                                page_run = upload_with_uppy(
+                                    page, stack, big, timeout_ms, navigate=False
+                                )
                                 seconds = page_run["seconds"]
                         if way in "ae":
                             extra = {
