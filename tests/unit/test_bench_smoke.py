@@ -8,7 +8,7 @@ import pytest
 from django.urls import Resolver404, resolve
 
 from bench import api_cost, scale, upload_throughput
-from bench.harness import MB, Meter, parse_size
+from bench.harness import MB, Meter, parse_size, sign_in
 
 
 def test_classic_upload_baseline_is_routed_only_by_the_bench_urlconf():
@@ -149,3 +149,19 @@ def test_the_uppy_peer_page_is_routed_only_by_the_bench_urlconf():
 )
 def test_requests_to_django_are_grouped_by_route(line, pattern):
     assert upload_throughput.path_pattern(line) == pattern
+
+
+def test_api_cost_measures_cpu_per_request_in_process(db, settings, capsys):
+    settings.ROOT_URLCONF = "bench.urls"
+    session = sign_in("bench")
+    endpoints = [
+        api_cost.Endpoint("trivial view (baseline)", "GET", ["/bench/trivial"], baseline=True),
+        api_cost.Endpoint("signed-in user (baseline)", "POST", ["/bench/whoami"], body="{}"),
+    ]
+    cpu = api_cost.cpu_per_request(session, endpoints, requests=3, rounds=1)
+    assert set(cpu) == {endpoint.name for endpoint in endpoints}
+    assert all(ms > 0 for ms in cpu.values())
+    api_cost.report_cpu(endpoints, cpu, {}, None)
+    table = capsys.readouterr().out
+    assert "signed-in user (baseline)" in table
+    assert "1.00" in table  # the baseline against itself
