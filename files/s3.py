@@ -333,7 +333,9 @@ def presign_parts(
     signed with one `S3SigV4QueryAuth`, the signer `generate_presigned_url` picks for
     `signature_version="s3v4"`. tests/unit/test_s3.py proves the URLs equal
     `presign_part`'s byte for byte; tests/integration/test_s3_presign.py proves the bucket
-    takes and refuses the same bodies.
+    takes and refuses the same bodies. The steps are botocore's private client methods
+    (botocore is pinned in requirements.txt; the unit test fails first if an upgrade moves
+    them), and any signer other than S3SigV4QueryAuth falls back to `presign_part`.
     """
     if not parts:
         return {}
