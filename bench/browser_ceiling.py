@@ -124,7 +124,7 @@ def parse_configs(text: str) -> list[tuple[int, int]]:
     return configs
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=parse_size, default=parse_size("1GiB"))
     parser.add_argument(
@@ -212,10 +212,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                             expires_in=3600,
                         ).url
                         urls = (
-                            part_urls(
-                                args.size, size, checksums[size] if mode == "hashed" else None
-                            )
-                            if mode in ("parts", "hashed")
+                            part_urls(args.size, size, None if mode == "parts" else checksums[size])
+                            if mode in ("parts", "hashed", "hash-first")
                             else []
                         )
                         if mode == "hash-only":
@@ -233,6 +231,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     seconds.setdefault(label, []).append(taken)
             browser.close()
 
+    results["seconds"] = seconds  # every round, before anything is derived from them
     curl_seconds = statistics.median(seconds["curl -T one presigned PUT"])
     single_seconds = statistics.median(seconds["Chromium, one XHR PUT"])
     rows = []
@@ -263,7 +262,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     results["rows"] = rows
     save_json(args.json, results)
-    return results
+    return 0
 
 
 if __name__ == "__main__":
