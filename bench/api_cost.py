@@ -207,12 +207,8 @@ def queries_per_request(session: Session, endpoint: Endpoint) -> int:
     return len(captured.captured_queries)
 
 
-def profile(session: Session, endpoint: Endpoint, requests: int, top: int) -> None:
-    """Where one endpoint's time goes: cProfile over in-process requests, cumulative order."""
-    import cProfile
-    import pstats
-    import time
-
+def in_process_client(session: Session, endpoint: Endpoint) -> Any:
+    """One request at a time through the full middleware stack, in this process."""
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
@@ -228,6 +224,41 @@ def profile(session: Session, endpoint: Endpoint, requests: int, top: int) -> No
         else:
             client.get(path, **extra)
 
+    return one
+
+
+def cpu_per_request(
+    session: Session, endpoints: list[Endpoint], requests: int, rounds: int
+) -> dict[str, float]:
+    """Median CPU milliseconds this process spends on one request of each endpoint.
+
+    Thread CPU time, not wall time: waiting for PostgreSQL, the bucket or other people's
+    work on a shared machine is left out, so the figure holds still when the machine does
+    not (the database's and the bucket's own CPU are not in it). Rounds are interleaved.
+    """
+    import time
+
+    calls = {endpoint.name: in_process_client(session, endpoint) for endpoint in endpoints}
+    for one in calls.values():
+        for index in range(10):
+            one(index)
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(rounds):
+        for name, one in calls.items():
+            start = time.thread_time()
+            for index in range(requests):
+                one(index)
+            samples[name].append((time.thread_time() - start) / requests * 1000)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def profile(session: Session, endpoint: Endpoint, requests: int, top: int) -> None:
+    """Where one endpoint's time goes: cProfile over in-process requests, cumulative order."""
+    import cProfile
+    import pstats
+    import time
+
+    one = in_process_client(session, endpoint)
     for index in range(10):
         one(index)
     start = time.perf_counter()
@@ -304,19 +335,20 @@ def build_endpoints(api: Api, session: Session, args: argparse.Namespace) -> lis
         )
         print(f"Creating {ROTATION} multipart uploads …", flush=True)
         issued = multipart_uploads(api, ROTATION, size)
-        batch = min(args.parts_per_batch, min(item["part_count"] for item in issued))
-        body = json.dumps(
-            {"parts": [{"number": n, "sha256": fake_sha256(n)} for n in range(1, batch + 1)]}
-        )
-        endpoints.append(
-            Endpoint(
-                f"POST /api/uploads/<id>/parts ({batch} parts)",
-                "POST",
-                [f"/api/uploads/{item['id']}/parts" for item in issued],
-                body=body,
-                note=f"{batch} presigned UploadPart URLs, {ROTATION} uploads in turn",
+        for wanted in args.parts_per_batch:
+            batch = min(wanted, min(item["part_count"] for item in issued))
+            body = json.dumps(
+                {"parts": [{"number": n, "sha256": fake_sha256(n)} for n in range(1, batch + 1)]}
             )
-        )
+            endpoints.append(
+                Endpoint(
+                    f"POST /api/uploads/<id>/parts ({batch} parts)",
+                    "POST",
+                    [f"/api/uploads/{item['id']}/parts" for item in issued],
+                    body=body,
+                    note=f"{batch} presigned UploadPart URLs, {ROTATION} uploads in turn",
+                )
+            )
     print(f"Uploading and confirming {ROTATION} small files …", flush=True)
     ready = ready_files(api, ROTATION)
     endpoints.append(
@@ -343,6 +375,39 @@ def build_endpoints(api: Api, session: Session, args: argparse.Namespace) -> lis
     return endpoints
 
 
+def report_cpu(
+    endpoints: list[Endpoint], cpu: dict[str, float], results: dict[str, Any], path: Any
+) -> None:
+    floor = next(name for name in cpu if name.startswith("signed-in user"))
+    rows = []
+    for endpoint in endpoints:
+        ms = cpu[endpoint.name]
+        rows.append(
+            {
+                "name": endpoint.name,
+                "cpu_ms": ms,
+                "vs_signed_in": cpu[floor] / ms,  # requests/s one core could serve, relative
+                "queries": endpoint.result.get("queries"),
+                "target": None
+                if endpoint.baseline
+                else ("met" if cpu[floor] / ms >= TARGET_RATIO else "MISSED"),
+            }
+        )
+    print("\nDjango CPU per request, in-process (thread CPU time, medians of interleaved rounds)\n")
+    print_table(
+        rows,
+        [
+            ("name", "endpoint"),
+            ("cpu_ms", "CPU ms"),
+            ("vs_signed_in", "× signed-in (CPU)"),
+            ("queries", "queries"),
+            ("target", "target"),
+        ],
+    )
+    results.update(mode="cpu", endpoints=rows)
+    write_json(path, results)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10, help="Seconds per endpoint.")
@@ -354,18 +419,25 @@ def main() -> int:
     )
     parser.add_argument(
         "--parts-per-batch",
-        type=int,
-        default=8,
-        help="Parts signed per parts call (default 8, as upload.js asks with 4 parallel parts).",
+        type=lambda text: [int(item) for item in text.split(",")],
+        default=[8, 64],
+        help="Parts signed per parts call, one endpoint each (default 8,64: the page's first "
+        "batch with 4 parallel parts, and one batch for a whole GiB of 16 MiB parts).",
     )
     parser.add_argument(
         "--profile",
         action="store_true",
         help="Instead of wrk: cProfile each endpoint in-process and print where time goes.",
     )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="Instead of wrk: Django's CPU per request of each endpoint, in-process (thread "
+        "CPU time, steady on a busy machine), against the signed-in baseline's.",
+    )
     common_arguments(parser)
     args = parser.parse_args()
-    if not shutil.which("wrk"):
+    if not shutil.which("wrk") and not (args.profile or args.cpu):
         raise BenchError("wrk is not installed (Debian: apt-get install wrk).")
 
     results: dict[str, Any] = {
@@ -397,6 +469,10 @@ def main() -> int:
         if args.profile:
             for endpoint in endpoints:
                 profile(session, endpoint, requests=200, top=25)
+            return 0
+        if args.cpu:
+            cpu = cpu_per_request(session, endpoints, requests=100, rounds=max(args.rounds, 3))
+            report_cpu(endpoints, cpu, results, args.json)
             return 0
         stack.warm_workers()
         runs: dict[str, list[dict[str, Any]]] = {endpoint.name: [] for endpoint in endpoints}

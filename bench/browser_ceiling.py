@@ -8,9 +8,15 @@ Chromium by a few lines of script, with URLs presigned through files/s3.py:
   parts     N parallel XHR PUTs of part-sized slices, no checksums
   hashed    the same, each worker hashing its part (WebCrypto SHA-256) right before its PUT,
             the checksum signed into the URL as Chute does: the best case for Chute's protocol
+  hash-first every part hashed before any is sent, then the parts: signing the whole file
+            in one batch (the fewest requests to Django)
   hash-only SHA-256 of every part, nothing sent (what integrity costs on its own)
 
     .venv/bin/python bench/browser_ceiling.py --size 1GiB [--json bench/results/ceiling.json]
+    .venv/bin/python bench/browser_ceiling.py --configs 16x4,32x4,64x2,64x4 --rounds 3
+
+--configs tries other part sizes and parts in flight (the protocol's best case for each);
+the page's adaptive part size is to be chosen from what wins here.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import statistics
 import sys
 import uuid
 from datetime import date
@@ -51,6 +58,21 @@ async ({mode, single, urls, partSize, parallel}) => {
     await put(single, file, {'Content-Type': 'application/octet-stream'});
   } else if (mode === 'hash-only') {
     for (let i = 0; i < urls.length; i++) await sha256(slice(i));
+  } else if (mode === 'hash-first') {
+    // Every part hashed (two at a time, as the page does) before the first byte is sent:
+    // what signing the whole file in one batch would cost.
+    const sums = new Array(urls.length);
+    let next = 0;
+    const hasher = async () => { while (next < urls.length) { const i = next++; sums[i] = await sha256(slice(i)); } };
+    await Promise.all([hasher(), hasher()]);
+    next = 0;
+    const worker = async () => {
+      while (next < urls.length) {
+        const i = next++;
+        await put(urls[i], slice(i), {'x-amz-checksum-sha256': sums[i]});
+      }
+    };
+    await Promise.all(Array.from({length: parallel}, worker));
   } else {
     let next = 0;
     const worker = async () => {
@@ -81,21 +103,40 @@ def part_urls(size: int, part_size: int, checksums: list[str] | None) -> list[st
     key = f"bench/ceiling/{uuid.uuid4().hex}"
     upload_id = s3.create_multipart(key, content_type="application/octet-stream")
     count = -(-size // part_size)
-    return [
-        s3.presign_part(
-            key,
-            upload_id=upload_id,
-            number=number,
-            sha256=checksums[number - 1] if checksums else "",
-            expires_in=3600,
-        )
-        for number in range(1, count + 1)
-    ]
+    urls = s3.presign_parts(
+        key,
+        upload_id=upload_id,
+        parts=[
+            s3.PartToSign(number, sha256=checksums[number - 1] if checksums else "")
+            for number in range(1, count + 1)
+        ],
+        expires_in=3600,
+    )
+    return [urls[number] for number in range(1, count + 1)]
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
+def parse_configs(text: str) -> list[tuple[int, int]]:
+    """'16x4,64x2' -> [(16 MiB, 4), (64 MiB, 2)]: part size in MiB × parts in flight."""
+    configs = []
+    for item in text.split(","):
+        size, _, parallel = item.strip().partition("x")
+        configs.append((int(size) * 2**20, int(parallel or 1)))
+    return configs
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=parse_size, default=parse_size("1GiB"))
+    parser.add_argument(
+        "--configs",
+        type=parse_configs,
+        default=None,
+        help="Part size (MiB) × parts in flight to try with per-part SHA-256, e.g. "
+        "16x4,32x4,64x2 (default: the server's plan only).",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="Interleaved rounds; medians are reported."
+    )
     common_arguments(parser)
     args = parser.parse_args(argv)
 
@@ -107,8 +148,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "machine": machine(),
         "size_bytes": args.size,
         "command": " ".join(sys.argv),
+        "rounds": args.rounds,
     }
-    rows: list[dict[str, Any]] = []
+    seconds: dict[str, list[float]] = {}
     with Stack("ceiling", workers=1, database_url=args.database_url, keep=args.keep) as stack:
         from django.conf import settings
 
@@ -118,9 +160,35 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         parallel = settings.CHUTE_PARALLEL_PARTS
         big = stack.workdir / "bench.bin"
         write_random_file(big, args.size)
-        checksums = part_checksums(big, part_size)
-        curl_seconds = upload_with_curl(big, args.size)
-        rows.append({"way": "curl -T one presigned PUT", "seconds": curl_seconds})
+        checksums = {part_size: part_checksums(big, part_size)}
+        # (label, mode, part size, parallel)
+        ways: list[tuple[str, str, int, int]] = [
+            ("curl -T one presigned PUT", "curl", 0, 0),
+            ("Chromium, one XHR PUT", "single", 0, 0),
+            (f"Chromium, {parallel} parallel part PUTs", "parts", part_size, parallel),
+            (
+                f"Chromium, {parallel} × {part_size // 2**20} MiB parts + SHA-256 per part",
+                "hashed",
+                part_size,
+                parallel,
+            ),
+        ]
+        for size, in_flight in args.configs or []:
+            if (size, in_flight) == (part_size, parallel):
+                continue
+            checksums.setdefault(size, part_checksums(big, size))
+            label = f"Chromium, {in_flight} × {size // 2**20} MiB parts + SHA-256 per part"
+            ways.append((label, "hashed", size, in_flight))
+        ways.append(
+            (
+                f"Chromium, every part hashed first, then {parallel} × "
+                f"{part_size // 2**20} MiB parts (one batch)",
+                "hash-first",
+                part_size,
+                parallel,
+            )
+        )
+        ways.append(("Chromium, SHA-256 of every part, nothing sent", "hash-only", part_size, 0))
 
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -131,44 +199,70 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 " input.id = 'ceiling-file'; document.body.append(input); }"
             )
             page.set_input_files("#ceiling-file", str(big))
-            single = s3.presign_put(
-                f"bench/ceiling/{uuid.uuid4().hex}",
-                content_type="application/octet-stream",
-                size=args.size,
-                expires_in=3600,
-            ).url
-            for mode, label in [
-                ("single", "Chromium, one XHR PUT"),
-                ("parts", f"Chromium, {parallel} parallel part PUTs"),
-                ("hashed", f"Chromium, {parallel} parallel part PUTs + SHA-256 per part"),
-                ("hash-only", "Chromium, SHA-256 of every part, nothing sent"),
-            ]:
-                urls = part_urls(args.size, part_size, checksums if mode == "hashed" else None)
-                print(f"{label} …", flush=True)
-                seconds = page.evaluate(
-                    SCRIPT,
-                    {
-                        "mode": mode,
-                        "single": single,
-                        "urls": urls,
-                        "partSize": part_size,
-                        "parallel": parallel,
-                    },
-                )
-                rows.append({"way": label, "seconds": seconds})
+            for round_number in range(1, args.rounds + 1):
+                for label, mode, size, in_flight in ways:
+                    print(f"round {round_number}/{args.rounds}: {label} …", flush=True)
+                    if mode == "curl":
+                        taken = upload_with_curl(big, args.size)
+                    else:
+                        single = s3.presign_put(
+                            f"bench/ceiling/{uuid.uuid4().hex}",
+                            content_type="application/octet-stream",
+                            size=args.size,
+                            expires_in=3600,
+                        ).url
+                        urls = (
+                            part_urls(args.size, size, None if mode == "parts" else checksums[size])
+                            if mode in ("parts", "hashed", "hash-first")
+                            else []
+                        )
+                        if mode == "hash-only":
+                            urls = [""] * len(checksums[size])
+                        taken = page.evaluate(
+                            SCRIPT,
+                            {
+                                "mode": mode,
+                                "single": single,
+                                "urls": urls,
+                                "partSize": size,
+                                "parallel": in_flight,
+                            },
+                        )
+                    seconds.setdefault(label, []).append(taken)
             browser.close()
 
-    for row in rows:
-        row["MB/s"] = args.size / row["seconds"] / MB
-        row["× curl"] = curl_seconds / row["seconds"]
+    results["seconds"] = seconds  # every round, before anything is derived from them
+    curl_seconds = statistics.median(seconds["curl -T one presigned PUT"])
+    single_seconds = statistics.median(seconds["Chromium, one XHR PUT"])
+    rows = []
+    for label, taken in seconds.items():
+        median = statistics.median(taken)
+        rows.append(
+            {
+                "way": label,
+                "seconds": median,
+                "MB/s": args.size / median / MB,
+                "MB/s each round": [round(args.size / t / MB) for t in taken],
+                "× curl": curl_seconds / median,
+                "× one XHR PUT": single_seconds / median,
+            }
+        )
     print()
-    print(f"{args.size / MB:,.0f} MB, parts of {part_size // 2**20} MiB")
+    print(f"{args.size / MB:,.0f} MB, medians of {args.rounds} interleaved rounds")
     print_table(
-        rows, [("way", "way"), ("seconds", "seconds"), ("MB/s", "MB/s"), ("× curl", "× curl")]
+        rows,
+        [
+            ("way", "way"),
+            ("seconds", "seconds"),
+            ("MB/s", "MB/s"),
+            ("MB/s each round", "MB/s each round"),
+            ("× curl", "× curl"),
+            ("× one XHR PUT", "× one XHR PUT"),
+        ],
     )
     results["rows"] = rows
     save_json(args.json, results)
-    return results
+    return 0
 
 
 if __name__ == "__main__":

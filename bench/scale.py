@@ -55,11 +55,11 @@ def requests_per_upload(size: int) -> dict[str, Any]:
 
     per_batch = policy.MAX_PARTS_PER_SIGN
     batches = math.ceil(part_count / per_batch)
-    # static/files/upload.js signs FIRST_SIGN_BATCH = min(100, max(8, 2 × parallel parts))
-    # parts first, then SIGN_BATCH = min(100, max(32, 8 × parallel parts)) a call.
+    # static/files/signer.js signs min(100, max(8, 2 × parallel parts)) parts first, then as
+    # many as the server signs in one call (batchSizes).
     parallel = settings.CHUTE_PARALLEL_PARTS
     first_batch = min(per_batch, max(8, 2 * parallel))
-    page_batch = min(per_batch, max(32, 8 * parallel))
+    page_batch = per_batch
     page_batches = 1 + math.ceil(max(part_count - first_batch, 0) / page_batch)
     return {
         "size_bytes": size,

@@ -10,6 +10,8 @@ urlpatterns = [
     path("bench/trivial", views.trivial, name="bench-trivial"),
     path("bench/whoami", views.whoami, name="bench-whoami"),
     path("bench/classic-upload", views.classic_upload, name="bench-classic-upload"),
+    path("bench/uppy/", views.uppy_page, {"name": "index.html"}, name="bench-uppy"),
+    path("bench/uppy/<str:name>", views.uppy_page, name="bench-uppy-file"),
     *app_urlpatterns,
 ]
 

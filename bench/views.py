@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from django.core.files.storage import default_storage
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_http_methods
@@ -49,3 +52,23 @@ def classic_upload(request: HttpRequest) -> HttpResponse:
         f'<!doctype html><title>Saved</title><p id="saved">Saved {escape(name)} '
         f"({upload.size} bytes)</p>"
     )
+
+
+UPPY_PAGE = Path(__file__).resolve().parent / "uppy"
+
+
+@require_GET
+def uppy_page(request: HttpRequest, name: str) -> FileResponse:
+    """The peer: Uppy's npm packages (bundled at bench time) on Chute's origin, with its CSP."""
+    files = {
+        "index.html": (UPPY_PAGE / "index.html", "text/html"),
+        "page.js": (UPPY_PAGE / "page.js", "text/javascript"),
+        "uppy.bundle.js": (
+            Path(os.environ.get("BENCH_UPPY_BUNDLE", "/nonexistent")),
+            "text/javascript",
+        ),
+    }
+    if name not in files or not files[name][0].exists():
+        raise Http404(name)
+    path, content_type = files[name]
+    return FileResponse(path.open("rb"), content_type=content_type)

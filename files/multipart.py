@@ -103,18 +103,16 @@ def sign_parts(upload: Upload, parts: Sequence[tuple[int, str]]) -> SignedParts:
         checksums[str(number)] = normalize_sha256(raw_sha256)
 
     ttl = policy.upload_url_ttl()
-    urls = {
-        int(number): s3.presign_part(
-            upload.key,
-            upload_id=upload.multipart_upload_id,
-            number=int(number),
-            sha256=sha256,
-            expires_in=ttl,
+    urls = s3.presign_parts(
+        upload.key,
+        upload_id=upload.multipart_upload_id,
+        parts=[
             # Signed length: a part can never be larger (or smaller) than planned.
-            size=expected_part_size(upload, int(number)),
-        )
-        for number, sha256 in checksums.items()
-    }
+            s3.PartToSign(int(number), sha256=sha256, size=expected_part_size(upload, int(number)))
+            for number, sha256 in checksums.items()
+        ],
+        expires_in=ttl,
+    )
     resigned = {
         number: True
         for number, sha256 in checksums.items()

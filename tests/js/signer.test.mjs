@@ -4,8 +4,8 @@ import test from "node:test";
 import { PartSigner, batchSizes, mapWithLimit } from "../../static/files/signer.js";
 
 test("batches follow the server's limits and never exceed what it signs in one call", () => {
-  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 4 }), { first: 8, later: 32 });
-  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 8 }), { first: 16, later: 64 });
+  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 4 }), { first: 8, later: 100 });
+  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 8 }), { first: 16, later: 100 });
   assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 64 }), { first: 100, later: 100 });
   assert.deepEqual(batchSizes({ parts_per_request: 10, parallel_parts: 4 }), { first: 8, later: 10 });
   assert.deepEqual(batchSizes({ parts_per_request: 5, parallel_parts: 4 }), { first: 5, later: 5 });

@@ -8,7 +8,7 @@ import pytest
 from django.urls import Resolver404, resolve
 
 from bench import api_cost, scale, upload_throughput
-from bench.harness import Meter, parse_size
+from bench.harness import MB, Meter, parse_size, sign_in
 
 
 def test_classic_upload_baseline_is_routed_only_by_the_bench_urlconf():
@@ -68,8 +68,8 @@ def test_scale_counts_the_calls_the_protocol_needs_from_the_servers_plan(setting
     gib = scale.requests_per_upload(2**30)
     assert (gib["parts"], gib["part_size"]) == (64, 16 * 2**20)
     assert gib["requests"] == 3  # create, one batch of up to 100 part URLs, complete
-    # The page signs 8 parts first, then 32 a call: create, 8, 32, 24, complete.
-    assert gib["page_requests"] == 5
+    # The page signs 8 parts first, then up to 100 a call: create, 8, 56, complete.
+    assert gib["page_requests"] == 4
 
 
 @pytest.mark.parametrize("script", [upload_throughput, api_cost, scale])
@@ -84,3 +84,84 @@ def test_benchmark_scripts_explain_their_options(script):
     assert answer.returncode == 0, answer.stderr
     assert "usage:" in answer.stdout
     assert "--" in answer.stdout  # it documents at least one option
+
+
+def _run(seconds: float, cpu: float, growth: int = 0, size: int = 10 * MB) -> dict:
+    return {
+        "seconds": seconds,
+        "mb_per_s": size / MB / seconds,
+        "cpu_seconds": cpu,
+        "rss_growth_bytes": growth,
+    }
+
+
+def test_throughput_ratios_compare_the_medians_of_interleaved_rounds():
+    size = 10 * MB
+    runs = {
+        "a": [_run(1.0, 0.01), _run(5.0, 0.02), _run(1.2, 0.03, growth=2 * MB)],  # one outlier
+        "c": [_run(2.0, 1.0), _run(2.0, 2.0), _run(2.0, 3.0)],
+        "d": [_run(1.0, 0.0), _run(1.1, 0.0), _run(0.9, 0.0)],
+        "e": [_run(2.4, 0.5), _run(2.2, 0.4), _run(2.6, 0.6)],
+    }
+    by_way = {way: upload_throughput.median_row(way, rows, size) for way, rows in runs.items()}
+    for way, rows in runs.items():
+        by_way[way]["rss_growth_runs"] = [row["rss_growth_bytes"] for row in rows]
+    assert by_way["a"]["seconds"] == 1.2  # the outlier does not move the median
+    assert by_way["a"]["rounds"] == 3
+    ratios = upload_throughput.ratios_of(by_way)
+    assert ratios["throughput_a_over_d"] == round(1.0 / 1.2, 3)
+    assert ratios["throughput_a_over_e"] == round(2.4 / 1.2, 3)
+    assert ratios["cpu_a_over_c"] == 0.01
+    assert ratios["rss_growth_a_bytes"] == 2 * MB  # the worst round, not the median
+    verdicts = upload_throughput.verdicts_of(ratios)
+    assert verdicts == {
+        "throughput_a_over_d": False,  # 0.833 < 0.95
+        "throughput_a_over_e": True,
+        "cpu_a_over_c": True,
+        "rss_growth_a_bytes": True,
+    }
+
+
+def test_the_bench_sees_that_the_page_sends_multipart_uploads():
+    assert upload_throughput.page_sends_multipart()
+
+
+def test_the_uppy_peer_page_is_routed_only_by_the_bench_urlconf():
+    with pytest.raises(Resolver404):
+        resolve("/bench/uppy/")
+    assert resolve("/bench/uppy/page.js", urlconf="bench.urls").url_name == "bench-uppy-file"
+    assert (upload_throughput.UPPY_PAGE / "entry.js").exists()
+
+
+@pytest.mark.parametrize(
+    ("line", "pattern"),
+    [
+        ("GET /api/uppy/s3/multipart/NjQ5_a1b2c3/17", "GET /api/uppy/s3/multipart/<id>/<n>"),
+        (
+            "POST /api/uploads/0d6e3f4c-8d2a-4a7e-9d33-2f5c0b8f1e11/parts",
+            "POST /api/uploads/<id>/parts",
+        ),
+        (
+            "POST /api/uppy/s3/multipart/NjQ5_a1b2c3/complete",
+            "POST /api/uppy/s3/multipart/<id>/complete",
+        ),
+    ],
+)
+def test_requests_to_django_are_grouped_by_route(line, pattern):
+    assert upload_throughput.path_pattern(line) == pattern
+
+
+def test_api_cost_measures_cpu_per_request_in_process(db, settings, capsys):
+    settings.ROOT_URLCONF = "bench.urls"
+    session = sign_in("bench")
+    endpoints = [
+        api_cost.Endpoint("trivial view (baseline)", "GET", ["/bench/trivial"], baseline=True),
+        api_cost.Endpoint("signed-in user (baseline)", "POST", ["/bench/whoami"], body="{}"),
+    ]
+    cpu = api_cost.cpu_per_request(session, endpoints, requests=3, rounds=1)
+    assert set(cpu) == {endpoint.name for endpoint in endpoints}
+    assert all(ms > 0 for ms in cpu.values())
+    api_cost.report_cpu(endpoints, cpu, {}, None)
+    table = capsys.readouterr().out
+    assert "signed-in user (baseline)" in table
+    assert "1.00" in table  # the baseline against itself

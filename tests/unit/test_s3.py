@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 from urllib.parse import urlsplit
 
+import botocore.auth
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
@@ -81,3 +83,48 @@ def test_an_unreachable_endpoint_is_storage_unavailable(settings):
     }
     with pytest.raises(s3.StorageUnavailable, match="not answering"):
         s3.head("users/1/anything")
+
+
+FROZEN = datetime.datetime(2026, 12, 1, 12, 0, 0)
+PARTS = [
+    s3.PartToSign(1, sha256="n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=", size=16 * 2**20),
+    s3.PartToSign(2, sha256="LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=", size=16 * 2**20),
+    s3.PartToSign(64, sha256="47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", size=123),
+    s3.PartToSign(9999, sha256="", size=5 * 2**20),  # benchmarks sign no checksum
+    s3.PartToSign(10_000, sha256="47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", size=None),
+]
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """SigV4 signs the current second: both ways must sign the same one to compare."""
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: FROZEN)
+
+
+@pytest.mark.parametrize("public", ["", "https://files.example.com"])
+def test_a_batch_of_part_urls_equals_presign_part_byte_for_byte(settings, frozen_clock, public):
+    settings.CHUTE_S3_PUBLIC_ENDPOINT_URL = public
+    key, upload_id = "users/1/0123abcd", "an upload id/with+odd=chars"
+    batch = s3.presign_parts(key, upload_id=upload_id, parts=PARTS, expires_in=3600)
+    one_by_one = {
+        part.number: s3.presign_part(
+            key,
+            upload_id=upload_id,
+            number=part.number,
+            sha256=part.sha256,
+            size=part.size,
+            expires_in=3600,
+        )
+        for part in PARTS
+    }
+    assert batch == one_by_one
+    assert "X-Amz-Expires=3600" in batch[1]
+    assert "content-length%3Bhost%3Bx-amz-checksum-sha256" in batch[1]  # signed headers
+
+
+def test_a_batch_signs_the_lifetime_asked_and_refuses_sigv4s_limit(frozen_clock):
+    urls = s3.presign_parts("k", upload_id="u", parts=PARTS[:1], expires_in=900)
+    assert "X-Amz-Expires=900&" in urls[1]
+    with pytest.raises(ValueError, match="outside SigV4"):
+        s3.presign_parts("k", upload_id="u", parts=PARTS[:1], expires_in=7 * 24 * 3600)
+    assert s3.presign_parts("k", upload_id="u", parts=[], expires_in=900) == {}

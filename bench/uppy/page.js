@@ -1,0 +1,19 @@
+// Uppy with its defaults, pointed at Chute's Companion-compatible routes: the README's
+// "Uppy" section and nothing more. The file is added as a picker adds it (no size metadata).
+const uppy = new window.Uppy().use(window.AwsS3, {
+  companionEndpoint: `${window.location.origin}/api/uppy`,
+})
+
+window.results = []
+uppy.on('upload-success', (file, response) => {
+  window.results.push({ name: file.name, ok: true, location: response.uploadURL })
+})
+uppy.on('upload-error', (file, error) => {
+  window.results.push({ name: file.name, ok: false, error: String(error) })
+})
+document.getElementById('files').addEventListener('change', (event) => {
+  for (const file of event.target.files) {
+    uppy.addFile({ name: file.name, type: file.type, data: file })
+  }
+  uppy.upload()
+})
