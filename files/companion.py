@@ -62,7 +62,8 @@ def parse_size(raw: object) -> int | None:
     if raw is None or raw == "":
         return None
     text = str(raw).strip()
-    if not text.isdigit():
+    # isascii: "²".isdigit() is True, yet int("²") fails; 4,000 digits would hit Python's cap.
+    if not (text.isascii() and text.isdigit() and len(text) <= 20):
         raise InvalidUpload(
             f"metadata size must be the file's size in bytes as a whole number, not “{text[:40]}”."
         )

@@ -97,7 +97,8 @@ def _metadata_from_query(request: HttpRequest) -> dict[str, str]:
 
 
 def _number(raw: str) -> int:
-    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+    # isascii: "²".isdigit() is True, yet int("²") fails; the length check keeps int() cheap.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 5) or not 1 <= int(raw) <= 10_000:
         raise InvalidUpload(f"The part number must be a number between 1 and 10000, not “{raw}”.")
     return int(raw)
 

@@ -259,9 +259,11 @@ def test_a_key_is_only_compared_never_used_as_a_path(alice, user):
         (lambda c: post_json(c, f"{BASE}/multipart", "[1]"), 400, "JSON object"),
         (lambda c: post_json(c, f"{BASE}/multipart", "{"), 400, "JSON"),
         (lambda c: create(c, "a", "text/plain", size="1.5"), 400, "whole number"),
+        (lambda c: create(c, "a", "text/plain", size="²"), 400, "whole number"),
+        (lambda c: create(c, "a", "text/plain", size="9" * 5000), 400, "whole number"),
     ],
     ids=["no filename", "negative size", "bad type", "empty", "no filename (create)",
-         "not an object", "not JSON", "fractional size"],
+         "not an object", "not JSON", "fractional size", "superscript size", "5000 digits"],
 )  # fmt: skip
 def test_bad_input_is_a_json_sentence(alice, call, status, words):
     assert words in assert_refusal(call(alice), status)["message"]
@@ -274,6 +276,7 @@ def test_bad_part_numbers_and_part_lists_are_sentences(alice):
     base = f"{BASE}/multipart/{created['uploadId']}"
     key = {"key": created["key"]}
     assert "between 1 and 10000" in assert_refusal(alice.get(f"{base}/abc", key), 400)["message"]
+    assert "between 1 and 10000" in assert_refusal(alice.get(f"{base}/²", key), 400)["message"]
     assert "parts 1 to 2" in assert_refusal(alice.get(f"{base}/3", key), 400)["message"]
     url = f"{base}/complete?key={created['key']}"
     assert_refusal(post_json(alice, url, {"parts": [{"PartNumber": "x"}]}), 400)
