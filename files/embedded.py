@@ -158,6 +158,8 @@ class SeaweedFS:
             "-ip.bind=127.0.0.1",
             "-admin.ui=false",
             "-webdav=false",
+            # SeaweedFS reports anonymous statistics by default; a local dev server keeps quiet.
+            "-master.telemetry=false",
             "-s3.port.iceberg=0",
             "-s3.port.lance=0",
             f"-s3.port={self.ports.s3}",

@@ -143,3 +143,9 @@ def test_bin_run_on_chosen_ports_serves_with_cors_for_its_own_port(tmp_path):
             dev.wait(timeout=30)
     assert dev.returncode == 0
     assert port_free(s3_port) and port_free(port)
+
+
+def test_the_embedded_server_sends_no_telemetry(seaweedfs):
+    # `weed mini` reports anonymous statistics to seaweedfs.com unless told not to.
+    assert seaweedfs.process is not None
+    assert "-master.telemetry=false" in seaweedfs.process.args
