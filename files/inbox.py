@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.utils import timezone
 
-from files import passwords, quotas, uploads
+from files import passwords, policy, quotas, resume, uploads
 from files.declarations import Declaration
 from files.errors import (
     InvalidUploadRequest,
@@ -254,8 +254,15 @@ def start_guest_upload(
     with transaction.atomic():
         locked = UploadRequest.objects.select_for_update().select_related("owner").get(pk=row.pk)
         now = timezone.now()
-        taken = received(locked, now)
         ensure_open(locked, now)
+        if policy.is_multipart(declared.size):
+            # The same guest starting the same file again (after a reload) continues it.
+            unfinished = resume.find_unfinished(
+                locked.owner, declared, request=locked, guest_key=guest_key
+            )
+            if unfinished:
+                return uploads.Issued(upload=unfinished)
+        taken = received(locked, now)
         if locked.max_files is not None and taken.files + 1 > locked.max_files:
             raise OverRequestLimit("This request has received all the files it asked for.")
         if locked.max_bytes is not None and taken.bytes + declared.size > locked.max_bytes:

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 
 from files import s3
 from files.declarations import Declaration
-from files.models import Upload
+from files.models import Upload, UploadRequest
 
 MAX_RESUMABLE_LISTED = 20  # unfinished uploads offered for resume (each costs one ListParts)
 
@@ -50,17 +50,26 @@ def resumable_uploads(owner: User) -> list[Resumable]:
     return found
 
 
-def find_unfinished(owner: User, declared: Declaration) -> Upload | None:
+def find_unfinished(
+    owner: User,
+    declared: Declaration,
+    *,
+    request: UploadRequest | None = None,
+    guest_key: str = "",
+) -> Upload | None:
     """The owner's unfinished multipart upload of this same file, if the bucket still holds it.
 
     Same name, size, type and declared modification time: any client (another browser, the
-    CLI) that starts the file again continues it instead of sending every byte again.
+    CLI) that starts the file again continues it instead of sending every byte again. A
+    guest (`request` and their `guest_key`) continues only their own uploads to that request;
+    the owner never continues a guest's.
     """
-    if declared.last_modified is None:
+    if declared.last_modified is None or (request is not None and not guest_key):
         return None
     candidates = Upload.objects.filter(
         owner=owner,
-        request__isnull=True,  # a guest's upload is the guest's to finish
+        request=request,
+        guest_key=guest_key if request is not None else "",
         status=Upload.Status.PENDING,
         method=Upload.Method.MULTIPART,
         name=declared.name,

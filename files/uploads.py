@@ -48,8 +48,9 @@ def start_upload(
 ) -> Issued:
     """Register a PENDING upload and presign the request(s) that carry its bytes.
 
-    `request` is the upload request a guest sends through; guests never resume the owner's
-    unfinished uploads.
+    The same file started again (name, size, type, last_modified) continues its unfinished
+    multipart upload. `request` is the upload request a guest sends through: a guest
+    continues only their own uploads to it (`guest_key`), never the owner's.
     """
     if policy.is_multipart(declared.size) and declared.sha256:
         # S3 checksums multipart objects part by part (a composite SHA-256), never as a
@@ -59,8 +60,8 @@ def start_upload(
             f"{format_size(settings.CHUTE_MULTIPART_THRESHOLD)}; larger files are checked "
             "part by part. Leave sha256 out."
         )
-    if policy.is_multipart(declared.size) and request is None:
-        unfinished = resume.find_unfinished(owner, declared)
+    if policy.is_multipart(declared.size):
+        unfinished = resume.find_unfinished(owner, declared, request=request, guest_key=guest_key)
         if unfinished:
             return Issued(upload=unfinished)
     upload_id = uuid.uuid4()

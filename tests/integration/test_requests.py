@@ -210,6 +210,28 @@ def test_a_guest_multipart_upload_completes_through_the_request(user, settings):
     assert upload.status == Upload.Status.READY and upload.owner == user
 
 
+@pytest.mark.django_db
+def test_a_guest_who_reloads_continues_their_upload_and_no_one_else_can(user, alice, settings):
+    settings.CHUTE_MULTIPART_THRESHOLD = settings.CHUTE_PART_SIZE = 5 * MiB
+    _, token = make_request(user)
+    guest = Guest(token)
+    size, modified = 5 * MiB + 100, 1_764_000_000_000
+    first = guest.start(size, name="clip.mov", last_modified=modified).json()
+
+    again = Guest.__new__(Guest)  # the same browser after a reload: same session and cookie
+    again.token, again.client, again.csrf = token, guest.client, guest.csrf
+    assert again.start(size, name="clip.mov", last_modified=modified).json()["id"] == first["id"]
+
+    stranger = Guest(token).start(size, name="clip.mov", last_modified=modified).json()
+    assert stranger["id"] != first["id"]
+    owner = post_json(
+        alice,
+        "/api/uploads",
+        {"name": "clip.mov", "size": size, "content_type": "image/jpeg", "last_modified": modified},
+    ).json()
+    assert owner["id"] not in {first["id"], stranger["id"]}
+
+
 # --- Tampering ------------------------------------------------------------------------------
 
 
