@@ -24,6 +24,13 @@ from files.views.sharing import parse_form
 def share_files(request: AuthenticatedRequest) -> HttpResponse:
     """GET ?files=<id>&files=<id>… opens the dialog; POST makes the link (shown once)."""
     data = request.POST if request.method == "POST" else request.GET
+    if not data.getlist("files"):
+        # "Share selected" with nothing ticked: say so in the dialog rather than fail silently.
+        return render(
+            request,
+            "sharing/files.html#dialog" if request.htmx else "sharing/files.html",
+            {"files": [], "nothing_selected": True},
+        )
     try:
         files = bundles.ready_files(request.user, data.getlist("files"))
     except (UploadNotFound, InvalidShare):

@@ -181,3 +181,12 @@ def test_concurrent_downloads_of_one_file_never_pass_its_count(user):
 
     assert sorted(results) == ["gone"] * 4 + ["url"] * 2
     assert ShareFile.objects.get(share=new.share, upload=files[0]).downloads == 2
+
+
+@pytest.mark.django_db
+def test_share_selected_with_nothing_ticked_says_so_in_the_dialog(alice):
+    dialog = alice.get("/shares/new", headers={"HX-Request": "true"})
+    assert dialog.status_code == 200  # htmx swaps only 2xx answers in: a 404 would show nothing
+    body = dialog.content.decode()
+    assert "<dialog" in body and "No files selected" in body
+    assert "<form class=\"share-form\"" not in body
