@@ -6,15 +6,14 @@ const HASHES_AT_ONCE = 2; // WebCrypto hashes off the main thread; two parts use
 const RENEW_MARGIN_MS = 60_000; // re-sign a URL this close to its expiry instead of using it
 
 /**
- * Batch sizes from the server's limits. The first batch is one part per worker, hashed all at
- * once, so every worker starts sending after one part's hashing;
+ * Batch sizes from the server's limits. The first batch is small so the upload starts at once;
  * later ones are as large as the server signs in one call, hashed and signed in the background
  * while parts are in flight: a GiB in 16 MiB parts costs Django 4 calls (create, 8 parts, the
  * other 56, complete). Hashing a batch (~300 MB/s) stays ahead of any network's pace.
  */
 export function batchSizes({ parts_per_request: perRequest, parallel_parts: parallel }) {
   return {
-    first: Math.min(perRequest, Math.max(1, parallel)),
+    first: Math.min(perRequest, Math.max(8, 2 * parallel)),
     later: perRequest,
   };
 }
@@ -67,8 +66,7 @@ export class PartSigner {
         await this.busy.catch(() => {});
         continue;
       }
-      const first = [number, ...this.upcoming(this.batch.first - 1, number)];
-      await this.sign(first, signal, first.length);
+      await this.sign([number, ...this.upcoming(this.batch.first - 1, number)], signal);
       if (!this.usable(number)) throw new UploadError(`Chute did not sign part ${number}.`);
     }
   }
@@ -92,9 +90,9 @@ export class PartSigner {
     if (ready < this.batch.later / 2 && next.length) this.sign(next, signal).catch(() => {});
   }
 
-  sign(numbers, signal, hashesAtOnce = HASHES_AT_ONCE) {
+  sign(numbers, signal) {
     this.busy = (async () => {
-      const parts = await mapWithLimit(numbers, hashesAtOnce, async (number) => ({
+      const parts = await mapWithLimit(numbers, HASHES_AT_ONCE, async (number) => ({
         number,
         sha256: await this.checksum(number),
       }));

@@ -28,8 +28,6 @@ export const TRANSITIONS = Object.freeze({
   cancelled: [],
 });
 
-const PROGRESS_INTERVAL_MS = 100; // at most ~10 progress snapshots a second per file
-
 export class IllegalTransition extends Error {}
 
 export class Transfer extends EventTarget {
@@ -58,9 +56,6 @@ export class Transfer extends EventTarget {
     this.runs = 0; // bumped by every start, pause and cancel: answers to older runs are ignored
     this.controller = null;
     this.meter = new Meter(now ? { now } : {});
-    this.clock = now ?? (() => performance.now());
-    this.tick = null; // a progress snapshot waiting for its turn (see progress)
-    this.lastProgressEmit = -Infinity;
     this.sent = 0;
     this.notice = ""; // a passing remark while uploading (a part being retried)
     this.error = null;
@@ -107,36 +102,14 @@ export class Transfer extends EventTarget {
     }
     this.state = next;
     this.notice = "";
-    this.emitNow();
-  }
-
-  /** Announce now, and drop a progress tick still waiting (this snapshot carries its bytes). */
-  emitNow() {
-    if (this.tick !== null) {
-      clearTimeout(this.tick);
-      this.tick = null;
-    }
-    this.lastProgressEmit = this.clock();
     this.emit();
   }
 
-  /**
-   * Bytes sent so far. XHR reports progress many times a second for every part in flight; a
-   * snapshot (and the queue's totals and the row's redraw after it) at most every
-   * PROGRESS_INTERVAL_MS is all a person can see, and leaves the page's thread to the upload.
-   */
   progress(sentBytes) {
     this.sent = Math.min(sentBytes, this.file.size);
     this.meter.add(this.sent);
     this.notice = "";
-    if (this.tick !== null) return;
-    const wait = this.lastProgressEmit + PROGRESS_INTERVAL_MS - this.clock();
-    if (wait <= 0) this.emitNow();
-    else
-      this.tick = setTimeout(() => {
-        this.tick = null;
-        this.emitNow();
-      }, wait);
+    this.emit();
   }
 
   /** Wait for a place again: Resume after a pause, Retry after a failure (queue.js starts it). */

@@ -4,11 +4,11 @@ import test from "node:test";
 import { PartSigner, batchSizes, mapWithLimit } from "../../static/files/signer.js";
 
 test("batches follow the server's limits and never exceed what it signs in one call", () => {
-  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 4 }), { first: 4, later: 100 });
-  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 8 }), { first: 8, later: 100 });
-  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 1 }), { first: 1, later: 100 });
-  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 200 }), { first: 100, later: 100 });
-  assert.deepEqual(batchSizes({ parts_per_request: 3, parallel_parts: 4 }), { first: 3, later: 3 });
+  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 4 }), { first: 8, later: 100 });
+  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 8 }), { first: 16, later: 100 });
+  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 64 }), { first: 100, later: 100 });
+  assert.deepEqual(batchSizes({ parts_per_request: 10, parallel_parts: 4 }), { first: 8, later: 10 });
+  assert.deepEqual(batchSizes({ parts_per_request: 5, parallel_parts: 4 }), { first: 5, later: 5 });
 });
 
 test("mapWithLimit keeps order and never runs more than its limit at once", async () => {
@@ -42,32 +42,12 @@ function signerWith({ queue, lifetime = 900, perRequest = 100, parallel = 4, clo
   return { signer, calls };
 }
 
-test("the first URL signs one part per worker around it, hashed at once; the next parts reuse it", async () => {
+test("the first URL signs a small batch around it; the next parts reuse it", async () => {
   const queue = Array.from({ length: 20 }, (_, i) => i + 2);
-  let hashing = 0;
-  let most = 0;
-  const calls = [];
-  const signer = new PartSigner({
-    sign: async (parts) => {
-      calls.push(parts.map((part) => part.number));
-      const urls = {};
-      for (const { number, sha256 } of parts) urls[number] = `https://bucket.test/k?partNumber=${number}&X-Amz-Expires=900&c=${sha256}`;
-      return { urls, expires_at: "" };
-    },
-    checksum: async (number) => {
-      hashing += 1;
-      most = Math.max(most, hashing);
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      hashing -= 1;
-      return `sum${number}`;
-    },
-    queue,
-    limits: { parts_per_request: 100, parallel_parts: 4 },
-  });
+  const { signer, calls } = signerWith({ queue });
   const url = await signer.url(1);
   assert.match(url, /partNumber=1&.*c=sum1$/);
-  assert.deepEqual(calls, [[1, 2, 3, 4]]);
-  assert.equal(most, 4, "the first batch's parts are hashed together");
+  assert.deepEqual(calls, [[1, 2, 3, 4, 5, 6, 7, 8]]);
   await signer.url(2);
   assert.equal(calls.length, 1);
 });

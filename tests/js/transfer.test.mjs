@@ -281,28 +281,3 @@ test("cancel aborts, deletes the upload on the server and forgets it", async () 
   assert.ok(client.calls.includes("remove"));
   assert.throws(() => transfer.moveTo("preparing"), IllegalTransition);
 });
-
-test("progress ticks become at most one snapshot per 100 ms; a state change carries the latest bytes at once", async () => {
-  let now = 0;
-  const transfer = new Transfer(fileOf(1000), { client: fakeClient({}), now: () => now });
-  transfer.moveTo("preparing");
-  transfer.state = "uploading"; // as sendMultipart leaves it, without its own snapshot
-  const seen = [];
-  transfer.addEventListener("change", ({ detail }) => seen.push(detail.sent));
-  now = 200;
-  transfer.progress(10); // the first tick after a while shows at once
-  now = 210;
-  transfer.progress(20);
-  now = 250;
-  transfer.progress(30); // held: still within 100 ms of the last snapshot
-  assert.deepEqual(seen, [10]);
-  await new Promise((resolve) => setTimeout(resolve, 120)); // the held tick follows
-  assert.deepEqual(seen, [10, 30]);
-  now = 400;
-  transfer.progress(40);
-  now = 410;
-  transfer.progress(50);
-  transfer.moveTo("paused"); // the state change shows the bytes and drops the held tick
-  await new Promise((resolve) => setTimeout(resolve, 120));
-  assert.deepEqual(seen, [10, 30, 40, 50]);
-});
