@@ -261,7 +261,7 @@ def start_guest_upload(
                 locked.owner, declared, request=locked, guest_key=guest_key
             )
             if unfinished:
-                return uploads.Issued(upload=unfinished)
+                return uploads.Issued(upload=unfinished, resumed=True)
         taken = received(locked, now)
         if locked.max_files is not None and taken.files + 1 > locked.max_files:
             raise OverRequestLimit("This request has received all the files it asked for.")

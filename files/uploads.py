@@ -31,6 +31,8 @@ class Issued:
     upload: Upload
     post: s3.PresignedPost | None = None
     put: s3.PresignedPut | None = None
+    # An unfinished upload of the same file, continued: the client asks which parts it holds.
+    resumed: bool = False
 
 
 def single_request_method() -> str:
@@ -63,7 +65,7 @@ def start_upload(
     if policy.is_multipart(declared.size):
         unfinished = resume.find_unfinished(owner, declared, request=request, guest_key=guest_key)
         if unfinished:
-            return Issued(upload=unfinished)
+            return Issued(upload=unfinished, resumed=True)
     upload_id = uuid.uuid4()
     ttl = policy.upload_url_ttl()
     upload = Upload(

@@ -106,6 +106,11 @@ class UploadOut(Schema):
     put: PresignedPutOut | None = None
     part_size: int | None = None
     part_count: int | None = None
+    resumed: bool | None = Field(
+        None,
+        description="true when this continues your unfinished upload of the same file: "
+        "list its parts (links.parts) and send only the missing ones",
+    )
 
 
 class ConfirmedOut(UploadOut):

@@ -74,7 +74,7 @@ def upload_json(upload: Upload, links: Links = api_links) -> dict[str, Any]:
 
 def issued_json(issued: uploads.Issued, links: Links = api_links) -> dict[str, Any]:
     """A new upload's answer: the upload, and the presigned POST or PUT when it has one."""
-    answer = upload_json(issued.upload, links)
+    answer = upload_json(issued.upload, links) | {"resumed": issued.resumed}
     if issued.post:
         answer["post"] = {"url": issued.post.url, "fields": issued.post.fields}
     if issued.put:

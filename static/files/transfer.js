@@ -140,7 +140,7 @@ export class Transfer extends EventTarget {
         this.upload = await this.client.create(this.file, { signal, sha256, path: this.path });
         creating = false;
         // Chute may have answered an unfinished upload of this same file: ask what it holds.
-        this.mayHaveParts = this.multipart;
+        this.mayHaveParts = this.multipart && Boolean(this.upload.resumed);
       }
       const row = this.multipart ? await this.sendMultipart(signal) : await this.sendSingle(signal);
       if (run !== this.runs) return;

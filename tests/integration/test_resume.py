@@ -36,6 +36,7 @@ def test_another_client_starting_the_same_file_continues_its_upload(user, alice)
     elsewhere.force_login(user)
     again = start(elsewhere, len(data), last_modified=MODIFIED)
     assert again["id"] == first["id"]
+    assert (first["resumed"], again["resumed"]) == (False, True)
     assert (again["part_size"], again["part_count"]) == (first["part_size"], 3)
     stored = elsewhere.get(again["links"]["parts"]).json()["parts"]
     assert [(p["number"], p["sha256"]) for p in stored] == [(1, b64sha(parts[1]))]

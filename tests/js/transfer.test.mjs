@@ -215,7 +215,7 @@ test("pause stops sending; resume asks the bucket what it holds and sends only t
 test("a file Chute answers with an unfinished upload skips only the stored parts whose bytes match", async () => {
   const size = 4 * 5 * MiB;
   const file = fileOf(size);
-  const upload = multipartUpload(size);
+  const upload = { ...multipartUpload(size), resumed: true };
   const hashOf = async (number) => sha256Base64(file.slice((number - 1) * 5 * MiB, number * 5 * MiB));
   const client = fakeClient(upload, {
     listParts: async () => (client.calls.push("list"), [
@@ -231,8 +231,20 @@ test("a file Chute answers with an unfinished upload skips only the stored parts
   await transfer.start();
   assert.equal(transfer.state, "done");
   assert.deepEqual(sent.sort(), [2, 3, 4]);
-  assert.deepEqual(client.calls.slice(0, 2), ["create", "list"], "a multipart answer is always asked what it holds");
+  assert.deepEqual(client.calls.slice(0, 2), ["create", "list"], "a resumed upload is asked what it holds");
   assert.match(client.calls.at(-1), /^complete 1,2,3,4$/);
+});
+
+test("a new multipart upload is not asked what it holds: one request fewer", async () => {
+  const size = 2 * 5 * MiB;
+  const client = fakeClient(multipartUpload(size), {
+    listParts: async () => (client.calls.push("list"), []),
+  });
+  const send = async (_m, url) => okXhr(`e${url.at(-1)}`);
+  const transfer = new Transfer(fileOf(size), { client, send, threshold: 5 * MiB });
+  await transfer.start();
+  assert.equal(transfer.state, "done");
+  assert.ok(!client.calls.includes("list"));
 });
 
 test("create declares last_modified and path; a small file carries its SHA-256, a large one none", async () => {
