@@ -189,4 +189,4 @@ def test_share_selected_with_nothing_ticked_says_so_in_the_dialog(alice):
     assert dialog.status_code == 200  # htmx swaps only 2xx answers in: a 404 would show nothing
     body = dialog.content.decode()
     assert "<dialog" in body and "No files selected" in body
-    assert "<form class=\"share-form\"" not in body
+    assert '<form class="share-form"' not in body
