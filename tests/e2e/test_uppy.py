@@ -1,80 +1,35 @@
 """Uppy's real npm packages in Chromium, configured only, upload into Chute (/api/uppy).
 
-@uppy/core and @uppy/aws-s3 are installed at test time into the git-ignored .cache/npm-uppy
-and bundled with esbuild into a temporary directory; nothing of Uppy is in the repository.
-The test page and its scripts are served on the live server's origin by Playwright, with the
-Content-Security-Policy Chute sends on its own pages.
+@uppy/core and @uppy/aws-s3 are installed when missing into the git-ignored .cache/npm-bench
+and bundled with esbuild by bench/upload_throughput.py's `uppy_bundle`; nothing of Uppy is in
+the repository. The page (bench/uppy/) is the benchmark's own, served on the live server's
+origin by bench/urls.py, with the Content-Security-Policy Chute sends on its own pages.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
 
+from bench.upload_throughput import uppy_bundle as build_uppy_bundle
 from files import s3
 from files.models import Upload
 
-UPPY_VERSION = "6.3.1"  # `npm view @uppy/aws-s3 version` when this was written
-ESBUILD_VERSION = "0.28.2"
-ROOT = Path(__file__).resolve().parents[2]
-NPM_DIR = ROOT / ".cache" / "npm-uppy"
-PAGE_DIR = Path(__file__).resolve().parent / "uppy"  # entry.js; the page: uppy_urls.py
 MiB = 1024 * 1024
 BIG = 105 * MiB  # over Uppy's default multipart threshold (100 MiB): 21 parts of 5 MiB
 
 
-def installed(package: str) -> str:
-    manifest = NPM_DIR / "node_modules" / package / "package.json"
-    return json.loads(manifest.read_text())["version"] if manifest.exists() else ""
-
-
 @pytest.fixture(scope="session")
-def uppy_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The npm packages (installed when missing) bundled into one script, in a temp dir."""
-    npm = shutil.which("npm")
-    if npm is None:
+def uppy_bundle() -> Path:
+    """Uppy's npm packages bundled the way the benchmark bundles its peer (one shared way)."""
+    if shutil.which("npm") is None:
         pytest.skip("npm is not installed; the Uppy test needs Node.js and npm")
-    wanted = {"@uppy/core": UPPY_VERSION, "@uppy/aws-s3": UPPY_VERSION, "esbuild": ESBUILD_VERSION}
-    if any(installed(name) != version for name, version in wanted.items()):
-        NPM_DIR.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                npm,
-                "install",
-                "--no-audit",
-                "--no-fund",
-                "--prefix",
-                str(NPM_DIR),
-                *(f"{name}@{version}" for name, version in wanted.items()),
-            ],
-            check=True,
-            timeout=600,
-        )
-    out = tmp_path_factory.mktemp("uppy") / "uppy.bundle.js"
-    # esbuild resolves the bare imports from the entry's directory upwards.
-    entry = NPM_DIR / "entry.js"
-    shutil.copy(PAGE_DIR / "entry.js", entry)
-    subprocess.run(
-        [
-            str(NPM_DIR / "node_modules" / ".bin" / "esbuild"),
-            str(entry),
-            "--bundle",
-            "--format=iife",
-            "--target=es2022",
-            f"--outfile={out}",
-            "--log-level=warning",
-        ],
-        check=True,
-        timeout=300,
-    )
-    return out
+    return build_uppy_bundle()
 
 
 def random_file(path: Path, size: int) -> Path:
@@ -96,11 +51,11 @@ def sha256_of(path: Path) -> str:
 
 
 @pytest.fixture
-def uppy_test_page(settings, uppy_bundle: Path) -> str:
-    """/uppy-test/ on the live server: Chute's own middleware (and CSP) serve it."""
-    settings.ROOT_URLCONF = "tests.e2e.uppy_urls"
-    settings.UPPY_TEST_BUNDLE = str(uppy_bundle)
-    return "/uppy-test/"
+def uppy_test_page(settings, monkeypatch, uppy_bundle: Path) -> str:
+    """The benchmark's Uppy page on the live server: Chute's own middleware (and CSP) serve it."""
+    settings.ROOT_URLCONF = "bench.urls"
+    monkeypatch.setenv("BENCH_UPPY_BUNDLE", str(uppy_bundle))
+    return "/bench/uppy/"
 
 
 def watch_csp(page: Page) -> list[str]:
