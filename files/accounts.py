@@ -12,9 +12,7 @@ each address, counted before the form is checked.
 
 from __future__ import annotations
 
-import hashlib
-import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from confusable_homoglyphs import confusables  # type: ignore[import-untyped]
@@ -26,26 +24,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from files.models import SignupAttempt
+from files import throttle
+from files.errors import LoginLockedOut, SignupThrottled
 
 SIGNUP_WINDOW = timedelta(hours=1)
-
-
-def _minutes(seconds: int) -> str:
-    minutes = max(math.ceil(seconds / 60), 1)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
-
-
-class SignupThrottled(Exception):
-    """Raised when an address submitted the sign-up form too often; says when to try again."""
-
-    def __init__(self, retry_at: datetime, now: datetime) -> None:
-        self.retry_after = max(math.ceil((retry_at - now).total_seconds()), 1)
-        self.message = (
-            "Too many sign-up attempts from your address. Try again in "
-            f"{_minutes(self.retry_after)} (at {retry_at.astimezone(UTC):%H:%M} UTC)."
-        )
-        super().__init__(self.message)
 
 
 if TYPE_CHECKING:  # django-stubs makes the form generic; Django's class is not subscriptable
@@ -77,25 +59,18 @@ class SignupForm(_UserCreationForm):
         return username
 
 
-def _client_id(address: str) -> str:
-    return hashlib.sha256(address.encode()).hexdigest()
-
-
 def check_signup_allowed(address: str, now: datetime | None = None) -> None:
-    """Record one sign-up attempt from `address`; raise SignupThrottled past the limit.
-
-    Recorded before counting, so concurrent submissions see one another.
-    """
+    """Count one sign-up attempt from `address`; raise SignupThrottled past the hourly limit."""
     now = now or timezone.now()
-    client = _client_id(address)
-    window_start = now - SIGNUP_WINDOW
-    SignupAttempt.objects.filter(created_at__lte=window_start).delete()
-    attempt = SignupAttempt.objects.create(client=client, created_at=now)
-    recent = SignupAttempt.objects.filter(client=client, created_at__gt=window_start)
-    if recent.count() > settings.CHUTE_SIGNUP_ATTEMPTS_PER_HOUR:
-        attempt.delete()
-        oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
-        raise SignupThrottled((oldest or now) + SIGNUP_WINDOW, now)
+    retry_at = throttle.hit(
+        "signup",
+        address,
+        limit=settings.CHUTE_SIGNUP_ATTEMPTS_PER_HOUR,
+        window=SIGNUP_WINDOW,
+        now=now,
+    )
+    if retry_at:
+        raise SignupThrottled(retry_at, now)
 
 
 def sign_up(form: SignupForm, address: str) -> User | None:
@@ -112,12 +87,10 @@ def lockout_response(
     """django-axes' answer to a locked-out sign-in: 429, Retry-After and when to try again."""
     cool_off = settings.AXES_COOLOFF_TIME
     # A failed try during a lockout restarts the cool-off (AXES_RESET_COOL_OFF_ON_FAILURE_…).
-    retry_at = timezone.now() + cool_off
-    seconds = math.ceil(cool_off.total_seconds())
-    message = (
-        "Too many failed sign-ins from your address. Try again in "
-        f"{_minutes(seconds)} (at {retry_at.astimezone(UTC):%H:%M} UTC)."
+    now = timezone.now()
+    locked = LoginLockedOut(now + cool_off, now)
+    response = render(
+        request, "registration/lockout.html", {"message": locked.message}, status=locked.status
     )
-    response = render(request, "registration/lockout.html", {"message": message}, status=429)
-    response["Retry-After"] = str(seconds)
+    response["Retry-After"] = str(locked.retry_after)
     return response

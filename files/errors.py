@@ -3,6 +3,9 @@
 In the spirit of Zulip's `JsonableError`: domain modules raise these with a sentence; the API
 layer (files/api/) turns them into `{"error": code, "message": sentence}` with `status` and
 `headers`, and the pages render the same sentence. No module here knows about HTTP requests.
+
+Over 300 lines on purpose: every refusal in one place (a few lines each), so a reader finds
+all the codes and sentences the service can answer together.
 """
 
 from __future__ import annotations
@@ -35,6 +38,43 @@ class ChuteError(Exception):
 
 class InvalidRequest(ChuteError):
     """Raised when a request's values make no sense for the call (a foreign cursor, say)."""
+
+
+class Throttled(ChuteError):
+    """Base for refusals of a client that tried too often: says when to try again (Retry-After)."""
+
+    status = 429
+    code = "throttled"
+    reason: ClassVar[str] = "Too many attempts."
+
+    def __init__(self, retry_at: datetime, now: datetime) -> None:
+        self.retry_after = max(math.ceil((retry_at - now).total_seconds()), 1)
+        minutes = math.ceil(self.retry_after / 60)
+        super().__init__(
+            f"{self.reason} Try again in {minutes} minute{'s' if minutes != 1 else ''} "
+            f"(at {retry_at.astimezone(UTC):%H:%M} UTC)."
+        )
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+# --- Accounts -----------------------------------------------------------------------------
+
+
+class SignupThrottled(Throttled):
+    """Raised when an address submitted the sign-up form too often; says when to try again."""
+
+    code = "too_many_signups"
+    reason = "Too many sign-up attempts from your address."
+
+
+class LoginLockedOut(Throttled):
+    """What django-axes' lockout page says: too many failed sign-ins from one address."""
+
+    code = "locked_out"
+    reason = "Too many failed sign-ins from your address."
 
 
 # --- Uploads ------------------------------------------------------------------------------
@@ -170,24 +210,11 @@ class PasswordRefused(ChuteError):
     code = "password_refused"
 
 
-class TooManyAttempts(PasswordRefused):
+class TooManyAttempts(Throttled, PasswordRefused):
     """Raised when a client guessed wrong too often on one link; says when to try again."""
 
-    status = 429
     code = "too_many_attempts"
-
-    def __init__(self, retry_at: datetime, now: datetime) -> None:
-        self.retry_after = max(math.ceil((retry_at - now).total_seconds()), 1)
-        minutes = math.ceil(self.retry_after / 60)
-        super().__init__(
-            "Too many wrong passwords for this link. Try again in "
-            f"{minutes} minute{'s' if minutes != 1 else ''} "
-            f"(at {retry_at.astimezone(UTC):%H:%M} UTC)."
-        )
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after)}
+    reason = "Too many wrong passwords for this link."
 
 
 # --- Upload requests ----------------------------------------------------------------------
@@ -225,24 +252,11 @@ class OverRequestLimit(ChuteError):
     code = "over_request_limit"
 
 
-class TooManyGuestUploads(ChuteError):
+class TooManyGuestUploads(Throttled):
     """Raised when one client started too many uploads through request links; says when to retry."""
 
-    status = 429
     code = "too_many_uploads"
-
-    def __init__(self, retry_at: datetime, now: datetime) -> None:
-        self.retry_after = max(math.ceil((retry_at - now).total_seconds()), 1)
-        minutes = math.ceil(self.retry_after / 60)
-        super().__init__(
-            "Too many files started from your address. Try again in "
-            f"{minutes} minute{'s' if minutes != 1 else ''} "
-            f"(at {retry_at.astimezone(UTC):%H:%M} UTC)."
-        )
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after)}
+    reason = "Too many files started from your address."
 
 
 # --- API tokens ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.utils import timezone
 
-from files import passwords, policy, quotas, resume, uploads
+from files import passwords, policy, quotas, resume, throttle, uploads
 from files.declarations import Declaration
 from files.errors import (
     InvalidUploadRequest,
@@ -31,7 +31,7 @@ from files.errors import (
     UploadRequestGone,
     UploadRequestNotFound,
 )
-from files.models import GuestUploadAttempt, Upload, UploadRequest
+from files.models import Upload, UploadRequest
 from files.sharing import TOKEN_PATTERN, hash_token
 from files.sizes import format_size
 
@@ -216,21 +216,21 @@ def ensure_not_closed(row: UploadRequest) -> None:
 
 
 def check_upload_rate(address: str, now: datetime | None = None) -> None:
-    """Record one guest upload start from `address`; TooManyGuestUploads past the hourly limit.
+    """Count one guest upload start from `address`; TooManyGuestUploads past the hourly limit.
 
-    Recorded before counting, so concurrent starts see one another; across all requests,
-    so one client cannot fill many owners' quotas with reservations.
+    Counted across all requests, so one client cannot fill many owners' quotas with
+    reservations.
     """
     now = now or timezone.now()
-    client = passwords.client_id(address)
-    window_start = now - GUEST_UPLOAD_WINDOW
-    GuestUploadAttempt.objects.filter(created_at__lte=window_start).delete()
-    attempt = GuestUploadAttempt.objects.create(client=client, created_at=now)
-    recent = GuestUploadAttempt.objects.filter(client=client, created_at__gt=window_start)
-    if recent.count() > settings.CHUTE_GUEST_UPLOADS_PER_HOUR:
-        attempt.delete()
-        oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
-        raise TooManyGuestUploads((oldest or now) + GUEST_UPLOAD_WINDOW, now)
+    retry_at = throttle.hit(
+        "guest-upload",
+        address,
+        limit=settings.CHUTE_GUEST_UPLOADS_PER_HOUR,
+        window=GUEST_UPLOAD_WINDOW,
+        now=now,
+    )
+    if retry_at:
+        raise TooManyGuestUploads(retry_at, now)
 
 
 def verify_password(row: UploadRequest, password: str, address: str) -> None:

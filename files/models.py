@@ -214,13 +214,14 @@ class ShareFile(models.Model):
         return f"{self.share_id} → {self.upload_id}"
 
 
-class PasswordAttempt(models.Model):
-    """One password attempt on a share link or an upload request, kept while it counts.
+class Attempt(models.Model):
+    """One counted attempt (a link password, a sign-up, a guest's upload start), kept while
+    it counts towards its limit (files/throttle.py, files/passwords.py).
 
-    In the database, not a cache, so the throttle holds across every worker and server.
+    In the database, not a cache, so the limits hold across every worker and server.
     """
 
-    # What the password protects: "share:<id>" or "request:<id>".
+    # What is counted: "share:<id>" or "request:<id>" (passwords), "signup", "guest-upload".
     scope = models.CharField(max_length=64)
     # SHA-256 of the client's address: enough to tell clients apart, without keeping IPs.
     client = models.CharField(max_length=64)
@@ -273,23 +274,6 @@ class UploadRequest(models.Model):
         return bool(self.password)
 
 
-class GuestUploadAttempt(models.Model):
-    """One upload a guest started through a request link, kept while it counts (rate limit).
-
-    In the database, not a cache, so the limit holds across every worker and server.
-    """
-
-    # SHA-256 of the client's address: enough to tell clients apart, without keeping IPs.
-    client = models.CharField(max_length=64)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        indexes = [models.Index(fields=["client", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"guest upload at {self.created_at:%Y-%m-%d %H:%M:%S}"
-
-
 class ApiToken(models.Model):
     """A personal API token: scripts, the CLI and other front ends act as its owner.
 
@@ -320,20 +304,3 @@ class ApiToken(models.Model):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > (now or timezone.now())
-
-
-class SignupAttempt(models.Model):
-    """One sign-up form submission, kept while it counts towards the sign-up throttle.
-
-    In the database, not a cache, so the limit holds across every worker and server.
-    """
-
-    # SHA-256 of the client's address: enough to tell clients apart, without keeping IPs.
-    client = models.CharField(max_length=64)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        indexes = [models.Index(fields=["client", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"sign-up attempt at {self.created_at:%Y-%m-%d %H:%M:%S}"

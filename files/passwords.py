@@ -7,7 +7,6 @@ Attempts live in the database, so the limit holds across workers and servers.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 
 from django.contrib.auth.hashers import check_password
@@ -15,16 +14,13 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from files.errors import PasswordRefused, TooManyAttempts
-from files.models import PasswordAttempt
+from files.models import Attempt
+from files.throttle import client_id
 
 MAX_PASSWORD_LENGTH = 128
 PASSWORD_FAILURES = 5
 PASSWORD_WINDOW = timedelta(minutes=15)
 LINK_PASSWORD_FAILURES = 50
-
-
-def client_id(address: str) -> str:
-    return hashlib.sha256(address.encode()).hexdigest()
 
 
 def format_duration(seconds: int) -> str:
@@ -55,9 +51,9 @@ def verify(
         raise PasswordRefused(prompt)
     now = now or timezone.now()
     client = client_id(address)
-    attempt = PasswordAttempt.objects.create(scope=scope, client=client, created_at=now)
+    attempt = Attempt.objects.create(scope=scope, client=client, created_at=now)
     window_start = now - PASSWORD_WINDOW
-    recent = PasswordAttempt.objects.filter(scope=scope, created_at__gt=window_start).aggregate(
+    recent = Attempt.objects.filter(scope=scope, created_at__gt=window_start).aggregate(
         mine=Count("pk", filter=Q(client=client)),
         my_oldest=Min("created_at", filter=Q(client=client)),
         total=Count("pk"),
@@ -71,7 +67,7 @@ def verify(
     if len(password) <= MAX_PASSWORD_LENGTH and check_password(password, hashed):
         attempt.delete()
         return
-    PasswordAttempt.objects.filter(scope=scope, created_at__lte=window_start).delete()
+    Attempt.objects.filter(scope=scope, created_at__lte=window_start).delete()
     left = PASSWORD_FAILURES - recent["mine"]
     raise PasswordRefused(
         "That password is not right. "

@@ -19,7 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 from files import accounts, downloads, reconcile, s3, uploads
 from files.api.responses import error_response, wants_json
 from files.clients import client_address
-from files.errors import RETRY_AFTER_SECONDS, UploadNotFound
+from files.errors import RETRY_AFTER_SECONDS, SignupThrottled, UploadNotFound
 from files.models import Upload
 from files.requests import AuthenticatedRequest
 from files.views.auth import login_or_token_required
@@ -68,7 +68,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             user = accounts.sign_up(form, client_address(request))
-        except accounts.SignupThrottled as error:
+        except SignupThrottled as error:
             context = {"form": accounts.SignupForm(), "throttled": error.message}
             response = render(request, "registration/signup.html", context, status=429)
             response["Retry-After"] = str(error.retry_after)

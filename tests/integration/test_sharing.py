@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from files import declarations, errors, passwords, sharing, uploads
-from files.models import PasswordAttempt, Share, Upload
+from files.models import Attempt, Share, Upload
 from files.views.sharing import parse_form
 from tests.helpers import post_json, ready_file
 
@@ -409,7 +409,7 @@ def test_password_link_needs_the_password(user, client):
     assert requests.get(right["Location"], timeout=30).content == DATA
     assert Share.objects.get(pk=new.share.pk).downloads == 1
     # Only the wrong attempt stays on record.
-    assert PasswordAttempt.objects.count() == 1
+    assert Attempt.objects.count() == 1
 
 
 @pytest.mark.django_db
@@ -434,7 +434,7 @@ def test_wrong_passwords_are_throttled_per_link_and_client(user, client):
     assert client.post(download_path(other.token), {"password": PASSWORD}).status_code == 302
 
     # Once the failures leave the window, the client may try again.
-    PasswordAttempt.objects.update(created_at=F("created_at") - passwords.PASSWORD_WINDOW)
+    Attempt.objects.update(created_at=F("created_at") - passwords.PASSWORD_WINDOW)
     assert client.post(path, {"password": PASSWORD}).status_code == 302
 
 
@@ -453,7 +453,7 @@ def test_throttle_counts_failures_from_all_clients_on_one_link(user):
 def test_attempts_record_no_client_address(user):
     new = sharing.create_share(ready_upload(user), password=PASSWORD)
     Client(REMOTE_ADDR="192.0.2.55").post(download_path(new.token), {"password": "guess"})
-    attempt = PasswordAttempt.objects.get()
+    attempt = Attempt.objects.get()
     assert "192.0.2.55" not in attempt.client
 
 
