@@ -17,7 +17,6 @@ what Uppy 6 sends with configuration alone:
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -27,7 +26,7 @@ from django.db.models import DateTimeField, F, JSONField, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from files import multipart, policy, quotas, s3
+from files import multipart, policy, quotas, s3, uploads
 from files.confirm import confirm
 from files.declarations import declare
 from files.errors import (
@@ -84,18 +83,8 @@ def _room(owner: User, ceiling: int) -> int:
 
 def _new_upload(owner: User, *, name: str, content_type: str, size: int, declared: bool) -> Upload:
     checked = declare(name=name, size=size, content_type=content_type)
-    upload_id = uuid.uuid4()
-    return Upload(
-        id=upload_id,
-        owner=owner,
-        key=policy.build_key(owner.pk, upload_id),
-        name=checked.name,
-        size=checked.size,
-        content_type=checked.content_type,
-        method=Upload.Method.POST,
-        via=Upload.Via.UPPY,
-        size_declared=declared,
-        expires_at=timezone.now() + timedelta(seconds=policy.upload_url_ttl()),
+    return uploads.new_upload(
+        owner, checked, method=Upload.Method.POST, via=Upload.Via.UPPY, size_declared=declared
     )
 
 

@@ -40,6 +40,24 @@ def single_request_method() -> str:
     return Upload.Method.PUT if method == "put" else Upload.Method.POST
 
 
+def new_upload(owner: User, declared: Declaration, **fields: Any) -> Upload:
+    """An unsaved PENDING upload of `declared`, with a fresh key chosen by the server."""
+    upload_id = uuid.uuid4()
+    return Upload(
+        id=upload_id,
+        owner=owner,
+        key=policy.build_key(owner.pk, upload_id),
+        name=declared.name,
+        size=declared.size,
+        content_type=declared.content_type,
+        sha256=declared.sha256,
+        last_modified=declared.last_modified,
+        folder=declared.folder,
+        expires_at=timezone.now() + timedelta(seconds=policy.upload_url_ttl()),
+        **fields,
+    )
+
+
 def start_upload(
     owner: User,
     declared: Declaration,
@@ -66,23 +84,14 @@ def start_upload(
         unfinished = resume.find_unfinished(owner, declared, request=request, guest_key=guest_key)
         if unfinished:
             return Issued(upload=unfinished, resumed=True)
-    upload_id = uuid.uuid4()
     ttl = policy.upload_url_ttl()
-    upload = Upload(
-        id=upload_id,
-        owner=owner,
-        key=policy.build_key(owner.pk, upload_id),
-        name=declared.name,
-        size=declared.size,
-        content_type=declared.content_type,
-        sha256=declared.sha256,
-        last_modified=declared.last_modified,
-        folder=declared.folder,
+    upload = new_upload(
+        owner,
+        declared,
         request=request,
         sender_name=sender_name,
         guest_key=guest_key,
         method=single_request_method(),
-        expires_at=timezone.now() + timedelta(seconds=ttl),
     )
     if policy.is_multipart(upload.size):
         return Issued(upload=multipart.start(upload))
