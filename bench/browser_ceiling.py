@@ -73,6 +73,30 @@ async ({mode, single, urls, partSize, parallel}) => {
       }
     };
     await Promise.all(Array.from({length: parallel}, worker));
+  } else if (mode === 'ahead') {
+    // The page's pipeline: one hasher stays up to 2 × `parallel` parts ahead of the senders.
+    const sums = new Array(urls.length);
+    let sent = 0;
+    let wake = () => {};
+    const waiting = [];
+    const hasher = (async () => {
+      for (let i = 0; i < urls.length; i++) {
+        while (i - sent >= 2 * parallel) await new Promise((resolve) => { wake = resolve; });
+        sums[i] = await sha256(slice(i));
+        waiting.splice(0).forEach((resolve) => resolve());
+      }
+    })();
+    let next = 0;
+    const worker = async () => {
+      while (next < urls.length) {
+        const i = next++;
+        while (sums[i] === undefined) await new Promise((resolve) => waiting.push(resolve));
+        await put(urls[i], slice(i), {'x-amz-checksum-sha256': sums[i]});
+        sent++;
+        wake();
+      }
+    };
+    await Promise.all([hasher, ...Array.from({length: parallel}, worker)]);
   } else {
     let next = 0;
     const worker = async () => {
@@ -115,12 +139,27 @@ def part_urls(size: int, part_size: int, checksums: list[str] | None) -> list[st
     return [urls[number] for number in range(1, count + 1)]
 
 
-def parse_configs(text: str) -> list[tuple[int, int]]:
-    """'16x4,64x2' -> [(16 MiB, 4), (64 MiB, 2)]: part size in MiB × parts in flight."""
+CONFIG_MODES = {
+    "": ("hashed", "SHA-256 per part, hashed right before its PUT"),
+    "a": ("ahead", "SHA-256 per part, hashed ahead of the PUTs"),
+    "n": ("parts", "no checksums"),
+}
+
+
+def parse_configs(text: str) -> list[tuple[int, int, str]]:
+    """'16x4,64x2a,64x1n' -> [(16 MiB, 4, 'hashed'), (64 MiB, 2, 'ahead'), (64 MiB, 1, 'parts')].
+
+    Part size in MiB × parts in flight, then how parts are checksummed: nothing (each
+    worker hashes its part right before sending it), `a` (one hasher runs ahead of the
+    senders, as the page does) or `n` (no checksums).
+    """
     configs = []
     for item in text.split(","):
-        size, _, parallel = item.strip().partition("x")
-        configs.append((int(size) * 2**20, int(parallel or 1)))
+        size, _, rest = item.strip().partition("x")
+        parallel = rest.rstrip("an")
+        configs.append(
+            (int(size) * 2**20, int(parallel or 1), CONFIG_MODES[rest[len(parallel) :]][0])
+        )
     return configs
 
 
@@ -131,8 +170,9 @@ def main(argv: list[str] | None = None) -> int:
         "--configs",
         type=parse_configs,
         default=None,
-        help="Part size (MiB) × parts in flight to try with per-part SHA-256, e.g. "
-        "16x4,32x4,64x2 (default: the server's plan only).",
+        help="Part size (MiB) × parts in flight to try, e.g. 16x4,64x2a,64x1n: SHA-256 "
+        "hashed before each PUT, `a` hashed ahead of the PUTs, `n` no checksum "
+        "(default: the server's plan only).",
     )
     parser.add_argument(
         "--rounds", type=int, default=1, help="Interleaved rounds; medians are reported."
@@ -173,12 +213,16 @@ def main(argv: list[str] | None = None) -> int:
                 parallel,
             ),
         ]
-        for size, in_flight in args.configs or []:
-            if (size, in_flight) == (part_size, parallel):
+        described = {mode: text for mode, text in CONFIG_MODES.values()}
+        for size, in_flight, mode in args.configs or []:
+            if (size, in_flight, mode) in (
+                (part_size, parallel, "hashed"),
+                (part_size, parallel, "parts"),
+            ):
                 continue
             checksums.setdefault(size, part_checksums(big, size))
-            label = f"Chromium, {in_flight} × {size // 2**20} MiB parts + SHA-256 per part"
-            ways.append((label, "hashed", size, in_flight))
+            label = f"Chromium, {in_flight} × {size // 2**20} MiB parts, {described[mode]}"
+            ways.append((label, mode, size, in_flight))
         ways.append(
             (
                 f"Chromium, every part hashed first, then {parallel} × "
@@ -213,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
                         ).url
                         urls = (
                             part_urls(args.size, size, None if mode == "parts" else checksums[size])
-                            if mode in ("parts", "hashed", "hash-first")
+                            if mode in ("parts", "hashed", "hash-first", "ahead")
                             else []
                         )
                         if mode == "hash-only":
