@@ -243,9 +243,10 @@ CHUTE_ALLOWED_CONTENT_TYPES = env_list("CHUTE_ALLOWED_CONTENT_TYPES")
 CHUTE_UPLOAD_METHOD = env("CHUTE_UPLOAD_METHOD", "post")
 # Files at least this large use multipart uploads.
 CHUTE_MULTIPART_THRESHOLD = env_int("CHUTE_MULTIPART_THRESHOLD", 64 * MiB)
-# Preferred multipart part size; grows automatically so no file needs over 10,000 parts.
-CHUTE_PART_SIZE = env_int("CHUTE_PART_SIZE", 16 * MiB)
-# Parts the browser sends at once.
+# Multipart part size: smaller for files under 8 parts of it, larger for files that would need
+# over 10,000 parts.
+CHUTE_PART_SIZE = env_int("CHUTE_PART_SIZE", 64 * MiB)
+# Parts the browser sends at once to begin with (the page then adjusts, up to twice as many).
 CHUTE_PARALLEL_PARTS = env_int("CHUTE_PARALLEL_PARTS", 4)
 # Files the page uploads at once; the rest wait in order.
 CHUTE_PARALLEL_FILES = env_int("CHUTE_PARALLEL_FILES", 3)

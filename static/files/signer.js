@@ -1,19 +1,22 @@
-// Part URLs: signed in batches, one batch at a time, ahead of the parts that need them. No DOM.
+// Part URLs: signed in batches, one batch at a time, as parts get hashed. No DOM.
 
 import { UploadError } from "./protocol.js";
 
 const HASHES_AT_ONCE = 2; // WebCrypto hashes off the main thread; two parts use a second core
 const RENEW_MARGIN_MS = 60_000; // re-sign a URL this close to its expiry instead of using it
 
+const FIRST_BATCH_BYTES = 128 * 1024 * 1024; // about a second of sending next to the bucket
+
 /**
- * Batch sizes from the server's limits. The first batch is small so the upload starts at once;
- * later ones are as large as the server signs in one call, hashed and signed in the background
- * while parts are in flight: a GiB in 16 MiB parts costs Django 4 calls (create, 8 parts, the
- * other 56, complete). Hashing a batch (~300 MB/s) stays ahead of any network's pace.
+ * Batch sizes from the server's limits. The first batch fills the parts in flight (and about
+ * FIRST_BATCH_BYTES) so the upload starts at once; later ones sign every part hashed by then,
+ * as many as the server signs in one call: a GiB in 64 MiB parts costs Django 4 calls
+ * (create, 4 parts, the other 12, complete) when hashing (~300 MB/s) outpaces the network.
  */
-export function batchSizes({ parts_per_request: perRequest, parallel_parts: parallel }) {
+export function batchSizes({ parts_per_request: perRequest, parallel_parts: parallel }, partSize = 0) {
+  const filling = partSize > 0 ? Math.ceil(FIRST_BATCH_BYTES / partSize) : 8;
   return {
-    first: Math.min(perRequest, Math.max(8, 2 * parallel)),
+    first: Math.min(perRequest, Math.max(filling, parallel)),
     later: perRequest,
   };
 }
@@ -36,13 +39,16 @@ export class PartSigner {
   /**
    * @param sign async (parts: [{number, sha256}], signal) => {urls, expires_at}
    * @param checksum async (number) => base64 SHA-256 of that part
+   * @param hashed (number) => whether that part's SHA-256 is known already
    * @param queue part numbers no worker has taken yet, in order (shared with the workers)
    */
-  constructor({ sign, checksum, queue, limits, now = Date.now }) {
+  constructor({ sign, checksum, hashed = () => false, queue, limits, partSize = 0, now = Date.now }) {
     this.signBatch = sign;
     this.checksum = checksum;
+    this.hashed = hashed;
     this.queue = queue;
-    this.batch = batchSizes(limits);
+    this.batch = batchSizes(limits, partSize);
+    this.signedAny = false;
     this.now = now;
     this.urls = new Map(); // number -> { url, expiresAt } in this browser's clock
     this.busy = null;
@@ -57,7 +63,10 @@ export class PartSigner {
     this.urls.delete(number);
   }
 
-  /** A usable URL for part `number`, signing a first batch around it when needed. */
+  /**
+   * A usable URL for part `number`. The first call signs the first batch around it; later
+   * ones, when prefetch has not signed it yet, sign it with every part already hashed.
+   */
   async url(number, signal) {
     for (;;) {
       const url = this.usable(number);
@@ -66,28 +75,41 @@ export class PartSigner {
         await this.busy.catch(() => {});
         continue;
       }
-      await this.sign([number, ...this.upcoming(this.batch.first - 1, number)], signal);
+      const others = this.signedAny
+        ? this.upcoming(this.batch.later - 1, { except: number, hashedOnly: true })
+        : this.upcoming(this.batch.first - 1, { except: number });
+      await this.sign([number, ...others], signal);
       if (!this.usable(number)) throw new UploadError(`Chute did not sign part ${number}.`);
     }
   }
 
-  upcoming(limit, except) {
+  /** Queued parts with no usable URL, in order: at most `limit`, only hashed ones if asked. */
+  upcoming(limit, { except = null, hashedOnly = false } = {}) {
     const numbers = [];
     for (const number of this.queue) {
       if (numbers.length >= limit) break;
-      if (number !== except && !this.usable(number)) numbers.push(number);
+      if (number === except || this.usable(number)) continue;
+      if (hashedOnly && !this.hashed(number)) continue;
+      numbers.push(number);
     }
     return numbers;
   }
 
-  /** Sign the next batch in the background when few signed URLs are left. */
+  /**
+   * Sign in the background, with no request wasted on a small batch: once every queued part
+   * is hashed (the rest of the file, in one call), or once a full batch is hashed while at
+   * most one signed part is left. Otherwise the next worker signs what is hashed by then.
+   */
   prefetch(signal) {
-    if (this.busy) return;
-    const ready = this.queue.filter((number) => this.usable(number)).length;
-    const next = this.upcoming(this.batch.later);
-    // Start while half a batch of signed parts is left: hashing a batch (~380 MB/s) must end
-    // before the workers have sent what is left (at most a network's ~100 MB/s).
-    if (ready < this.batch.later / 2 && next.length) this.sign(next, signal).catch(() => {});
+    if (this.busy || !this.signedAny) return;
+    const unsigned = this.upcoming(Infinity);
+    if (!unsigned.length) return;
+    const hashed = unsigned.filter((number) => this.hashed(number));
+    const reserve = this.queue.length - unsigned.length;
+    const allHashed = hashed.length === unsigned.length;
+    if (allHashed || (hashed.length >= this.batch.later && reserve <= 1)) {
+      this.sign(hashed.slice(0, this.batch.later), signal).catch(() => {});
+    }
   }
 
   sign(numbers, signal) {
@@ -97,6 +119,7 @@ export class PartSigner {
         sha256: await this.checksum(number),
       }));
       const answer = await this.signBatch(parts, signal);
+      this.signedAny = true;
       const received = this.now();
       for (const [number, url] of Object.entries(answer.urls)) {
         // The URL's own lifetime, counted from now, is immune to this computer's clock error.

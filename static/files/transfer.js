@@ -15,6 +15,7 @@ import { sha256Base64, sha256OfFile } from "./hash.js";
 import { UploadError, send as sendToBucket } from "./protocol.js";
 import { matchingParts } from "./resume.js";
 import { MAX_PART_ATTEMPTS, aborted, backoffDelay, partRecovery, sleep as sleepFor } from "./retry.js";
+import { Pace } from "./pace.js";
 import { PartSigner } from "./signer.js";
 
 export const TRANSITIONS = Object.freeze({
@@ -65,6 +66,7 @@ export class Transfer extends EventTarget {
     // Multipart state survives pause and retry; the bucket's ListParts stays the authority.
     this.etags = new Map(); // part number -> ETag the bucket answered
     this.checksums = new Map(); // part number -> promise of its base64 SHA-256
+    this.digests = new Map(); // part number -> its base64 SHA-256, once known
     this.mayHaveParts = false;
   }
 
@@ -210,13 +212,20 @@ export class Transfer extends EventTarget {
       const [start, end] = this.partRange(number);
       // The promise is kept, so callers asking for the same part at once share one read.
       const digest = this.hash(this.file.slice(start, end));
-      digest.catch(() => this.checksums.delete(number));
+      digest.then(
+        (sha256) => this.checksums.get(number) === digest && this.digests.set(number, sha256),
+        () => this.checksums.delete(number),
+      );
       this.checksums.set(number, digest);
     }
     return this.checksums.get(number);
   }
 
-  /** Send every part the bucket lacks, `limits.parallel_parts` at a time, then complete. */
+  /**
+   * Send every part the bucket lacks, then complete. Parts are hashed one after another ahead
+   * of the senders and signed in batches as they are hashed (signer.js); the number in flight
+   * starts at `limits.parallel_parts` and follows what the path rewards (pace.js).
+   */
   async sendMultipart(signal, { reconciling = false } = {}) {
     const { part_count: count, limits } = this.upload;
     if (this.file.size !== this.upload.size) {
@@ -242,7 +251,6 @@ export class Transfer extends EventTarget {
     this.stored = 0;
     for (const number of this.etags.keys()) this.stored += this.partLength(number);
     if (this.state !== "uploading") this.moveTo("uploading");
-    this.partsProgress();
 
     const queue = [];
     for (let number = 1; number <= count; number += 1) if (!this.etags.has(number)) queue.push(number);
@@ -253,23 +261,42 @@ export class Transfer extends EventTarget {
     const signer = new PartSigner({
       sign: (parts, batchSignal) => this.client.signParts(this.upload, parts, { signal: batchSignal }),
       checksum: (number) => this.checksum(number),
+      hashed: (number) => this.digests.has(number),
       queue,
       limits,
+      partSize: this.upload.part_size,
     });
-    const worker = async () => {
-      while (queue.length) await this.sendPart(queue.shift(), signer, run.signal);
-    };
-    const parallel = Math.max(1, limits.parallel_parts);
+    this.pace = new Pace({ start: Math.max(1, limits.parallel_parts) });
+    this.partsProgress();
+    this.hashAhead([...queue], signer, run.signal);
     try {
-      await Promise.all(
-        Array.from({ length: Math.min(parallel, queue.length) }, () =>
-          worker().catch((error) => {
-            run.abort();
-            throw error;
-          }),
-        ),
-      );
+      await new Promise((resolve, reject) => {
+        let active = 0;
+        let failed = false;
+        // Start parts until as many are in flight as the pace asks; called again whenever
+        // a part ends and on progress (the pace may have risen).
+        this.fill = () => {
+          while (!failed && queue.length && active < this.pace.target) {
+            active += 1;
+            this.sendPart(queue.shift(), signer, run.signal).then(
+              () => {
+                active -= 1;
+                this.fill();
+              },
+              (error) => {
+                failed = true;
+                run.abort();
+                reject(error);
+              },
+            );
+          }
+          if (!failed && !queue.length && !active) resolve();
+        };
+        this.fill();
+      });
     } finally {
+      this.fill = null;
+      run.abort(); // stops the hashing ahead
       signal.removeEventListener("abort", stop);
     }
     if (signal.aborted) throw aborted();
@@ -290,6 +317,26 @@ export class Transfer extends EventTarget {
     let sent = this.stored;
     for (const loaded of this.inFlight.values()) sent += loaded;
     this.progress(sent);
+    if (this.fill) {
+      this.pace.sample(sent);
+      this.fill();
+    }
+  }
+
+  /**
+   * Hash `numbers` one after another, ahead of the parts being sent, so batches are signed
+   * from checksums already known (a read error surfaces later, from the part that needs it).
+   */
+  async hashAhead(numbers, signer, signal) {
+    for (const number of numbers) {
+      if (signal.aborted) return;
+      try {
+        await this.checksum(number);
+      } catch {
+        return;
+      }
+      signer.prefetch(signal);
+    }
   }
 
   /** PUT one part, retrying network failures, 5xx and damaged bodies; re-signing on 403. */
@@ -325,6 +372,7 @@ export class Transfer extends EventTarget {
         if (recovery === "resign") signer.forget(number); // ask Chute for a fresh URL
         if (recovery === "reread") {
           this.checksums.delete(number); // read the part again; its URL signs the old checksum
+          this.digests.delete(number);
           signer.forget(number);
         }
         this.notice = `Part ${number} failed (${error.message}); retrying…`;
@@ -345,6 +393,7 @@ export class Transfer extends EventTarget {
     this.upload = null;
     this.etags = new Map();
     this.checksums = new Map();
+    this.digests = new Map();
     this.mayHaveParts = false;
     this.landed = false;
     this.sent = 0;

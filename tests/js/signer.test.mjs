@@ -3,12 +3,16 @@ import test from "node:test";
 
 import { PartSigner, batchSizes, mapWithLimit } from "../../static/files/signer.js";
 
-test("batches follow the server's limits and never exceed what it signs in one call", () => {
-  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 4 }), { first: 8, later: 100 });
-  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 8 }), { first: 16, later: 100 });
-  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 64 }), { first: 100, later: 100 });
-  assert.deepEqual(batchSizes({ parts_per_request: 10, parallel_parts: 4 }), { first: 8, later: 10 });
-  assert.deepEqual(batchSizes({ parts_per_request: 5, parallel_parts: 4 }), { first: 5, later: 5 });
+const MiB = 1024 * 1024;
+
+test("the first batch fills the parts in flight and about 128 MiB; later ones what the server signs", () => {
+  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 4 }, 64 * MiB), { first: 4, later: 100 });
+  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 4 }, 16 * MiB), { first: 8, later: 100 });
+  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 4 }, 5 * MiB), { first: 26, later: 100 });
+  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 8 }, 64 * MiB), { first: 8, later: 100 });
+  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 64 }, 64 * MiB), { first: 64, later: 100 });
+  assert.deepEqual(batchSizes({ parts_per_request: 10, parallel_parts: 4 }, 5 * MiB), { first: 10, later: 10 });
+  assert.deepEqual(batchSizes({ parts_per_request: 5, parallel_parts: 4 }, 16 * MiB), { first: 5, later: 5 });
 });
 
 test("mapWithLimit keeps order and never runs more than its limit at once", async () => {
@@ -25,7 +29,7 @@ test("mapWithLimit keeps order and never runs more than its limit at once", asyn
   assert.equal(most, 2);
 });
 
-function signerWith({ queue, lifetime = 900, perRequest = 100, parallel = 4, clock }) {
+function signerWith({ queue, lifetime = 900, perRequest = 100, parallel = 4, partSize = 16 * MiB, hashed, clock }) {
   const calls = [];
   const signer = new PartSigner({
     sign: async (parts) => {
@@ -35,8 +39,10 @@ function signerWith({ queue, lifetime = 900, perRequest = 100, parallel = 4, clo
       return { urls, expires_at: new Date(Date.now() + lifetime * 1000).toISOString() };
     },
     checksum: async (number) => `sum${number}`,
+    hashed: (number) => hashed?.has(number) ?? false,
     queue,
     limits: { parts_per_request: perRequest, parallel_parts: parallel },
+    partSize,
     now: clock,
   });
   return { signer, calls };
@@ -52,18 +58,49 @@ test("the first URL signs a small batch around it; the next parts reuse it", asy
   assert.equal(calls.length, 1);
 });
 
-test("prefetch signs the next large batch while half a batch is left, capped by the server", async () => {
-  const queue = Array.from({ length: 60 }, (_, i) => i + 1);
-  const { signer, calls } = signerWith({ queue, perRequest: 20, parallel: 4 });
+test("after the first batch, a part with no URL is signed with every part hashed by then", async () => {
+  const queue = Array.from({ length: 15 }, (_, i) => i + 2);
+  const hashed = new Set([1, 2, 3, 4, 5, 6, 7]);
+  const { signer, calls } = signerWith({ queue, partSize: 64 * MiB, hashed });
+  await signer.url(1);
+  assert.deepEqual(calls, [[1, 2, 3, 4]], "the first batch: four parts in flight");
+  queue.splice(0, 3); // workers took 2, 3 and 4
+  queue.shift(); // and the next worker wants 5
+  await signer.url(5);
+  assert.deepEqual(calls[1], [5, 6, 7], "5 with the hashed 6 and 7, not the unhashed rest");
+});
+
+test("prefetch signs the rest of the file in one call once every part is hashed", async () => {
+  const queue = Array.from({ length: 16 }, (_, i) => i + 1);
+  const hashed = new Set();
+  const { signer, calls } = signerWith({ queue, partSize: 64 * MiB, hashed });
+  signer.prefetch();
+  assert.equal(signer.busy, null, "nothing before the first batch");
+  await signer.url(queue.shift());
+  queue.splice(0, 3);
+  for (let number = 1; number <= 15; number += 1) {
+    hashed.add(number);
+    signer.prefetch();
+    assert.equal(signer.busy, null, `no small batch while part ${number + 1} is still being hashed`);
+  }
+  hashed.add(16);
   signer.prefetch();
   await signer.busy;
-  assert.deepEqual(calls, [queue.slice(0, 20)]);
-  signer.prefetch(); // 20 ready: not below half a batch (10) of signed parts
+  assert.deepEqual(calls, [[1, 2, 3, 4], queue.slice()]);
+});
+
+test("prefetch signs a full batch ahead when the signed parts run out on a long file", async () => {
+  const queue = Array.from({ length: 300 }, (_, i) => i + 1);
+  const hashed = new Set(Array.from({ length: 150 }, (_, i) => i + 1));
+  const { signer, calls } = signerWith({ queue, perRequest: 100, partSize: 16 * MiB, hashed });
+  await signer.url(queue.shift());
+  assert.equal(calls[0].length, 8);
+  signer.prefetch(); // seven signed parts left: no hurry
   assert.equal(signer.busy, null);
-  queue.splice(0, 11); // workers took 11 parts: 9 signed ones left
+  queue.splice(0, 6); // one signed part left, 142 hashed and unsigned
   signer.prefetch();
   await signer.busy;
-  assert.deepEqual(calls[1], queue.slice(9, 29));
+  assert.deepEqual(calls[1], Array.from({ length: 100 }, (_, i) => i + 9));
 });
 
 test("a URL near its expiry, or one forgotten after a 403, is signed again", async () => {

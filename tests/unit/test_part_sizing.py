@@ -49,9 +49,23 @@ def test_part_plan_holds_for_any_configured_part_size(settings, preferred):
 
 def test_part_size_is_the_setting_until_ten_thousand_parts_would_not_fit(settings):
     settings.CHUTE_PART_SIZE = 16 * MiB
-    assert part_plan(1) == (16 * MiB, 1)
-    assert part_plan(100 * MiB) == (16 * MiB, 7)
+    assert part_plan(128 * MiB) == (16 * MiB, 8)
+    assert part_plan(5 * GiB) == (16 * MiB, 320)
     assert part_plan(16 * MiB * 10_000) == (16 * MiB, 10_000)
+
+
+def test_big_files_go_in_few_large_parts_by_default():
+    assert part_plan(1 * GiB) == (64 * MiB, 16)
+    assert part_plan(10 * GiB) == (64 * MiB, 160)
+
+
+def test_smaller_files_get_smaller_parts_so_several_can_be_in_flight(settings):
+    settings.CHUTE_PART_SIZE = 64 * MiB
+    assert part_plan(256 * MiB) == (32 * MiB, 8)
+    assert part_plan(100 * MiB) == (13 * MiB, 8)  # whole MiB: 7 × 13 MiB and 9 MiB
+    assert part_plan(65 * MiB) == (9 * MiB, 8)
+    assert part_plan(20 * MiB) == (5 * MiB, 4)  # never below S3's 5 MiB
+    assert part_plan(1) == (5 * MiB, 1)
 
 
 def test_part_size_grows_for_huge_files(settings):
@@ -69,7 +83,7 @@ def test_part_size_setting_is_clamped_to_s3_limits(settings):
     settings.CHUTE_PART_SIZE = 1 * MiB
     assert part_plan(20 * MiB) == (5 * MiB, 4)
     settings.CHUTE_PART_SIZE = 6 * GiB
-    assert part_plan(20 * GiB) == (5 * GiB, 4)
+    assert part_plan(80 * GiB) == (5 * GiB, 16)
 
 
 @pytest.mark.parametrize("size", [0, -1, 5 * TiB + 1])
