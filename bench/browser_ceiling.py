@@ -11,6 +11,7 @@ Chromium by a few lines of script, with URLs presigned through files/s3.py:
   hash-first every part hashed before any is sent, then the parts: signing the whole file
             in one batch (the fewest requests to Django)
   hash-only SHA-256 of every part, nothing sent (what integrity costs on its own)
+  read-only every part read into memory, nothing hashed (the reading share of that cost)
 
     .venv/bin/python bench/browser_ceiling.py --size 1GiB [--json bench/results/ceiling.json]
     .venv/bin/python bench/browser_ceiling.py --configs 16x4,32x4,64x2,64x4 --rounds 3
@@ -58,6 +59,8 @@ async ({mode, single, urls, partSize, parallel}) => {
     await put(single, file, {'Content-Type': 'application/octet-stream'});
   } else if (mode === 'hash-only') {
     for (let i = 0; i < urls.length; i++) await sha256(slice(i));
+  } else if (mode === 'read-only') {
+    for (let i = 0; i < urls.length; i++) await slice(i).arrayBuffer();
   } else if (mode === 'hash-first') {
     // Every part hashed (two at a time, as the page does) before the first byte is sent:
     // what signing the whole file in one batch would cost.
@@ -233,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         ways.append(("Chromium, SHA-256 of every part, nothing sent", "hash-only", part_size, 0))
+        ways.append(("Chromium, every part read, nothing sent", "read-only", part_size, 0))
 
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -260,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
                             if mode in ("parts", "hashed", "hash-first", "ahead")
                             else []
                         )
-                        if mode == "hash-only":
+                        if mode in ("hash-only", "read-only"):
                             urls = [""] * len(checksums[size])
                         taken = page.evaluate(
                             SCRIPT,

@@ -110,12 +110,24 @@ def upload_through_page(
     if navigate:
         open_page(page)
     requests: list[str] = []
+    timeline: list[tuple[float, str, str]] = []  # (seconds from the start, event, request)
+
+    def named(request: Any) -> str:
+        if request.url.startswith(stack.base_url):
+            return f"{request.method} {request.url[len(stack.base_url) :]}"
+        part = re.search(r"partNumber=(\d+)", request.url)
+        return f"{request.method} bucket" + (f" part {part.group(1)}" if part else "")
 
     def count(request: Any) -> None:
+        timeline.append((time.perf_counter() - start, "start", named(request)))
         if request.url.startswith(stack.base_url):
-            requests.append(f"{request.method} {request.url[len(stack.base_url) :]}")
+            requests.append(named(request))
+
+    def ended(request: Any) -> None:
+        timeline.append((time.perf_counter() - start, "end", named(request)))
 
     page.on("request", count)
+    page.on("requestfinished", ended)
     start = time.perf_counter()
     page.set_input_files("#file-input", str(path))
     finished = page.wait_for_selector(
@@ -123,10 +135,19 @@ def upload_through_page(
     )
     seconds = time.perf_counter() - start
     page.remove_listener("request", count)
+    page.remove_listener("requestfinished", ended)
     if "failed" in (finished.get_attribute("class") or ""):
         text = finished.inner_text()
         raise BenchError(f"Chute's page reported a failed upload: {text!r}")
-    return {"seconds": seconds, "requests": requests}
+    timeline.append((seconds, "seen", "the row says Uploaded"))
+    return {"seconds": seconds, "requests": requests, "timeline": timeline}
+
+
+def print_timeline(run: dict[str, Any]) -> None:
+    """When each of the page's requests started and ended (--timeline): where its time goes."""
+    print("\n(a) timeline of the last round (seconds from choosing the file):")
+    for at, event, request in sorted(run["timeline"]):
+        print(f"  {at:7.3f}  {event:5}  {request}")
 
 
 def check_registered(name: str, size: int) -> str:
@@ -406,6 +427,12 @@ def main() -> int:
         help="Raise CHUTE_MULTIPART_THRESHOLD above the size so the page sends one POST "
         "(automatic while static/files/ cannot send multipart uploads).",
     )
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="Print when each of the page's requests (Django's and the bucket's) started and "
+        "ended in the last round.",
+    )
     common_arguments(parser)
     args = parser.parse_args()
     ways = [way for way in WAYS if way in args.ways]
@@ -423,6 +450,7 @@ def main() -> int:
 
     size = args.size
     runs: dict[str, list[dict[str, Any]]] = {way: [] for way in ways}
+    last_page_run: dict[str, Any] = {}
     results: dict[str, Any] = {
         "benchmark": "upload_throughput",
         "date": date.today().isoformat(),
@@ -514,6 +542,7 @@ def main() -> int:
                                     page, stack, big, timeout_ms, navigate=False
                                 )
                                 seconds = page_run["seconds"]
+                                last_page_run = page_run
                             elif way == "b":
                                 seconds = upload_with_curl(big, size)
                             elif way == "c":
@@ -550,6 +579,8 @@ def main() -> int:
             finally:
                 browser.close()
 
+    if args.timeline and "a" in ways:
+        print_timeline(last_page_run)
     by_way = {}
     for way in ways:
         by_way[way] = median_row(way, runs[way], size)

@@ -9,6 +9,13 @@
 const WINDOW_MS = 2_000; // long enough to span a part's start and end at a few parts a second
 const GAIN = 1.08; // a step must beat the previous rate by 8% to count as better
 const HOLD_WINDOWS = 5; // after settling, how many windows before trying a step again
+const FIRST_PARTS = 2; // start low, as TCP does: next to the bucket, two parts were the best
+
+/** The pace for a server that suggests `parallel` parts in flight: start low, up to twice it. */
+export function paceFor(parallel, options = {}) {
+  const most = 2 * Math.max(1, parallel);
+  return new Pace({ start: Math.min(FIRST_PARTS, Math.max(1, parallel)), most, ...options });
+}
 
 export class Pace {
   /**

@@ -15,7 +15,7 @@ import { sha256Base64, sha256OfFile } from "./hash.js";
 import { UploadError, send as sendToBucket } from "./protocol.js";
 import { matchingParts } from "./resume.js";
 import { MAX_PART_ATTEMPTS, aborted, backoffDelay, partRecovery, sleep as sleepFor } from "./retry.js";
-import { Pace } from "./pace.js";
+import { paceFor } from "./pace.js";
 import { PartSigner } from "./signer.js";
 
 export const TRANSITIONS = Object.freeze({
@@ -40,7 +40,17 @@ export class Transfer extends EventTarget {
    */
   constructor(
     file,
-    { client, path = "", threshold = Infinity, send = sendToBucket, hash = sha256Base64, hashFile = sha256OfFile, sleep = sleepFor, now } = {},
+    {
+      client,
+      path = "",
+      threshold = Infinity,
+      send = sendToBucket,
+      hash = sha256Base64,
+      hashFile = sha256OfFile,
+      sleep = sleepFor,
+      now,
+      pace = paceFor,
+    } = {},
   ) {
     super();
     this.file = file;
@@ -53,6 +63,7 @@ export class Transfer extends EventTarget {
     this.hashFile = hashFile;
     this.sleep = sleep;
     this.meterClock = now;
+    this.paceFor = pace;
     this.state = "queued";
     this.runs = 0; // bumped by every start, pause and cancel: answers to older runs are ignored
     this.controller = null;
@@ -224,7 +235,7 @@ export class Transfer extends EventTarget {
   /**
    * Send every part the bucket lacks, then complete. Parts are hashed one after another ahead
    * of the senders and signed in batches as they are hashed (signer.js); the number in flight
-   * starts at `limits.parallel_parts` and follows what the path rewards (pace.js).
+   * starts low and follows what the path rewards, up to twice `limits.parallel_parts` (pace.js).
    */
   async sendMultipart(signal, { reconciling = false } = {}) {
     const { part_count: count, limits } = this.upload;
@@ -258,15 +269,15 @@ export class Transfer extends EventTarget {
     const run = new AbortController();
     const stop = () => run.abort();
     signal.addEventListener("abort", stop, { once: true });
+    this.pace = this.paceFor(limits.parallel_parts);
     const signer = new PartSigner({
       sign: (parts, batchSignal) => this.client.signParts(this.upload, parts, { signal: batchSignal }),
       checksum: (number) => this.checksum(number),
       hashed: (number) => this.digests.has(number),
       queue,
-      limits,
+      limits: { ...limits, parallel_parts: this.pace.target },
       partSize: this.upload.part_size,
     });
-    this.pace = new Pace({ start: Math.max(1, limits.parallel_parts) });
     this.partsProgress();
     this.hashAhead([...queue], signer, run.signal);
     try {

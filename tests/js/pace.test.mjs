@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { Pace } from "../../static/files/pace.js";
+import { Pace, paceFor } from "../../static/files/pace.js";
 
 /**
  * Drive a Pace through `windows` two-second windows on a path whose speed (bytes/s) is
@@ -59,4 +59,10 @@ test("never goes below one part nor above the most allowed", () => {
   assert.ok(slow.every((n) => n >= 1 && n <= 3));
   const last = slow.slice(-10);
   assert.ok(last.filter((n) => n === 1).length >= 8, `mostly one part when one is fastest (chose ${slow})`);
+});
+
+test("a page starts with two parts in flight and may go up to twice what the server suggests", () => {
+  assert.deepEqual([paceFor(4).target, paceFor(4).most], [2, 8]);
+  assert.deepEqual([paceFor(1).target, paceFor(1).most], [1, 2]);
+  assert.deepEqual([paceFor(16).target, paceFor(16).most], [2, 32]);
 });

@@ -154,9 +154,31 @@ test("multipart: every part once, in parallel, retried on 503, re-signed on 403,
   await transfer.start();
   assert.deepEqual(seen, ["preparing", "uploading", "confirming", "done"]);
   assert.deepEqual([...puts].sort((a, b) => a[0] - b[0]), [[1, 1], [2, 2], [3, 1], [4, 2], [5, 1], [6, 1]]);
-  assert.equal(most, 3, "limits.parallel_parts parts at once");
+  assert.equal(most, 2, "two parts at once to begin with (pace.js)");
   assert.equal(client.calls.filter((c) => c === "sign 4").length, 1, "part 4 signed again alone after its 403");
   assert.equal(client.calls.at(-1), "complete 1,2,3,4,5,6");
+});
+
+test("multipart: more parts go in flight when the pace asks for more", async () => {
+  const size = 12 * 5 * MiB;
+  const client = fakeClient(multipartUpload(size));
+  let running = 0;
+  const most = [];
+  const send = async (_m, url, _body, { onProgress }) => {
+    running += 1;
+    most.push(running);
+    onProgress(1024);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    running -= 1;
+    return okXhr(`etag${new URL(url).searchParams.get("partNumber")}`);
+  };
+  // A path that rewards more connections: the pace asks for 4 after the first progress.
+  const pace = () => ({ target: 2, sample() { this.target = 4; } });
+  const transfer = new Transfer(fileOf(size), { client, send, sleep: noSleep, threshold: 5 * MiB, pace });
+  await transfer.start();
+  assert.equal(transfer.state, "done");
+  assert.deepEqual(most.slice(0, 2), [1, 2], "two parts to begin with");
+  assert.equal(Math.max(...most), 4, "then four at once");
 });
 
 test("multipart: a part that keeps failing stops after six tries and fails the transfer", async () => {
