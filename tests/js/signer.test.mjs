@@ -5,10 +5,10 @@ import { PartSigner, batchSizes, mapWithLimit } from "../../static/files/signer.
 
 const MiB = 1024 * 1024;
 
-test("the first batch fills the parts in flight and about 128 MiB; later ones what the server signs", () => {
-  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 4 }, 64 * MiB), { first: 4, later: 100 });
-  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 4 }, 16 * MiB), { first: 8, later: 100 });
-  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 4 }, 5 * MiB), { first: 26, later: 100 });
+test("the first batch fills the parts in flight and about 256 MiB; later ones what the server signs", () => {
+  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 2 }, 64 * MiB), { first: 4, later: 100 });
+  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 4 }, 16 * MiB), { first: 16, later: 100 });
+  assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 4 }, 5 * MiB), { first: 52, later: 100 });
   assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 8 }, 64 * MiB), { first: 8, later: 100 });
   assert.deepEqual(batchSizes({ parts_per_request: 100, parallel_parts: 64 }, 64 * MiB), { first: 64, later: 100 });
   assert.deepEqual(batchSizes({ parts_per_request: 10, parallel_parts: 4 }, 5 * MiB), { first: 10, later: 10 });
@@ -29,7 +29,7 @@ test("mapWithLimit keeps order and never runs more than its limit at once", asyn
   assert.equal(most, 2);
 });
 
-function signerWith({ queue, lifetime = 900, perRequest = 100, parallel = 4, partSize = 16 * MiB, hashed, clock }) {
+function signerWith({ queue, lifetime = 900, perRequest = 100, parallel = 4, partSize = 32 * MiB, hashed, clock }) {
   const calls = [];
   const signer = new PartSigner({
     sign: async (parts) => {
@@ -62,12 +62,23 @@ test("after the first batch, a part with no URL is signed with every part hashed
   const queue = Array.from({ length: 15 }, (_, i) => i + 2);
   const hashed = new Set([1, 2, 3, 4, 5, 6, 7]);
   const { signer, calls } = signerWith({ queue, partSize: 64 * MiB, hashed });
+  assert.ok(queue.length - 6 > 2, "more than two unhashed parts are left: no waiting for them");
   await signer.url(1);
   assert.deepEqual(calls, [[1, 2, 3, 4]], "the first batch: four parts in flight");
   queue.splice(0, 3); // workers took 2, 3 and 4
   queue.shift(); // and the next worker wants 5
   await signer.url(5);
   assert.deepEqual(calls[1], [5, 6, 7], "5 with the hashed 6 and 7, not the unhashed rest");
+});
+
+test("a part that needs its URL waits for the last two hashes rather than cost one more call", async () => {
+  const queue = Array.from({ length: 9 }, (_, i) => i + 2);
+  const hashed = new Set([1, 2, 3, 4, 5, 6, 7, 8]);
+  const { signer, calls } = signerWith({ queue, partSize: 64 * MiB, hashed });
+  await signer.url(1);
+  queue.splice(0, 4); // workers took 2 to 5; 9 and 10 are still being hashed
+  await signer.url(queue.shift());
+  assert.deepEqual(calls[1], [6, 7, 8, 9, 10], "every part left, in one call");
 });
 
 test("prefetch signs the rest of the file in one call once every part is hashed", async () => {
@@ -92,7 +103,7 @@ test("prefetch signs the rest of the file in one call once every part is hashed"
 test("prefetch signs a full batch ahead when the signed parts run out on a long file", async () => {
   const queue = Array.from({ length: 300 }, (_, i) => i + 1);
   const hashed = new Set(Array.from({ length: 150 }, (_, i) => i + 1));
-  const { signer, calls } = signerWith({ queue, perRequest: 100, partSize: 16 * MiB, hashed });
+  const { signer, calls } = signerWith({ queue, perRequest: 100, partSize: 32 * MiB, hashed });
   await signer.url(queue.shift());
   assert.equal(calls[0].length, 8);
   signer.prefetch(); // seven signed parts left: no hurry
