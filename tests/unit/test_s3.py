@@ -6,6 +6,7 @@ import datetime
 from urllib.parse import urlsplit
 
 import botocore.auth
+import botocore.credentials
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
@@ -102,10 +103,14 @@ def frozen_clock(monkeypatch):
 
 
 @pytest.mark.parametrize("public", ["", "https://files.example.com"])
-def test_a_batch_of_part_urls_equals_presign_part_byte_for_byte(settings, frozen_clock, public):
+def test_a_batch_of_part_urls_equals_presign_part_byte_for_byte(
+    settings, frozen_clock, monkeypatch, public
+):
     settings.CHUTE_S3_PUBLIC_ENDPOINT_URL = public
     key, upload_id = "users/1/0123abcd", "an upload id/with+odd=chars"
-    batch = s3.presign_parts(key, upload_id=upload_id, parts=PARTS, expires_in=3600)
+    with monkeypatch.context() as patched:
+        patched.setattr(s3, "presign_part", _refuse)  # signed by s3's own signer, not one by one
+        batch = s3.presign_parts(key, upload_id=upload_id, parts=PARTS, expires_in=3600)
     one_by_one = {
         part.number: s3.presign_part(
             key,
@@ -128,3 +133,49 @@ def test_a_batch_signs_the_lifetime_asked_and_refuses_sigv4s_limit(frozen_clock)
     with pytest.raises(ValueError, match="outside SigV4"):
         s3.presign_parts("k", upload_id="u", parts=PARTS[:1], expires_in=7 * 24 * 3600)
     assert s3.presign_parts("k", upload_id="u", parts=[], expires_in=900) == {}
+
+
+def _refuse(*args, **kwargs):
+    raise AssertionError("presign_parts fell back to presign_part")
+
+
+@pytest.mark.parametrize("token", [None, "a-session/token+with=odd chars"])
+def test_the_hand_written_signer_equals_botocores_with_and_without_a_session_token(
+    frozen_clock, monkeypatch, token
+):
+    signer = s3.presign_client()._request_signer
+    credentials = botocore.credentials.Credentials("AKIDEXAMPLE", "a/secret+key", token)
+    monkeypatch.setattr(signer, "_credentials", credentials)
+    key, upload_id = "users/1/ünïcode name (1).bin", "upload~id"
+    with monkeypatch.context() as patched:
+        patched.setattr(s3, "presign_part", _refuse)  # the fast path signs every URL
+        batch = s3.presign_parts(key, upload_id=upload_id, parts=PARTS, expires_in=600)
+    for part in PARTS:
+        assert batch[part.number] == s3.presign_part(
+            key,
+            upload_id=upload_id,
+            number=part.number,
+            sha256=part.sha256,
+            size=part.size,
+            expires_in=600,
+        )
+    assert ("X-Amz-Security-Token=" in batch[1]) == (token is not None)
+
+
+class _MarkedQueryAuth(botocore.auth.S3SigV4QueryAuth):
+    """A configured signer that is not S3SigV4QueryAuth itself (say, a plugin's)."""
+
+    def _inject_signature_to_request(self, request, signature):
+        super()._inject_signature_to_request(request, signature)
+        request.url += "&signed-by=plugin"
+
+
+def test_a_batch_falls_back_to_botocore_when_another_signer_is_configured(
+    frozen_clock, monkeypatch
+):
+    monkeypatch.setitem(botocore.auth.AUTH_TYPE_MAPS, "s3v4-query", _MarkedQueryAuth)
+    urls = s3.presign_parts("k", upload_id="u", parts=PARTS, expires_in=900)
+    assert all(url.endswith("&signed-by=plugin") for url in urls.values())
+    assert urls[2] == s3.presign_part(
+        "k", upload_id="u", number=2, sha256=PARTS[1].sha256, size=PARTS[1].size, expires_in=900
+    )
