@@ -6,10 +6,10 @@ const uppy = new window.Uppy().use(window.AwsS3, {
 
 window.results = []
 uppy.on('upload-success', (file, response) => {
-  window.results.push({ name: file.name, ok: true, location: response.uploadURL })
+  window.results.push({ name: file.name, ok: true, location: response.uploadURL, at: performance.now() })
 })
 uppy.on('upload-error', (file, error) => {
-  window.results.push({ name: file.name, ok: false, error: String(error) })
+  window.results.push({ name: file.name, ok: false, error: String(error), at: performance.now() })
 })
 document.getElementById('files').addEventListener('change', (event) => {
   for (const file of event.target.files) {
