@@ -8,6 +8,9 @@ from django.core.checks import CheckMessage, Error, Warning, register
 
 from files import policy, s3
 
+# Above this, single-request uploads cost the browser's memory and confirm's copy too much.
+LARGEST_COMFORTABLE_SINGLE_UPLOAD = 1024 * s3.MiB
+
 
 @register()
 def check_limits(app_configs: Any = None, **kwargs: Any) -> list:
@@ -40,8 +43,24 @@ def check_limits(app_configs: Any = None, **kwargs: Any) -> list:
                 id="files.E005",
             )
         )
-    if settings.CHUTE_MULTIPART_THRESHOLD < s3.MIN_PART_SIZE:
-        problems.append(Error("CHUTE_MULTIPART_THRESHOLD must be at least 5 MiB.", id="files.E006"))
+    if not s3.MIN_PART_SIZE <= settings.CHUTE_MULTIPART_THRESHOLD <= s3.MAX_PART_SIZE:
+        problems.append(
+            Error(
+                "CHUTE_MULTIPART_THRESHOLD must be between 5 MiB and 5 GiB: S3 takes at most "
+                "5 GiB in one POST or PUT, and confirm copies such an upload in one CopyObject.",
+                id="files.E006",
+            )
+        )
+    elif settings.CHUTE_MULTIPART_THRESHOLD > LARGEST_COMFORTABLE_SINGLE_UPLOAD:
+        problems.append(
+            Warning(
+                "CHUTE_MULTIPART_THRESHOLD is above 1 GiB: a file just under it goes in one "
+                "request that cannot resume, the page holds it whole in memory to hash it "
+                "(WebCrypto has no streaming digest), and confirm copies it whole in the "
+                "bucket. Multipart uploads have none of these costs.",
+                id="files.W004",
+            )
+        )
     if not 1 <= settings.CHUTE_PARALLEL_PARTS <= 32:
         problems.append(Error("CHUTE_PARALLEL_PARTS must be between 1 and 32.", id="files.E012"))
     if not 1 <= settings.CHUTE_PARALLEL_FILES <= 16:

@@ -27,6 +27,8 @@ def test_default_test_configuration_passes_every_check():
         ({"CHUTE_UPLOAD_METHOD": "ftp"}, "files.E004"),
         ({"CHUTE_PART_SIZE": 1024}, "files.E005"),
         ({"CHUTE_MULTIPART_THRESHOLD": 1024}, "files.E006"),
+        ({"CHUTE_MULTIPART_THRESHOLD": 6 * 1024**3}, "files.E006"),
+        ({"CHUTE_MULTIPART_THRESHOLD": 2 * 1024**3}, "files.W004"),
         ({"CHUTE_PARALLEL_FILES": 0}, "files.E014"),
         ({"CHUTE_PARALLEL_FILES": 100}, "files.E014"),
         ({"CHUTE_CORS_ORIGINS": []}, "files.W001"),
