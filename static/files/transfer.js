@@ -329,7 +329,9 @@ export class Transfer extends EventTarget {
     for (const loaded of this.inFlight.values()) sent += loaded;
     this.progress(sent);
     if (this.fill) {
-      this.pace.sample(sent);
+      // While parts are still being hashed, they and the parts in flight share the CPU:
+      // the speed then says little about how many parts the path wants.
+      if (!this.hashing) this.pace.sample(sent);
       this.fill();
     }
   }
@@ -339,14 +341,17 @@ export class Transfer extends EventTarget {
    * from checksums already known (a read error surfaces later, from the part that needs it).
    */
   async hashAhead(numbers, signer, signal) {
-    for (const number of numbers) {
-      if (signal.aborted) return;
-      try {
+    this.hashing = true;
+    try {
+      for (const number of numbers) {
+        if (signal.aborted) return;
         await this.checksum(number);
-      } catch {
-        return;
+        signer.prefetch(signal);
       }
-      signer.prefetch(signal);
+    } catch {
+      // A part that cannot be read fails when it is sent, with its own sentence.
+    } finally {
+      this.hashing = false;
     }
   }
 

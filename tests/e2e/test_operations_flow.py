@@ -10,9 +10,9 @@ from types import SimpleNamespace
 from django.test.utils import override_settings
 from playwright.sync_api import Page, Route, expect
 
-from files.models import Upload
+from files.models import Share, Upload
 from tests.conftest import storage_settings
-from tests.helpers import choose_files
+from tests.helpers import choose_files, ready_file
 
 RECORD_VIOLATIONS = """
 window.__violations = [];
@@ -42,6 +42,28 @@ def test_upload_and_file_list_run_under_the_policy_without_violations(
     expect(page.locator("#file-rows")).to_contain_text("policy.txt", timeout=30_000)
     # htmx is loaded and working (it processes the new row), with no inline style injected.
     assert page.evaluate("() => window.htmx.config.includeIndicatorStyles") is False
+    assert violations(page) == []
+
+
+def test_two_share_links_in_a_row_run_under_the_policy_without_violations(
+    signed_in_page: Page, user
+):
+    # Reported once in issue 12: the second link made in the share dialog logged a violation.
+    ready_file(user, b"shared twice\n" * 100, name="twice.txt", content_type="text/plain")
+    page = signed_in_page
+    page.add_init_script(RECORD_VIOLATIONS)
+    page.goto("/")
+    page.locator("#file-rows tr", has_text="twice.txt").get_by_role("link", name="Share").click()
+    dialog = page.locator("dialog[data-share-dialog]")
+    urls = []
+    for count in (1, 2):
+        dialog.get_by_role("button", name="Create link").click()
+        expect(dialog.locator(".share-row")).to_have_count(count)
+        urls.append(dialog.locator("[data-share-url]").input_value())
+        dialog.get_by_role(
+            "button", name="Copy"
+        ).focus()  # the dialog's script ran on the new panel
+    assert len(set(urls)) == 2 and Share.objects.count() == 2
     assert violations(page) == []
 
 

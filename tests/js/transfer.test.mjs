@@ -172,13 +172,43 @@ test("multipart: more parts go in flight when the pace asks for more", async () 
     running -= 1;
     return okXhr(`etag${new URL(url).searchParams.get("partNumber")}`);
   };
-  // A path that rewards more connections: the pace asks for 4 after the first progress.
+  // A path that rewards more connections: the pace asks for 4 once it may measure.
   const pace = () => ({ target: 2, sample() { this.target = 4; } });
   const transfer = new Transfer(fileOf(size), { client, send, sleep: noSleep, threshold: 5 * MiB, pace });
   await transfer.start();
   assert.equal(transfer.state, "done");
   assert.deepEqual(most.slice(0, 2), [1, 2], "two parts to begin with");
   assert.equal(Math.max(...most), 4, "then four at once");
+});
+
+test("multipart: the pace measures nothing while parts are still being hashed", async () => {
+  const size = 6 * 5 * MiB;
+  // Batches of two: the first batch does not wait for part 5's hash.
+  const client = fakeClient({ ...multipartUpload(size), limits: { parts_per_request: 2, parallel_parts: 2 } });
+  let release;
+  const slowHash = new Promise((resolve) => (release = resolve));
+  let hashes = 0;
+  // Parts 1 to 4 hash at once; part 5 waits until two parts have been sent.
+  const hash = async () => {
+    hashes += 1;
+    if (hashes === 5) await slowHash;
+    return "A".repeat(43) + "=";
+  };
+  const samples = [];
+  let sent = 0;
+  const send = async (_m, url, _body, { onProgress }) => {
+    onProgress(1024);
+    sent += 1;
+    if (sent === 2) release();
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    return okXhr(`etag${new URL(url).searchParams.get("partNumber")}`);
+  };
+  const pace = () => ({ target: 2, sample: (bytes) => samples.push([sent, bytes]) });
+  const transfer = new Transfer(fileOf(size), { client, send, sleep: noSleep, threshold: 5 * MiB, hash, pace });
+  await transfer.start();
+  assert.equal(transfer.state, "done");
+  assert.ok(samples.length > 0, "it measures once every part is hashed");
+  assert.ok(samples.every(([partsSent]) => partsSent >= 2), `no sample while hashing (${JSON.stringify(samples)})`);
 });
 
 test("multipart: a part that keeps failing stops after six tries and fails the transfer", async () => {
