@@ -111,18 +111,7 @@ def test_a_batch_of_part_urls_equals_presign_part_byte_for_byte(
     with monkeypatch.context() as patched:
         patched.setattr(s3, "presign_part", _refuse)  # signed by s3's own signer, not one by one
         batch = s3.presign_parts(key, upload_id=upload_id, parts=PARTS, expires_in=3600)
-    one_by_one = {
-        part.number: s3.presign_part(
-            key,
-            upload_id=upload_id,
-            number=part.number,
-            sha256=part.sha256,
-            size=part.size,
-            expires_in=3600,
-        )
-        for part in PARTS
-    }
-    assert batch == one_by_one
+    assert batch == _one_by_one(key, upload_id, expires_in=3600)
     assert "X-Amz-Expires=3600" in batch[1]
     assert "content-length%3Bhost%3Bx-amz-checksum-sha256" in batch[1]  # signed headers
 
@@ -139,6 +128,21 @@ def _refuse(*args, **kwargs):
     raise AssertionError("presign_parts fell back to presign_part")
 
 
+def _one_by_one(key: str, upload_id: str, *, expires_in: int) -> dict[int, str]:
+    """PARTS signed the documented way, one generate_presigned_url each."""
+    return {
+        part.number: s3.presign_part(
+            key,
+            upload_id=upload_id,
+            number=part.number,
+            sha256=part.sha256,
+            size=part.size,
+            expires_in=expires_in,
+        )
+        for part in PARTS
+    }
+
+
 @pytest.mark.parametrize("token", [None, "a-session/token+with=odd chars"])
 def test_the_hand_written_signer_equals_botocores_with_and_without_a_session_token(
     frozen_clock, monkeypatch, token
@@ -150,15 +154,7 @@ def test_the_hand_written_signer_equals_botocores_with_and_without_a_session_tok
     with monkeypatch.context() as patched:
         patched.setattr(s3, "presign_part", _refuse)  # the fast path signs every URL
         batch = s3.presign_parts(key, upload_id=upload_id, parts=PARTS, expires_in=600)
-    for part in PARTS:
-        assert batch[part.number] == s3.presign_part(
-            key,
-            upload_id=upload_id,
-            number=part.number,
-            sha256=part.sha256,
-            size=part.size,
-            expires_in=600,
-        )
+    assert batch == _one_by_one(key, upload_id, expires_in=600)
     assert ("X-Amz-Security-Token=" in batch[1]) == (token is not None)
 
 
