@@ -441,10 +441,10 @@ class _PartSigner:
     it re-parses, re-encodes and re-sorts the whole URL and its headers for every URL; this
     one costs ~0.015 ms a URL. Another SigV4 package would be a second dependency doing the
     same per-URL work in Python; the saving comes from doing once per batch what does not
-    change between parts, which a general signer cannot know. What stays the same for a batch is computed once: the signing key (it depends
-    only on the date, region, service and secret), the URL without its query, the encoded
-    query parameters and the host header. Each URL then builds its canonical request and
-    string to sign with hashlib/hmac (the steps of
+    change between parts, which a general signer cannot know. Computed once a batch: the
+    signing key (it depends only on the date, region, service and secret), the URL without
+    its query, the encoded query parameters and the host header. Each URL then builds its
+    canonical request and string to sign with hashlib/hmac (the steps of
     https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html).
     Credentials are the frozen ones botocore would sign with (a session token included),
     and the clock is botocore's, read once: every URL of a batch carries the same

@@ -87,14 +87,12 @@ export class PartSigner {
     }
   }
 
-  /** Queued parts with no usable URL, in order: at most `limit`, only hashed ones if asked. */
-  upcoming(limit, { except = null, hashedOnly = false } = {}) {
+  /** Queued parts with no usable URL, in order, at most `limit`. */
+  upcoming(limit, { except = null } = {}) {
     const numbers = [];
     for (const number of this.queue) {
       if (numbers.length >= limit) break;
-      if (number === except || this.usable(number)) continue;
-      if (hashedOnly && !this.hashed(number)) continue;
-      numbers.push(number);
+      if (number !== except && !this.usable(number)) numbers.push(number);
     }
     return numbers;
   }

@@ -12,10 +12,10 @@
 
 import { Meter } from "./format.js";
 import { sha256Base64, sha256OfFile } from "./hash.js";
+import { paceFor } from "./pace.js";
 import { UploadError, send as sendToBucket } from "./protocol.js";
 import { matchingParts } from "./resume.js";
 import { MAX_PART_ATTEMPTS, aborted, backoffDelay, partRecovery, sleep as sleepFor } from "./retry.js";
-import { paceFor } from "./pace.js";
 import { PartSigner } from "./signer.js";
 
 export const TRANSITIONS = Object.freeze({
@@ -341,7 +341,7 @@ export class Transfer extends EventTarget {
    * from checksums already known (a read error surfaces later, from the part that needs it).
    */
   async hashAhead(numbers, signer, signal) {
-    this.hashing = true;
+    this.hashing = signal; // this run's: a paused run's hashing may end after the next starts
     try {
       for (const number of numbers) {
         if (signal.aborted) return;
@@ -351,7 +351,7 @@ export class Transfer extends EventTarget {
     } catch {
       // A part that cannot be read fails when it is sent, with its own sentence.
     } finally {
-      this.hashing = false;
+      if (this.hashing === signal) this.hashing = null;
     }
   }
 
