@@ -279,6 +279,11 @@ export class Transfer extends EventTarget {
       partSize: this.upload.part_size,
     });
     this.partsProgress();
+    if (queue.length) {
+      // The first parts are hashed before a byte goes: say so until the first progress.
+      this.notice = "Reading the file…";
+      this.emit();
+    }
     this.hashAhead([...queue], signer, run.signal);
     try {
       await new Promise((resolve, reject) => {

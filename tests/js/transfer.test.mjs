@@ -181,6 +181,31 @@ test("multipart: more parts go in flight when the pace asks for more", async () 
   assert.equal(Math.max(...most), 4, "then four at once");
 });
 
+test("multipart: the row says the file is being read until its first bytes go", async () => {
+  const size = 3 * 5 * MiB;
+  const client = fakeClient(multipartUpload(size));
+  let release;
+  const hashed = new Promise((resolve) => (release = resolve));
+  const hash = async () => {
+    await hashed;
+    return "A".repeat(43) + "=";
+  };
+  const notices = [];
+  const send = async (_m, url, _body, { onProgress }) => {
+    onProgress(1024);
+    notices.push(transfer.snapshot().notice);
+    return okXhr(`etag${new URL(url).searchParams.get("partNumber")}`);
+  };
+  const transfer = new Transfer(fileOf(size), { client, send, sleep: noSleep, threshold: 5 * MiB, hash });
+  const started = transfer.start();
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(transfer.snapshot().notice, "Reading the file…");
+  release();
+  await started;
+  assert.equal(transfer.state, "done");
+  assert.equal(notices[0], "", "the notice goes with the first progress");
+});
+
 test("multipart: the pace measures nothing while parts are still being hashed", async () => {
   const size = 6 * 5 * MiB;
   // Batches of two: the first batch does not wait for part 5's hash.
