@@ -103,18 +103,13 @@ def start_single(
         owner, name=name, content_type=content_type, size=reserved, declared=declared
     )
     ttl = policy.upload_url_ttl()
-    if declared:
-        post = s3.presign_post(
-            upload.key, content_type=upload.content_type, size=upload.size, expires_in=ttl
-        )
-    else:
-        post = s3.presign_post(
-            upload.key,
-            content_type=upload.content_type,
-            size=upload.size,
-            expires_in=ttl,
-            exact=False,
-        )
+    post = s3.presign_post(
+        upload.key,
+        content_type=upload.content_type,
+        size=upload.size,
+        expires_in=ttl,
+        exact=declared,  # an undeclared size may be anything up to the room reserved
+    )
     quotas.save_within_quota(upload)
     return upload, post
 

@@ -12,9 +12,9 @@ const HOLD_WINDOWS = 5; // after settling, how many windows before trying a step
 const FIRST_PARTS = 2; // start low, as TCP does: next to the bucket, two parts were the best
 
 /** The pace for a server that suggests `parallel` parts in flight: start low, up to twice it. */
-export function paceFor(parallel, options = {}) {
+export function paceFor(parallel) {
   const most = 2 * Math.max(1, parallel);
-  return new Pace({ start: Math.min(FIRST_PARTS, Math.max(1, parallel)), most, ...options });
+  return new Pace({ start: Math.min(FIRST_PARTS, Math.max(1, parallel)), most });
 }
 
 export class Pace {
