@@ -21,7 +21,7 @@ from ninja import NinjaAPI, Status
 from ninja.errors import HttpError
 from ninja.utils import check_csrf
 
-from files import confirm, declarations, inbox, lifecycle, multipart
+from files import confirm, inbox, lifecycle, multipart
 from files.api import handlers
 from files.api.schemas import (
     CompleteIn,
@@ -33,7 +33,13 @@ from files.api.schemas import (
     StoredPartsOut,
     UploadOut,
 )
-from files.api.uploads import issued_json, signed_parts_json, stored_parts_json, upload_json
+from files.api.uploads import (
+    declaration,
+    issued_json,
+    signed_parts_json,
+    stored_parts_json,
+    upload_json,
+)
 from files.clients import client_address
 from files.errors import PasswordRefused, UploadClosed
 from files.models import Upload, UploadRequest
@@ -167,13 +173,7 @@ def create_upload(request: HtmxRequest, token: str, body: GuestUploadIn) -> Stat
     require_csrf(request)
     inbox.check_upload_rate(client_address(request))  # before the token is looked up: no probing
     row = unlocked_request(request, token)
-    declared = declarations.declare(
-        name=body.name,
-        size=body.size,
-        content_type=body.content_type,
-        sha256=body.sha256 or "",
-        last_modified=body.last_modified,
-    )
+    declared = declaration(body)
     name = body.sender_name if body.sender_name is not None else sender_name(request.session, row)
     issued = inbox.start_guest_upload(
         row, declared, sender_name=name, guest_key=guest_key(request.session)

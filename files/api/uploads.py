@@ -148,7 +148,12 @@ def confirmed(request: AuthenticatedRequest, upload: Upload) -> Any:
 )
 def create_upload(request: AuthenticatedRequest, body: UploadIn) -> Status:
     """Declare a file; answers a PENDING upload with a presigned POST, PUT or multipart plan."""
-    declared = declarations.declare(
+    return Status(201, issued_json(uploads.start_upload(request.user, declaration(body))))
+
+
+def declaration(body: UploadIn) -> declarations.Declaration:
+    """What a create call's body declares, checked against the settings (owners and guests)."""
+    return declarations.declare(
         name=body.name,
         size=body.size,
         content_type=body.content_type,
@@ -156,7 +161,6 @@ def create_upload(request: AuthenticatedRequest, body: UploadIn) -> Status:
         last_modified=body.last_modified,
         path=body.path or "",
     )
-    return Status(201, issued_json(uploads.start_upload(request.user, declared)))
 
 
 @router.post(

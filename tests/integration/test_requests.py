@@ -161,6 +161,13 @@ def test_guest_upload_lands_in_the_owners_files_under_their_prefix(user):
 
 
 @pytest.mark.django_db
+def test_a_guests_file_from_a_dropped_folder_keeps_its_folders_as_the_owners_do(user):
+    _, token = make_request(user)
+    issued = send_small(Guest(token), path="Trip/day 1/photo.jpg")
+    assert Upload.objects.get(pk=issued["id"]).folder == "Trip/day 1"
+
+
+@pytest.mark.django_db
 def test_confirm_with_htmx_answers_the_sent_row_for_the_guest_page(user):
     _, token = make_request(user)
     guest = Guest(token)
