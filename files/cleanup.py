@@ -129,14 +129,24 @@ def _strays(written_before: datetime) -> list[s3.StoredObject]:
         if not old:
             continue
         files = Upload.objects.filter(file__in=old).values_list("file", flat=True)
-        unconfirmed = (
-            Upload.objects.filter(key__in=old)
-            .exclude(status=Upload.Status.READY)
-            .values_list("key", flat=True)
-        )
-        accounted = set(files) | set(unconfirmed)
+        accounted = set(files)
+        for key, status, file in Upload.objects.filter(key__in=old).values_list(
+            "key", "status", "file"
+        ):
+            # A READY file's upload key is spare once its confirmed copy is in the bucket;
+            # were the copy missing, the upload key may hold the only bytes left.
+            if status != Upload.Status.READY or not _in_bucket(file):
+                accounted.add(key)
         found.extend(item for key, item in old.items() if key not in accounted)
     return found
+
+
+def _in_bucket(key: str) -> bool:
+    try:
+        s3.head(key)
+    except s3.ObjectNotFound:
+        return False
+    return True
 
 
 def cleanup(
@@ -152,18 +162,18 @@ def cleanup(
         # that did before anything pending is treated as left behind.
         companion.confirm_landed(limit=1000)
     found = find(older_than=older_than, now=now)
-    if dry_run:
-        return found
     for upload in resting(now or timezone.now()):
         # Within the resume window: complete it if every part arrived, else leave it be.
-        if reconcile.settle(upload):
+        if reconcile.settle(upload, dry_run=dry_run):
             found.registered.append(upload)
     for upload in list(found.stale):
         # Finished bytes are registered, not deleted: ask the bucket before removing.
-        if upload.status == Upload.Status.PENDING and reconcile.settle(upload):
+        if upload.status == Upload.Status.PENDING and reconcile.settle(upload, dry_run=dry_run):
             found.stale.remove(upload)
             found.registered.append(upload)
-            continue
+    if dry_run:
+        return found
+    for upload in found.stale:
         # Hide it first with the same conditional UPDATE confirm uses: if a confirm won the
         # race, the file is READY and its bytes stay.
         hidden = Upload.objects.filter(

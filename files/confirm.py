@@ -18,7 +18,7 @@ import dataclasses
 from django.utils import timezone
 
 from files import policy, s3
-from files.errors import NotUploaded, UploadChanged, UploadClosed, UploadMismatch
+from files.errors import FileMissing, NotUploaded, UploadChanged, UploadClosed, UploadMismatch
 from files.models import Upload
 from files.sizes import format_size
 
@@ -27,10 +27,11 @@ def confirm(upload: Upload) -> Upload:
     """Check the object in the bucket against the declaration and mark the upload READY.
 
     Idempotent, and safe against concurrent confirms: the PENDING -> READY switch is one
-    conditional UPDATE, so exactly one caller registers the file.
+    conditional UPDATE, so exactly one caller registers the file. Confirming a READY file
+    again checks that its bytes are still in the bucket (FileMissing otherwise).
     """
     if upload.status == Upload.Status.READY:
-        return upload
+        return ensure_stored(upload)
     if upload.status == Upload.Status.ABORTED:
         raise UploadClosed()
     try:
@@ -58,9 +59,12 @@ def confirm(upload: Upload) -> Upload:
             _refuse(upload, problem)
     try:
         registered = _register(upload, final, info)
-    except BaseException:
-        s3.delete(final)
+    except UploadClosed:
+        s3.delete(final)  # certain: the UPDATE matched no PENDING row
         raise
+    # Any other failure (the database, a worker's timeout) may come after the UPDATE that
+    # points the row at `final` committed: the copy stays, and the cleanup keeps it if a
+    # row accounts for it and removes it otherwise (cleanup._strays).
     if registered.file.name != final:
         s3.delete(final)  # another confirm registered its own copy first
     # If the bucket fails here, the cleanup removes bytes at keys no row accounts for.
@@ -69,11 +73,20 @@ def confirm(upload: Upload) -> Upload:
     return registered
 
 
+def ensure_stored(upload: Upload) -> Upload:
+    """`upload` (READY) when the bucket still holds its confirmed bytes; FileMissing if not."""
+    try:
+        s3.head(upload.file.name)
+    except s3.ObjectNotFound:
+        raise FileMissing() from None
+    return upload
+
+
 def _already_confirmed(upload: Upload, otherwise: Exception | None = None) -> Upload:
     """The row, when a concurrent confirm registered it (and emptied the upload key)."""
     upload.refresh_from_db()
     if upload.status == Upload.Status.READY:
-        return upload
+        return ensure_stored(upload)
     raise otherwise or NotUploaded()
 
 

@@ -165,6 +165,17 @@ class UploadGone(ChuteError):
     )
 
 
+class FileMissing(ChuteError):
+    """Raised when a READY file's confirmed bytes are no longer in the bucket."""
+
+    status = 410
+    code = "file_missing"
+    message = (
+        "This file was registered, but its bytes are no longer in the storage bucket. "
+        "Please upload it again."
+    )
+
+
 # --- Share links --------------------------------------------------------------------------
 
 
@@ -306,6 +317,25 @@ class StorageDown(ChuteError):
     status = 503
     code = "storage_unavailable"
     message = "The storage bucket is not answering right now. Please try again in a minute."
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+# --- The database -------------------------------------------------------------------------
+
+
+class DatabaseDown(ChuteError):
+    """Raised (or mapped from a database OperationalError) when the database does not answer.
+
+    Nothing is lost by answering it: a step that may have committed before the error leaves
+    its bytes for a retry, or for the cleanup to judge against the row.
+    """
+
+    status = 503
+    code = "database_unavailable"
+    message = "The database is not answering right now. Please try again in a minute."
 
     @property
     def headers(self) -> dict[str, str]:

@@ -1,17 +1,26 @@
-"""Answer 503 with Retry-After, in words, when the bucket does not answer; JSON under /api/."""
+"""Answer 503 with Retry-After, in words, when the bucket or the database does not answer.
+
+JSON under /api/ (and the guests' /r/<token>/uploads), a page elsewhere.
+"""
 
 from collections.abc import Callable
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from files import s3
 from files.api.responses import chute_error_response, error_response, wants_json
-from files.errors import StorageDown
+from files.errors import ChuteError, DatabaseDown, StorageDown
 
 
-class StorageUnavailableMiddleware:
-    """Answer 503 with Retry-After, in words, when the bucket does not answer."""
+class ServiceUnavailableMiddleware:
+    """Answer 503 with Retry-After, in words, when the bucket or the database does not answer.
+
+    A database error is an OperationalError (connection lost, locked, a timeout) or an
+    InterfaceError (a connection already closed); integrity and data errors are bugs and stay
+    500s.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -20,15 +29,19 @@ class StorageUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, s3.StorageUnavailable):
+        error: ChuteError
+        if isinstance(exception, s3.StorageUnavailable):
+            error = StorageDown(str(exception))
+        elif isinstance(exception, OperationalError | InterfaceError):
+            error = DatabaseDown()
+        else:
             return None
-        error = StorageDown(str(exception))
         if wants_json(request):
             return chute_error_response(error)
         response = render(
             request,
             "error.html",
-            {"title": "Storage unavailable", "message": error.message},
+            {"title": "Temporarily unavailable", "message": error.message},
             status=error.status,
         )
         for name, value in error.headers.items():

@@ -18,6 +18,7 @@ from files import policy, quotas, s3
 from files.confirm import confirm
 from files.declarations import normalize_sha256
 from files.errors import (
+    ChuteError,
     InvalidUpload,
     NotMultipart,
     NotUploaded,
@@ -41,10 +42,12 @@ def start(upload: Upload, *, plan: tuple[int, int] | None = None, checksums: boo
     )
     try:
         quotas.save_within_quota(upload)
-    except BaseException:
-        # No row means nothing would ever abort it: do it now rather than wait for lifecycle.
+    except ChuteError:
+        # Refused, so no row: nothing would ever abort it; do it now rather than wait.
         s3.abort_multipart(upload.key, upload_id=upload.multipart_upload_id)
         raise
+    # Any other failure may come after the INSERT committed: the multipart upload stays, and
+    # the cleanup aborts it once it is old enough if no row records it (cleanup._orphans).
     return upload
 
 
@@ -196,7 +199,7 @@ def complete(upload: Upload, parts: Sequence[tuple[int, str]]) -> Upload:
     so the browser can send what is missing and complete again.
     """
     if upload.status == Upload.Status.READY:
-        return upload
+        return confirm(upload)  # checks that the bytes are still there
     _require_open_multipart(upload)
     if not parts:
         raise InvalidUpload("List every part with the ETag the bucket answered for it.")

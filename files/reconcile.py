@@ -10,6 +10,8 @@ Only what cannot be a correct file is left for the cleanup to remove.
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib.auth.models import User
 from django.utils import timezone
 
@@ -20,13 +22,19 @@ from files.models import Upload
 SETTLED_PER_PAGE_VIEW = 5  # each costs the bucket a HEAD or a ListParts
 
 
-def settle(upload: Upload) -> bool:
+def settle(upload: Upload, *, dry_run: bool = False) -> bool:
     """Register `upload` when the bucket holds all of it; True when it is READY now.
 
+    With `dry_run`, nothing changes: True when the bucket holds all of it, so that a real
+    run would register it (the cleanup's --dry-run reports what the real run does).
     Raises s3.StorageUnavailable when the bucket does not answer.
     """
     if upload.status != Upload.Status.PENDING:
         return upload.status == Upload.Status.READY
+    if dry_run:
+        if upload.method == Upload.Method.MULTIPART:
+            return _whole_parts(upload) is not None
+        return _landed_whole(upload)
     try:
         if upload.method == Upload.Method.MULTIPART:
             return _complete_if_whole(upload)
@@ -40,9 +48,22 @@ def settle(upload: Upload) -> bool:
     return True
 
 
-def _complete_if_whole(upload: Upload) -> bool:
+def _landed_whole(upload: Upload) -> bool:
+    """Whether a single-request upload's object is in the bucket and matches what was declared."""
+    try:
+        info = s3.head(upload.key)
+    except s3.ObjectNotFound:
+        return False
+    if upload.via == Upload.Via.UPPY and not upload.size_declared and 0 < info.size <= upload.size:
+        upload = copy.copy(upload)
+        upload.size = info.size  # as companion.confirm_single takes it
+    return not confirm.mismatch(upload, info)
+
+
+def _whole_parts(upload: Upload) -> list[tuple[int, str]] | None:
+    """(number, ETag) of every planned part when the bucket holds them all as planned."""
     if upload.via == Upload.Via.UPPY and not upload.size_declared:
-        return False  # no part plan to check the parts against; Uppy completes it itself
+        return None  # no part plan to check the parts against; Uppy completes it itself
     count = upload.part_count or 0
     stored = {part.number: part for part in multipart.uploaded_parts(upload)}
     whole = count > 0 and all(
@@ -51,9 +72,14 @@ def _complete_if_whole(upload: Upload) -> bool:
         and (str(number) in upload.part_checksums or upload.via == Upload.Via.UPPY)
         for number in range(1, count + 1)
     )
-    if not whole:
+    return [(number, stored[number].etag) for number in range(1, count + 1)] if whole else None
+
+
+def _complete_if_whole(upload: Upload) -> bool:
+    parts = _whole_parts(upload)
+    if parts is None:
         return False
-    multipart.complete(upload, [(number, stored[number].etag) for number in range(1, count + 1)])
+    multipart.complete(upload, parts)
     return True
 
 

@@ -98,7 +98,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "files.middleware.StorageUnavailableMiddleware",
+    "files.middleware.ServiceUnavailableMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -205,17 +205,20 @@ def test_second_run_finds_nothing(own_bucket, user):
 
 @pytest.mark.django_db
 def test_dry_run_reports_everything_and_changes_nothing(own_bucket, user):
-    stale = single_upload(user)
+    landed = single_upload(user)
+    stale = single_upload(user, send=False)
     multipart = multipart_upload(user)
     orphan = orphan_multipart(user)
     now = past_resume_window(multipart)
 
     found = cleanup.cleanup(now=now, dry_run=True)
 
+    assert [item.pk for item in found.registered] == [landed.pk]  # as the real run does
     assert {item.pk for item in found.stale} == {stale.pk, multipart.pk}
+    assert Upload.objects.get(pk=landed.pk).status == Upload.Status.PENDING
     assert [info.upload_id for info in found.orphans] == [orphan.upload_id]
     assert Upload.objects.filter(pk__in=[stale.pk, multipart.pk]).count() == 2
-    assert in_bucket(stale.key)
+    assert in_bucket(landed.key)
     assert {multipart.multipart_upload_id, orphan.upload_id} <= multipart_ids()
 
 

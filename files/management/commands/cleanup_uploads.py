@@ -55,9 +55,10 @@ class Command(BaseCommand):
             ) from error
 
         verb = "Would remove" if dry_run else "Removed"
+        registered = "Would register" if dry_run else "Registered"
         for upload in found.registered:
             self.stdout.write(
-                f"Registered {upload.name!r} ({format_size(upload.size)}, upload {upload.id}): "
+                f"{registered} {upload.name!r} ({format_size(upload.size)}, upload {upload.id}): "
                 "its bytes were all in the bucket"
             )
         for upload in found.stale:
@@ -74,7 +75,7 @@ class Command(BaseCommand):
                 f"{verb} object with no record at {item.key} ({format_size(item.size)})"
             )
         summary = (
-            f"Registered {len(found.registered)} finished upload(s). "
+            f"{registered} {len(found.registered)} finished upload(s). "
             f"{verb} {len(found.stale)} unfinished upload(s), {len(found.orphans)} orphaned "
             f"multipart upload(s), {len(found.expired)} file(s) past retention and "
             f"{len(found.strays)} object(s) no upload accounts for."
