@@ -162,7 +162,7 @@ def test_a_database_error_while_a_multipart_upload_starts_never_leaves_a_row_wit
 
 @pytest.mark.django_db
 def test_confirming_a_ready_file_whose_bytes_are_gone_says_so(alice, bucket):
-    upload_id, data, call = single(alice)
+    upload_id, _, call = single(alice)
     assert call().status_code == 200
     s3.delete(Upload.objects.get(pk=upload_id).file.name)
 
