@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import socket
-from typing import Any
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import requests
+from django.db import connection
 from django.test import Client
 
 from files import confirm, declarations, s3, uploads
 from files.models import Upload
+
+T = TypeVar("T")
 
 
 def ready_file(
@@ -73,3 +78,29 @@ def choose_files(page: Any, files: Any) -> None:
     """Pick files in the page's chooser once the uploader listens (module scripts run late)."""
     page.locator("[data-uploader][data-ready]").wait_for(state="attached")
     page.set_input_files("#file-input", files)
+
+
+def race(count: int, act: Callable[[int], T]) -> list[T | Exception]:
+    """Run act(0) … act(count - 1) in threads released at once; each one's result or exception.
+
+    Each thread has its own database connection (closed when it ends), as concurrent requests
+    on separate workers would. Results come back in the order of the arguments.
+    """
+    barrier = threading.Barrier(count)
+    results: list[T | Exception] = [RuntimeError("never ran")] * count
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = act(index)
+        except Exception as error:  # handed to the test, which asserts on it
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -4,6 +4,7 @@ The S3 endpoint is set by the SeaweedFS session fixture in conftest.py.
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
@@ -18,6 +19,12 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 
-# Concurrent test sessions on one PostgreSQL server each get their own test database.
-if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":  # noqa: F405
+# Concurrent test sessions each get their own test database. SQLite's is a file, as on
+# bin/run, not Django's default shared-cache in-memory database: that one locks by table
+# and never waits, so races between threads would not show what the embedded default does.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"test_chute_{os.getpid()}.sqlite3")
+    }
+else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_chute_{os.getpid()}"}  # noqa: F405

@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import os
-import threading
 from datetime import timedelta
 
 import pytest
 import requests
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from files import declarations, errors, inbox
 from files.models import Upload, UploadRequest
-from tests.helpers import in_bucket, post_json, post_to_bucket, ready_file
+from tests.helpers import in_bucket, post_json, post_to_bucket, race, ready_file
 
 MiB = 1024 * 1024
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="SQLite has no row locks (SELECT … FOR UPDATE); concurrency is proved on PostgreSQL.",
-)
 
 
 def make_request(owner, **options) -> tuple[UploadRequest, str]:
@@ -350,35 +345,71 @@ def test_guest_uploads_count_against_the_owners_quota(user, settings):
     assert refused.json()["error"] == "quota_exceeded"
 
 
-@postgresql_only
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("limit", [{"max_files": 1}, {"max_bytes": 600}])
 def test_guests_racing_for_the_last_place_get_one_success(user, limit):
     row, _ = make_request(user, **limit)
-    results: list[str] = []
-    barrier = threading.Barrier(4)
+    declared = declarations.Declaration(
+        name="f.bin", size=600, content_type="application/octet-stream"
+    )
 
-    def race() -> None:
-        try:
-            barrier.wait()
-            declared = declarations.Declaration(
-                name="f.bin", size=600, content_type="application/octet-stream"
-            )
-            inbox.start_guest_upload(row, declared)
-            results.append("accepted")
-        except (errors.OverRequestLimit, errors.UploadRequestGone):
-            results.append("refused")
-        finally:
-            connection.close()
+    results = race(4, lambda _: inbox.start_guest_upload(row, declared))
 
-    threads = [threading.Thread(target=race) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert sorted(results) == ["accepted", "refused", "refused", "refused"]
+    refused = [
+        r for r in results if isinstance(r, errors.OverRequestLimit | errors.UploadRequestGone)
+    ]
+    assert (len(results) - len(refused), len(refused)) == (1, 3), results
     assert Upload.objects.filter(request=row).count() == 1
+
+
+def same_browser(guest: Guest) -> Guest:
+    """Another connection of the same guest's browser: its session and CSRF cookies."""
+    twin = Guest.__new__(Guest)
+    twin.token, twin.csrf = guest.token, guest.csrf
+    twin.client = Client(enforce_csrf_checks=True)
+    twin.client.cookies = copy.deepcopy(guest.client.cookies)
+    return twin
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("files", [3, 10])
+def test_a_guest_dropping_several_files_gets_every_one_started(user, files):
+    _, token = make_request(user)
+    guest = Guest(token)
+    browsers = [same_browser(guest) for _ in range(files)]
+
+    answers = race(files, lambda index: browsers[index].start(100 + index, name=f"{index}.jpg"))
+
+    assert [answer.status_code for answer in answers] == [201] * files, [
+        answer.content for answer in answers
+    ]
+    assert Upload.objects.filter(request__owner=user).count() == files
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("limit", "size", "status", "sentence"),
+    [
+        ({"max_files": 3}, 100, 410, "received all the files it asked for"),
+        ({"max_bytes": 1000}, 300, 413, "but the request takes only"),
+    ],
+    ids=["last-files", "last-bytes"],
+)
+def test_ten_guests_racing_for_a_requests_last_room_get_exact_limits_and_json_refusals(
+    user, limit, size, status, sentence
+):
+    row, token = make_request(user, **limit)
+    assert send_small(Guest(token), b"x" * 200)  # left: 2 files, or 800 bytes (2 × 300)
+    guests = [Guest(token) for _ in range(10)]
+
+    answers = race(10, lambda index: guests[index].start(size))
+
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [201, 201] + [status] * 8, [answer.content for answer in answers]
+    for refused in (answer for answer in answers if answer.status_code != 201):
+        assert refused["Content-Type"] == "application/json"
+        assert sentence in refused.json()["message"]
+    assert Upload.objects.filter(request=row).count() == 3
 
 
 @pytest.mark.django_db

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
 
 import pytest
 import requests
-from django.db import connection
 from django.db.models import F
 from django.test import Client
 from django.utils import timezone
@@ -18,7 +16,7 @@ from django.utils import timezone
 from files import declarations, errors, passwords, sharing, uploads
 from files.models import Attempt, Share, Upload
 from files.views.sharing import parse_form
-from tests.helpers import post_json, ready_file
+from tests.helpers import post_json, race, ready_file
 
 DATA = b"Shared through Chute\n" * 50
 PASSWORD = "open sesame"
@@ -358,29 +356,9 @@ def test_deleting_the_file_revokes_its_links(alice, user, client):
 
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_downloads_of_a_five_download_link_yield_exactly_five(user):
-    if connection.vendor == "sqlite":
-        pytest.skip(
-            "needs PostgreSQL: SQLite serialises every writer, so it cannot show the race "
-            "(CI runs this on PostgreSQL; set DATABASE_URL)"
-        )
     new = sharing.create_share(ready_upload(user), max_downloads=5)
-    barrier = threading.Barrier(20)
-    statuses: list[int] = []
-
-    def fetch() -> None:
-        try:
-            visitor = Client()
-            barrier.wait()
-            statuses.append(visitor.get(download_path(new.token)).status_code)
-        finally:
-            connection.close()  # threads own their connections; free them for teardown
-
-    threads = [threading.Thread(target=fetch) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(statuses) == [302] * 5 + [410] * 15
+    answers = race(20, lambda _: Client().get(download_path(new.token)))
+    assert sorted(answer.status_code for answer in answers) == [302] * 5 + [410] * 15
     assert Share.objects.get(pk=new.share.pk).downloads == 5
 
 

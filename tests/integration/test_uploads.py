@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import threading
 from datetime import timedelta
 
 import pytest
 import requests
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -128,22 +126,9 @@ def test_concurrent_confirms_register_one_file(user):
     ).upload
     s3.put_bytes(upload.key, b"data")
 
-    results: list[str] = []
-    barrier = threading.Barrier(4)
-
-    def confirm_once() -> None:
-        try:
-            barrier.wait()
-            row = Upload.objects.get(pk=upload.pk)
-            results.append(confirmation.confirm(row).status)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=confirm_once) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = helpers.race(
+        4, lambda _: confirmation.confirm(Upload.objects.get(pk=upload.pk)).status
+    )
     assert results == ["ready"] * 4
     assert Upload.objects.filter(pk=upload.pk, status=Upload.Status.READY).count() == 1
 
