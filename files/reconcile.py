@@ -41,8 +41,6 @@ def settle(upload: Upload) -> bool:
 
 
 def _complete_if_whole(upload: Upload) -> bool:
-    if upload.via == Upload.Via.UPPY and not upload.size_declared:
-        return False  # no part plan to check the parts against; Uppy completes it itself
     count = upload.part_count or 0
     stored = {part.number: part for part in multipart.uploaded_parts(upload)}
     whole = count > 0 and all(
