@@ -180,9 +180,11 @@ def test_multipart_without_a_size_is_refused_with_what_to_do(alice):
     # Uppy's signPart names no part length, so the last part of an unsized file could hold
     # anything up to the planned part size; nothing is created (issue 24).
     before = {u.upload_id for u in s3.list_multipart_uploads("users/")}
-    payload = assert_refusal(create(alice, "clip.mp4", "video/mp4"), 400)
+    response = create(alice, "clip.mp4", "video/mp4")
+    payload = assert_refusal(response, 400)
     assert payload["error"] == "size_required"
     assert "meta: {...file.meta, size: file.size}" in payload["message"]
+    assert response.reason_phrase == payload["message"]  # what Uppy shows (see below)
     assert not Upload.objects.exists()
     assert {u.upload_id for u in s3.list_multipart_uploads("users/")} == before
 
@@ -222,6 +224,16 @@ def test_batch_signing_answers_companions_shape(alice):
     )
     assert answer.status_code == 200
     assert set(answer.json()["presignedUrls"]) == {"1", "3"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refusals_are_also_the_reason_phrase_uppy_shows_in_plain_ascii(alice):
+    # @uppy/aws-s3 6.x shows "Companion request failed: <statusText>" and reads no body.
+    response = create(alice, "a", "text/plain", size="1\r\nX-Injected: “yes”")
+    message = assert_refusal(response, 400)["message"]
+    assert message.endswith("not “1\r\nX-Injected: “yes””.")
+    assert response.reason_phrase.endswith('not "1??X-Injected: "yes"".')
+    assert response.reason_phrase.isascii() and response.reason_phrase.isprintable()
 
 
 # --- Someone else's key, bad input, auth ---------------------------------------------------
