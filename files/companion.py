@@ -4,20 +4,19 @@ The same core as Chute's own protocol: server-chosen keys, quotas, confirm. What
 what Uppy 6 sends with configuration alone:
 
 - No per-part checksum: these multipart uploads are created without ChecksumAlgorithm and
-  each part URL signs the part's exact length instead (when the size is declared).
+  each part URL signs the part's exact length instead.
 - Uppy picks its own chunks, so the part plan is Uppy's default: parts of
   max(ceil(size / 10,000), 5 MiB) (S3Uploader#getChunkSize in @uppy/aws-s3 6.x).
-- The size is declared only when the file's Uppy metadata carries `size`. Without it, the
-  upload reserves the most it may hold (the size limit, the quota left), single files get a
-  POST policy allowing 1 byte up to that, parts are signed without a length, and complete
-  checks the parts' sizes against Uppy's plan before assembling them.
+- The size is declared only when the file's Uppy metadata carries `size`. Without it, a
+  single file reserves the most it may hold (the size limit, the quota left) and gets a POST
+  policy allowing 1 byte up to that. A multipart upload is refused (issue 24): Uppy's signPart
+  call names no part length, so the last part of a file of unknown size could not be signed.
 - Nothing tells Chute when a single-request (POST) upload landed; `confirm_landed` registers
   them on the owner's next Uppy call and from the cleanup command.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
@@ -33,8 +32,8 @@ from files.errors import (
     ChuteError,
     InvalidUpload,
     NotUploaded,
-    PartsMismatch,
     QuotaExceeded,
+    SizeRequired,
     UploadClosed,
     UploadNotFound,
 )
@@ -43,8 +42,6 @@ from files.sizes import format_size
 
 UPPY_MIN_CHUNK = s3.MIN_PART_SIZE  # @uppy/aws-s3: MIN_CHUNK_SIZE = 5 MiB
 SINGLE_REQUEST_LIMIT = 5 * s3.GiB  # S3's largest PutObject/POST
-# Without a declared size Uppy's chunks are 5 MiB only up to this size (then they grow).
-UNSIZED_MULTIPART_LIMIT = UPPY_MIN_CHUNK * s3.MAX_PARTS
 LANDED_CHECKED_PER_CALL = 10  # HEADs one Uppy call may spend on confirming earlier POSTs
 
 
@@ -69,9 +66,9 @@ def parse_size(raw: object) -> int | None:
     return int(text)
 
 
-def _room(owner: User, ceiling: int) -> int:
-    """The most an upload of unknown size may hold: the size limit, S3's, the quota left."""
-    room = min(int(settings.CHUTE_MAX_UPLOAD_SIZE), ceiling)
+def _room(owner: User) -> int:
+    """The most a single file of unknown size may hold: the size limit, S3's, the quota left."""
+    room = min(int(settings.CHUTE_MAX_UPLOAD_SIZE), SINGLE_REQUEST_LIMIT)
     quota = int(settings.CHUTE_USER_QUOTA)
     if quota > 0:
         left = quota - quotas.usage(owner.pk)
@@ -98,7 +95,7 @@ def start_single(
             f"A file of {format_size(size)} cannot go in one request (S3 allows "
             f"{format_size(SINGLE_REQUEST_LIMIT)}); let Uppy use multipart for it."
         )
-    reserved = size if size is not None else _room(owner, SINGLE_REQUEST_LIMIT)
+    reserved = size if size is not None else _room(owner)
     upload = _new_upload(
         owner, name=name, content_type=content_type, size=reserved, declared=declared
     )
@@ -116,12 +113,9 @@ def start_single(
 
 def start_multipart(owner: User, *, name: str, content_type: str, size: int | None) -> Upload:
     """A PENDING multipart upload without checksums, planned as Uppy will cut the file."""
-    declared = size is not None
-    reserved = size if size is not None else _room(owner, UNSIZED_MULTIPART_LIMIT)
-    upload = _new_upload(
-        owner, name=name, content_type=content_type, size=reserved, declared=declared
-    )
-    # Unknown size: Uppy's 5 MiB chunks, and as many parts as the reserved room allows.
+    if size is None:
+        raise SizeRequired()
+    upload = _new_upload(owner, name=name, content_type=content_type, size=size, declared=True)
     return multipart.start(upload, plan=uppy_part_plan(upload.size), checksums=False)
 
 
@@ -139,12 +133,19 @@ def find(owner: User, *, upload_id: str, key: str) -> Upload:
 
 
 def sign_part(upload: Upload, number: int) -> tuple[str, int]:
-    """A part URL (its exact length signed in when the size is declared) and its lifetime."""
+    """A part URL, the part's exact length signed in, and its lifetime."""
     if upload.status != Upload.Status.PENDING:
         raise UploadClosed(
             "This upload is already complete; its parts cannot change."
             if upload.status == Upload.Status.READY
             else None
+        )
+    if not upload.size_declared:
+        # Started before unsized multipart uploads were refused: its plan is the room it
+        # reserved, not the file, so its last part could never be signed right.
+        raise UploadClosed(
+            "This upload was started without the file's size and cannot take parts. "
+            + SizeRequired.message
         )
     count = upload.part_count or 0
     if not 1 <= number <= count:
@@ -156,7 +157,7 @@ def sign_part(upload: Upload, number: int) -> tuple[str, int]:
         number=number,
         sha256="",  # Uppy sends none
         expires_in=ttl,
-        size=multipart.expected_part_size(upload, number) if upload.size_declared else None,
+        size=multipart.expected_part_size(upload, number),
     )
     # Record the part as signed (with no checksum: complete sends none) and keep the
     # upload alive while Uppy keeps asking, as multipart.sign_parts does.
@@ -171,44 +172,6 @@ def sign_part(upload: Upload, number: int) -> tuple[str, int]:
     if not updated:
         raise UploadClosed()
     return url, ttl
-
-
-def complete(upload: Upload, parts: Sequence[tuple[int, str]]) -> Upload:
-    """Complete and confirm; an upload of unknown size first learns it from ListParts."""
-    upload.refresh_from_db()
-    if upload.status == Upload.Status.PENDING and not upload.size_declared:
-        _settle_size(upload)
-    return multipart.complete(upload, parts)
-
-
-def _settle_size(upload: Upload) -> None:
-    """Fix an unsized upload's size and part count from the parts the bucket holds.
-
-    Uppy's plan must hold: parts 1..n, each but the last of the planned part size, the last
-    no larger; and the total within what the upload reserved.
-    """
-    assert upload.part_size
-    stored = sorted(multipart.uploaded_parts(upload), key=lambda part: part.number)
-    if not stored:
-        raise PartsMismatch("The bucket holds no part of this upload yet.")
-    numbers = [part.number for part in stored]
-    if numbers != list(range(1, len(stored) + 1)):
-        raise PartsMismatch("The bucket's parts are not numbered 1 to n; send the missing ones.")
-    odd = [p.number for p in stored[:-1] if p.size != upload.part_size]
-    if odd or stored[-1].size > upload.part_size:
-        raise PartsMismatch(
-            f"Parts must be {format_size(upload.part_size)} each (Uppy's default chunks), "
-            "the last no larger. Declare the file's size in Uppy's metadata for other sizes."
-        )
-    total = sum(part.size for part in stored)
-    if total > upload.size:
-        raise PartsMismatch(
-            f"The parts hold {format_size(total)}, more than the {format_size(upload.size)} "
-            "this upload may take."
-        )
-    upload.size = total
-    upload.part_count = len(stored)
-    upload.save(update_fields=["size", "part_count", "updated_at"])
 
 
 def confirm_single(upload: Upload) -> Upload:

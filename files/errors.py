@@ -128,6 +128,17 @@ class UploadChanged(ChuteError):
     )
 
 
+class SizeRequired(ChuteError):
+    """Raised when an Uppy upload in parts declares no size: no part's length could be signed."""
+
+    code = "size_required"
+    message = (
+        "Chute needs the file's size to upload it in parts: declare it in Uppy's metadata "
+        "(onBeforeFileAdded: file => ({...file, meta: {...file.meta, size: file.size}})) "
+        "and upload the file again."
+    )
+
+
 class QuotaExceeded(ChuteError):
     """Raised when an upload would take the user over their storage quota."""
 

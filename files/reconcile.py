@@ -63,7 +63,7 @@ def _landed_whole(upload: Upload) -> bool:
 def _whole_parts(upload: Upload) -> list[tuple[int, str]] | None:
     """(number, ETag) of every planned part when the bucket holds them all as planned."""
     if upload.via == Upload.Via.UPPY and not upload.size_declared:
-        return None  # no part plan to check the parts against; Uppy completes it itself
+        return None  # an unsized Uppy upload from before they were refused: no plan to check
     count = upload.part_count or 0
     stored = {part.number: part for part in multipart.uploaded_parts(upload)}
     whole = count > 0 and all(

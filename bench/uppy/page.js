@@ -1,6 +1,13 @@
-// Uppy with its defaults, pointed at Chute's Companion-compatible routes: the README's
-// "Uppy" section and nothing more. The file is added as a picker adds it (no size metadata).
-const uppy = new window.Uppy().use(window.AwsS3, {
+// Uppy with its defaults, pointed at Chute's Companion-compatible routes, declaring each
+// file's size: the README's "Uppy" section and nothing more. The file is added as a picker
+// adds it. `?sizes=undeclared` leaves the size out (tests/e2e/test_uppy.py: Chute refuses
+// such a file in parts, and Uppy's error says why).
+const declareSizes = new URLSearchParams(window.location.search).get('sizes') !== 'undeclared'
+const uppy = new window.Uppy(
+  declareSizes
+    ? { onBeforeFileAdded: (file) => ({ ...file, meta: { ...file.meta, size: file.size } }) }
+    : {},
+).use(window.AwsS3, {
   companionEndpoint: `${window.location.origin}/api/uppy`,
 })
 

@@ -99,12 +99,29 @@ def _description(schema: type[Schema] | None, loc: list[Any]) -> str:
     return found
 
 
+# Plain ASCII for what Chute's sentences use beyond it: a reason phrase is one latin-1 line.
+_ASCII_PUNCTUATION = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "…": "...", "×": "x"})
+
+
+def reason_phrase(sentence: str) -> str:
+    """`sentence` as an HTTP reason phrase: printable ASCII, anything else a "?"."""
+    text = sentence.translate(_ASCII_PUNCTUATION)
+    return "".join(char if " " <= char <= "~" else "?" for char in text)
+
+
 def on_chute_error(request: HttpRequest, error: ChuteError) -> HttpResponse:
-    return chute_error_response(error)
+    response = chute_error_response(error)
+    match = request.resolver_match
+    if match and (match.url_name or "").startswith("uppy-"):
+        # @uppy/aws-s3 6.x reads no body of a failed Companion call: it shows "Companion
+        # request failed: <statusText>" (CompanionS3#_fetch). So the sentence is the reason
+        # phrase too (HTTP/1.1 carries one to the browser; HTTP/2 has none).
+        response.reason_phrase = reason_phrase(error.message)
+    return response
 
 
 def on_storage_unavailable(request: HttpRequest, error: s3.StorageUnavailable) -> HttpResponse:
-    return chute_error_response(StorageDown(str(error)))
+    return on_chute_error(request, StorageDown(str(error)))
 
 
 def on_invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:

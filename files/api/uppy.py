@@ -162,7 +162,7 @@ def list_parts(request: AuthenticatedRequest, upload_id: str) -> Any:
 def complete(request: AuthenticatedRequest, upload_id: str, body: UppyCompleteIn) -> Any:
     """Check the parts against the bucket, assemble, confirm: {location, key}."""
     upload = _upload(request, upload_id)
-    done = companion.complete(upload, [(part.PartNumber, part.ETag) for part in body.parts])
+    done = multipart.complete(upload, [(part.PartNumber, part.ETag) for part in body.parts])
     location = request.build_absolute_uri(reverse("download", args=[done.id]))
     return {"location": location, "key": done.key}
 
@@ -190,7 +190,7 @@ def sign_batch(request: AuthenticatedRequest, upload_id: str) -> Any:
     response={200: dict[str, Any], **ERRORS},
 )
 def sign_part(request: AuthenticatedRequest, upload_id: str, part_number: str) -> Any:
-    """One part's URL: {url, expires}; the part's exact length is signed in when declared."""
+    """One part's URL: {url, expires}; the part's exact length is signed in."""
     upload = _upload(request, upload_id)
     url, expires = companion.sign_part(upload, _number(part_number))
     return {"url": url, "expires": expires}

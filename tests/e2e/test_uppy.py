@@ -76,7 +76,7 @@ def upload(page: Page, path: Path, count: int, timeout: float) -> list[dict]:
     return page.evaluate("() => window.results")
 
 
-def test_uppy_configured_only_uploads_a_small_and_a_100_mb_file(
+def test_uppy_declaring_sizes_uploads_a_small_and_a_100_mb_file(
     signed_in_page: Page, live_server, uppy_test_page: str, tmp_path: Path, user
 ):
     page = signed_in_page
@@ -101,7 +101,9 @@ def test_uppy_configured_only_uploads_a_small_and_a_100_mb_file(
     uploads = {u.name: u for u in Upload.objects.filter(owner=user)}
     assert set(uploads) == {"notes.txt", "movie.bin"}
     # The big one went multipart (complete confirmed it); the small one as a POST, which
-    # the big one's first Uppy call confirmed.
+    # the big one's first Uppy call confirmed. Uppy's addFile path ran onBeforeFileAdded,
+    # so both declared their size.
+    assert all(stored.size_declared for stored in uploads.values())
     assert uploads["movie.bin"].method == Upload.Method.MULTIPART
     assert uploads["movie.bin"].part_count == 21
     assert uploads["notes.txt"].method == Upload.Method.POST
@@ -111,3 +113,21 @@ def test_uppy_configured_only_uploads_a_small_and_a_100_mb_file(
         assert stored.status == Upload.Status.READY, stored
         assert stored.size == path.stat().st_size
         assert hashlib.sha256(s3.get_bytes(stored.file.name)).hexdigest() == sha256_of(path)
+
+
+def test_uppy_without_size_metadata_shows_why_a_file_in_parts_is_refused(
+    signed_in_page: Page, live_server, uppy_test_page: str, tmp_path: Path, user
+):
+    page = signed_in_page
+    page.goto(f"{live_server.url}{uppy_test_page}?sizes=undeclared")
+    page.wait_for_function("() => window.results !== undefined")
+    big = tmp_path / "movie.bin"
+    with big.open("wb") as handle:
+        handle.truncate(BIG)  # sparse: refused before Uppy reads a byte
+
+    results = upload(page, big, 1, 30_000)
+    page.goto("about:blank")
+
+    assert not results[0]["ok"]
+    assert "Chute needs the file's size to upload it in parts" in results[0]["error"], results
+    assert not Upload.objects.filter(owner=user).exists()

@@ -176,27 +176,33 @@ def test_each_part_url_signs_its_exact_length(alice):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_multipart_without_a_size_follows_uppys_chunks(alice):
-    data = os.urandom(11 * MiB)
-    created = create(alice, "clip.mp4", "video/mp4").json()
-    parts = put_parts(alice, created["uploadId"], created["key"], data, 5 * MiB)
-    url = f"{BASE}/multipart/{created['uploadId']}/complete?key={created['key']}"
-    done = post_json(alice, url, {"parts": parts})
-    assert done.status_code == 200, done.content
-    upload = Upload.objects.get(key=created["key"])
-    assert upload.status == Upload.Status.READY and upload.size == len(data)
-    assert upload.part_count == 3 and not upload.size_declared
-    assert s3.get_bytes(upload.file.name) == data
+def test_multipart_without_a_size_is_refused_with_what_to_do(alice):
+    # Uppy's signPart names no part length, so the last part of an unsized file could hold
+    # anything up to the planned part size; nothing is created (issue 24).
+    before = {u.upload_id for u in s3.list_multipart_uploads("users/")}
+    response = create(alice, "clip.mp4", "video/mp4")
+    payload = assert_refusal(response, 400)
+    assert payload["error"] == "size_required"
+    assert "meta: {...file.meta, size: file.size}" in payload["message"]
+    assert response.reason_phrase == payload["message"]  # what Uppy shows (see below)
+    assert not Upload.objects.exists()
+    assert {u.upload_id for u in s3.list_multipart_uploads("users/")} == before
 
 
 @pytest.mark.django_db(transaction=True)
-def test_multipart_without_a_size_refuses_parts_off_uppys_plan(alice):
-    created = create(alice, "odd.bin", "application/octet-stream").json()
-    parts = put_parts(alice, created["uploadId"], created["key"], os.urandom(7 * MiB), 6 * MiB)
-    url = f"{BASE}/multipart/{created['uploadId']}/complete?key={created['key']}"
-    payload = assert_refusal(post_json(alice, url, {"parts": parts}), 409)
-    assert "Uppy's default chunks" in payload["message"]
-    assert Upload.objects.get(key=created["key"]).status == Upload.Status.PENDING
+def test_an_unsized_multipart_upload_from_before_gets_no_part_urls(alice):
+    # A row left by the time unsized multipart uploads were allowed: its plan is the room it
+    # reserved, not the file, so no part URL of it can be right.
+    created = create(alice, "old.bin", "application/octet-stream", size=str(6 * MiB)).json()
+    Upload.objects.filter(key=created["key"]).update(size_declared=False)
+    base = f"{BASE}/multipart/{created['uploadId']}"
+    for response in [
+        alice.get(f"{base}/1", {"key": created["key"]}),
+        alice.get(f"{base}/batch", {"key": created["key"], "partNumbers": "1,2"}),
+    ]:
+        payload = assert_refusal(response, 409)
+        assert payload["error"] == "upload_closed"
+        assert payload["message"].startswith("This upload was started without the file's size")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -218,6 +224,16 @@ def test_batch_signing_answers_companions_shape(alice):
     )
     assert answer.status_code == 200
     assert set(answer.json()["presignedUrls"]) == {"1", "3"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refusals_are_also_the_reason_phrase_uppy_shows_in_plain_ascii(alice):
+    # @uppy/aws-s3 6.x shows "Companion request failed: <statusText>" and reads no body.
+    response = create(alice, "a", "text/plain", size="1\r\nX-Injected: “yes”")
+    message = assert_refusal(response, 400)["message"]
+    assert message.endswith("not “1\r\nX-Injected: “yes””.")
+    assert response.reason_phrase.endswith('not "1??X-Injected: "yes"".')
+    assert response.reason_phrase.isascii() and response.reason_phrase.isprintable()
 
 
 # --- Someone else's key, bad input, auth ---------------------------------------------------
