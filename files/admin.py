@@ -1,15 +1,50 @@
+from collections.abc import Callable
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from files import inbox, lifecycle
+from files import declarations, inbox, lifecycle, tokens
+from files.errors import ChuteError
 from files.models import ApiToken, Share, Upload, UploadRequest
 from files.sizes import format_size
 
 
+def _checked(clean: Callable[[str], str], value: str) -> str:
+    """`value` through the domain's rule for its field, as the API and the pages apply it."""
+    try:
+        return clean(value)
+    except ChuteError as error:
+        raise ValidationError(error.message) from None
+
+
+class UploadForm(forms.ModelForm):
+    def clean_name(self) -> str:
+        return declarations.sanitize_name(self.cleaned_data["name"])
+
+    def clean_sender_name(self) -> str:
+        return inbox.clean_sender_name(self.cleaned_data["sender_name"])
+
+
+class ApiTokenForm(forms.ModelForm):
+    def clean_name(self) -> str:
+        return _checked(tokens.clean_name, self.cleaned_data["name"])
+
+
+class UploadRequestForm(forms.ModelForm):
+    def clean_title(self) -> str:
+        return _checked(inbox.clean_title, self.cleaned_data["title"])
+
+    def clean_message(self) -> str:
+        return _checked(inbox.clean_message, self.cleaned_data["message"])
+
+
 @admin.register(Upload)
 class UploadAdmin(admin.ModelAdmin):
+    form = UploadForm
     list_display = [
         "name",
         "owner",
@@ -141,6 +176,7 @@ class ShareAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
+    form = ApiTokenForm
     list_display = [
         "name",
         "owner",
@@ -169,6 +205,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 @admin.register(UploadRequest)
 class UploadRequestAdmin(admin.ModelAdmin):
+    form = UploadRequestForm
     list_display = [
         "title",
         "owner",

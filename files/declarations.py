@@ -9,11 +9,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
 
+from files import text
 from files.errors import InvalidUpload
 from files.sizes import format_size
 
@@ -38,28 +38,26 @@ class Declaration:
 
 
 def _clean_segment(raw: str) -> str:
-    """One path segment with no control or bidi characters, spaces collapsed, no edge dots."""
-    segment = raw.replace("\t", " ")
-    segment = "".join(
-        char
-        for char in segment
-        # Cc: control characters (NUL, CR, LF, ...); Cf: format characters (RTL overrides, ...).
-        if unicodedata.category(char) not in {"Cc", "Cf", "Cs", "Co", "Cn"}
-    )
-    return " ".join(segment.split()).strip(" .")
+    """One path segment as display text (files/text.py's rule), without edge dots."""
+    return text.clean(raw).strip(" .")
 
 
 def sanitize_name(raw: str) -> str:
-    """A display name: the last path component, no control or bidi characters, length-capped."""
-    name = _clean_segment(re.split(r"[/\\]", unicodedata.normalize("NFC", raw))[-1])
+    """A display name: the last path component, cleaned like all typed text, length-capped.
+
+    Capped rather than refused: the name comes from the sender's disk, not from what they
+    typed here, and refusing a file over its name would leave them nothing to fix in Chute.
+    """
+    name = _clean_segment(re.split(r"[/\\]", raw)[-1])
     if not name:
         return "file"
     if len(name) > MAX_NAME_LENGTH:
         stem, dot, extension = name.rpartition(".")
         if dot and 0 < len(extension) <= 16 and stem:
-            name = stem[: MAX_NAME_LENGTH - len(extension) - 1].rstrip() + "." + extension
+            stem = text.clean(stem, max_length=MAX_NAME_LENGTH - len(extension) - 1)
+            name = stem + "." + extension
         else:
-            name = name[:MAX_NAME_LENGTH].rstrip()
+            name = text.clean(name, max_length=MAX_NAME_LENGTH)
     return name
 
 
@@ -70,11 +68,11 @@ def sanitize_folder(raw_path: str) -> str:
     never climbs anywhere (it names no key: keys are the server's). Folders that would pass
     MAX_FOLDER_LENGTH are left off the end.
     """
-    segments = re.split(r"[/\\]", unicodedata.normalize("NFC", raw_path))[:-1]
+    segments = re.split(r"[/\\]", raw_path)[:-1]
     kept: list[str] = []
     length = 0
     for raw in segments:
-        segment = _clean_segment(raw)[:MAX_NAME_LENGTH].rstrip()
+        segment = text.clean(_clean_segment(raw), max_length=MAX_NAME_LENGTH)
         if not segment:  # "", "." and ".." all clean to nothing
             continue
         length += len(segment) + (1 if kept else 0)
@@ -131,7 +129,7 @@ def declare(
     `path` is the file's path relative to a chosen folder ("photos/2024/a.jpg"); its folders
     are kept for display.
     """
-    if not name.strip():
+    if not text.clean(name):  # nothing but spaces, controls or hidden characters
         raise InvalidUpload("name must be the file's name as text.")
     if size <= 0:
         raise InvalidUpload("The file is empty; there is nothing to upload.")

@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from files import text
 from files.errors import InvalidToken, TokenNotFound, TokenRefused
 from files.models import ApiToken
 
@@ -41,12 +42,21 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create(owner: User, *, name: str, expires_in: int | None = None) -> NewToken:
-    name = " ".join(name.split())
+def clean_name(raw: str) -> str:
+    """A token's name as display text (files/text.py); InvalidToken if empty or too long.
+
+    Refused rather than cut when too long: the owner is typing it now and can shorten it.
+    """
+    name = text.clean(raw)
     if not name:
         raise InvalidToken("Give the token a name that says what it is for.")
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidToken(f"The name can be at most {MAX_NAME_LENGTH} characters.")
+    return name
+
+
+def create(owner: User, *, name: str, expires_in: int | None = None) -> NewToken:
+    name = clean_name(name)
     if expires_in is not None and not 0 < expires_in <= MAX_EXPIRY:
         raise InvalidToken(
             f"expires_in must be between 1 and {MAX_EXPIRY} seconds (a year), "

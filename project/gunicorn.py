@@ -1,7 +1,7 @@
 """Gunicorn settings for the Procfile's `web` process (`gunicorn -c project/gunicorn.py`).
 
 One access-log line per request, without the query string (presigned URLs and pagination
-alike) and with share-link tokens redacted; the platform's router terminates TLS.
+alike) and with link and API tokens redacted; the platform's router terminates TLS.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Keep secrets out of logs: presigned-URL signatures, credentials and share-link tokens.
+"""Keep secrets out of logs: presigned-URL signatures, credentials, link and API tokens.
 
 Django's own loggers write request paths (django.request: "Not Found: /s/<token>",
 django.server: the whole request line with its query string), and a presigned URL in an
@@ -22,11 +22,17 @@ _SIGNED_PARAM = re.compile(
 # A link's token is the path segment after /s/ (a share link: the landing page and its
 # download) or /r/ (an upload request: its page and the guests' upload calls).
 _LINK_TOKEN = re.compile(r"/([sr])/[^/\s?#\"'<>]+")
+# A personal API token (files/tokens.py: "chute_" and token_urlsafe's alphabet), wherever it
+# appears: a query string (percent-encoded in a `next=` too), an Authorization header quoted in
+# an error, free text. Eight or more characters after the prefix, so the six-character prefix
+# shown on the tokens page stays readable.
+_API_TOKEN = re.compile(r"chute_[A-Za-z0-9_-]{8,}")
 
 
 def redact(text: str) -> str:
-    """`text` with signatures, credentials and link tokens replaced by [redacted]."""
+    """`text` with signatures, credentials, link and API tokens replaced by [redacted]."""
     text = _SIGNED_PARAM.sub(lambda match: f"{match.group(1)}={REDACTED}", text)
+    text = _API_TOKEN.sub(f"chute_{REDACTED}", text)
     return _LINK_TOKEN.sub(lambda match: f"/{match.group(1)}/{REDACTED}", text)
 
 

@@ -82,7 +82,7 @@ def is_unlocked(session: SessionBase, row: UploadRequest) -> bool:
 
 
 def set_sender_name(session: SessionBase, row: UploadRequest, name: str) -> None:
-    _save(session, row, _entry(session, row) | {"name": " ".join(name.split())[:100]})
+    _save(session, row, _entry(session, row) | {"name": inbox.clean_sender_name(name)})
 
 
 def sender_name(session: SessionBase, row: UploadRequest) -> str:

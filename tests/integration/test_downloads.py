@@ -63,7 +63,7 @@ def test_inline_is_allowed_only_for_the_allow_list(alice, user):
     ("raw", "shown"),
     [
         ('say "hi".txt', 'say "hi".txt'),
-        ("evil\r\nSet-Cookie: x=1.txt", "evilSet-Cookie: x=1.txt"),
+        ("evil\r\nSet-Cookie: x=1.txt", "evil Set-Cookie: x=1.txt"),  # a line break is a space
         ("../../etc/passwd", "passwd"),
         ("nul\x00byte.txt", "nulbyte.txt"),
         ("invoice\u202egnp.exe", "invoicegnp.exe"),

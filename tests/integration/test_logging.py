@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from django.core.servers.basehttp import WSGIRequestHandler
 from gunicorn.config import Config
 
 from project.gunicorn import RedactingLogger
@@ -161,3 +162,53 @@ def test_upload_request_pages_and_guest_calls_log_no_token(alice, client, consol
     output = console_log.getvalue()
     assert "/r/[redacted]" in output  # the 4xx lines were logged, redacted
     assert token not in output
+
+
+def test_redact_removes_api_tokens_wherever_they_appear():
+    token = "chute_" + "Ab3-_x" * 7 + "z"
+    text = redact(
+        f"GET /api/uploads?access_token={token}&page=2 | Authorization: Bearer {token} "
+        f"| pasted {token}. | next=%2Fapi%3Ftoken%3D{token}"
+    )
+    assert token[6:] not in text
+    assert text.count("chute_[redacted]") == 4
+    assert "page=2" in text
+    assert redact("listed as chute_Ab3-_x…") == "listed as chute_Ab3-_x…"  # the shown prefix
+
+
+@pytest.mark.django_db
+def test_a_runserver_request_line_with_an_api_token_is_logged_redacted(alice, console_log):
+    token = alice.post(
+        "/api/tokens", json.dumps({"name": "log test"}), content_type="application/json"
+    ).json()["token"]
+    # What runserver does after each request: its handler logs the request line to
+    # django.server, query string included.
+    handler = WSGIRequestHandler.__new__(WSGIRequestHandler)
+    handler.request = None
+    handler.requestline = f"GET /api/uploads?access_token={token} HTTP/1.1"
+    handler.log_request(200, 123)
+
+    output = console_log.getvalue()
+    assert "GET /api/uploads?access_token=chute_[redacted] HTTP/1.1" in output
+    assert token not in output
+
+
+def test_gunicorn_access_log_atoms_carry_no_api_token():
+    token = "chute_" + "Ab3-_x" * 7 + "z"
+    logger = RedactingLogger(Config())
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/api/uploads?access_token={token}",
+        "PATH_INFO": f"/api/tokens/{token}",
+        "QUERY_STRING": f"access_token={token}",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "10.0.0.1",
+    }
+    response = SimpleNamespace(status="401 Unauthorized", sent=0, headers=[])
+    request = SimpleNamespace(headers=[("AUTHORIZATION", f"Bearer {token}")])
+
+    atoms = logger.atoms(response, request, environ, timedelta(milliseconds=5))
+
+    assert token not in json.dumps({key: str(value) for key, value in atoms.items()})
+    assert atoms["{authorization}i"] == "Bearer chute_[redacted]"
+    assert atoms["U"] == "/api/tokens/chute_[redacted]"

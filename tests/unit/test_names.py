@@ -16,7 +16,7 @@ from files.policy import build_key
         ("/", "file"),
         ("   ", "file"),
         ("a\x00b\x1fc\x7f.txt", "abc.txt"),
-        ("line\r\nbreak.txt", "linebreak.txt"),
+        ("line\r\nbreak.txt", "line break.txt"),  # a line break separates words, as in titles
         ("\u202eexe.txt", "exe.txt"),
         ("zero\u200bwidth.txt", "zerowidth.txt"),
         ("tabs\tand  spaces.txt", "tabs and spaces.txt"),
