@@ -11,11 +11,32 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import register_converter
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, SessionAuth
 
 from files.api import files, handlers, requests, shares, tokens, uploads
 from files.tokens import authenticate as authenticate_token
+
+
+class AnyCaseUUID:
+    """`{uuid_any:upload_id}`: an id in a path, a UUID in either case.
+
+    UUIDs are case-insensitive on input (RFC 9562, section 4) but Django's `uuid` converter
+    matches lower case only. The text goes on to the view's `uuid.UUID` parameter, as ninja's
+    own `uuidstr` converter does; anything else under /api/ is a JSON 404 (files/urls.py).
+    """
+
+    regex = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: object) -> str:
+        return str(value)
+
+
+register_converter(AnyCaseUUID, "uuid_any")  # before files/urls.py asks for the APIs' URLs
 
 
 class BearerToken(HttpBearer):

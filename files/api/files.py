@@ -36,7 +36,7 @@ def list_files(request: AuthenticatedRequest, cursor: str | None = None) -> Any:
     return {"files": [file_json(upload) for upload in page.files], "next": page.next_cursor}
 
 
-@router.get("/files/{uuid:upload_id}", url_name="file", response={200: FileOut, **ERRORS})
+@router.get("/files/{uuid_any:upload_id}", url_name="file", response={200: FileOut, **ERRORS})
 def get_file(request: AuthenticatedRequest, upload_id: uuid.UUID) -> Any:
     """One of your ready files."""
     return file_json(uploads.get_ready(request.user, upload_id))

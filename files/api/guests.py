@@ -182,7 +182,7 @@ def create_upload(request: HtmxRequest, token: str, body: GuestUploadIn) -> Stat
 
 
 @guest_api.post(
-    "/{token}/uploads/{uuid:upload_id}/parts",
+    "/{token}/uploads/{uuid_any:upload_id}/parts",
     url_name="guest-upload-parts",
     response={200: SignedPartsOut, **ERRORS},
 )
@@ -192,7 +192,7 @@ def sign_parts(request: HtmxRequest, token: str, upload_id: uuid.UUID, body: Sig
 
 
 @guest_api.get(
-    "/{token}/uploads/{uuid:upload_id}/parts",
+    "/{token}/uploads/{uuid_any:upload_id}/parts",
     url_name="guest-upload-parts",
     response={200: StoredPartsOut, **ERRORS},
 )
@@ -202,7 +202,7 @@ def list_parts(request: HtmxRequest, token: str, upload_id: uuid.UUID) -> Any:
 
 
 @guest_api.post(
-    "/{token}/uploads/{uuid:upload_id}/complete",
+    "/{token}/uploads/{uuid_any:upload_id}/complete",
     url_name="guest-complete-upload",
     response={200: ConfirmedOut, **ERRORS},
 )
@@ -215,7 +215,7 @@ def complete_upload(
 
 
 @guest_api.post(
-    "/{token}/uploads/{uuid:upload_id}/confirm",
+    "/{token}/uploads/{uuid_any:upload_id}/confirm",
     url_name="guest-confirm-upload",
     response={200: ConfirmedOut, **ERRORS},
 )
@@ -225,7 +225,7 @@ def confirm_upload(request: HtmxRequest, token: str, upload_id: uuid.UUID) -> An
 
 
 @guest_api.delete(
-    "/{token}/uploads/{uuid:upload_id}", url_name="guest-upload", response={204: None, **ERRORS}
+    "/{token}/uploads/{uuid_any:upload_id}", url_name="guest-upload", response={204: None, **ERRORS}
 )
 def cancel_upload(request: HtmxRequest, token: str, upload_id: uuid.UUID) -> HttpResponse:
     """Cancel this session's unfinished upload; a delivered file is the owner's to delete."""

@@ -5,19 +5,37 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from annotated_types import Ge, Le
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
+from pydantic.fields import FieldInfo
 
 from files import s3
-from files.api.responses import chute_error_response, error_response
+from files.api.responses import chute_error_response, error_response, not_found_response
 from files.api.schemas import BODY_SCHEMAS
 from files.errors import ChuteError, StorageDown
+from files.sizes import format_size
 
 
 class NotAnObject(ValueError):
     """Raised when a request body is valid JSON but not an object."""
+
+
+class HoldsNul(ValueError):
+    """Raised when a request body's text holds U+0000, which PostgreSQL's text cannot store."""
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    return isinstance(value, list) and any(_holds_nul(item) for item in value)
 
 
 class StrictJSONParser(Parser):
@@ -35,6 +53,8 @@ class StrictJSONParser(Parser):
             raise ValueError("The request body nests too deeply to read.") from None
         if not isinstance(data, dict):
             raise NotAnObject()
+        if _holds_nul(data):
+            raise HoldsNul()
         return data
 
 
@@ -77,25 +97,45 @@ def validation_sentence(request: HttpRequest, error: ValidationError) -> str:
     first = problems[0]
     loc = [part for part in first["loc"][2:]]
     field = str(next((part for part in reversed(loc) if isinstance(part, str)), "value"))
-    description = _description(body_schema(request), loc) or "of another type"
+    info = _field_info(body_schema(request), loc)
+    description = (info.description if info else "") or "of another type"
     where = f" (item {loc[1] + 1} of {loc[0]})" if len(loc) > 2 and isinstance(loc[1], int) else ""
+    if first["type"] in OUT_OF_RANGE and info is not None:
+        return f"{field}{where} must be {_range(info)} ({description})."
     return f"{field}{where} must be {description}."
 
 
+# pydantic's error types for a number outside a field's Field(ge=…, le=…).
+OUT_OF_RANGE = {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}
+
+
+def _range(info: FieldInfo) -> str:
+    """The bounds a field declares, in words: "between 1 and 10,000", "at most 1,000"."""
+    low = next((bound.ge for bound in info.metadata if isinstance(bound, Ge)), None)
+    high = next((bound.le for bound in info.metadata if isinstance(bound, Le)), None)
+    if low is not None and high is not None:
+        return f"between {low:,} and {high:,}"
+    return f"at most {high:,}" if high is not None else f"at least {low:,}"
+
+
 def _description(schema: type[Schema] | None, loc: list[Any]) -> str:
-    """The description of the field at `loc` (e.g. ["parts", 0, "number"]) in `schema`."""
+    info = _field_info(schema, loc)
+    return (info.description or "") if info else ""
+
+
+def _field_info(schema: type[Schema] | None, loc: list[Any]) -> FieldInfo | None:
+    """The field at `loc` (e.g. ["parts", 0, "number"]) in `schema`."""
     current: Any = schema
-    found = ""
+    found = None
     for part in loc:
         if isinstance(part, int):
             continue
         fields = getattr(current, "model_fields", {})
         if part not in fields:
-            return ""
-        info = fields[part]
-        found = info.description or ""
-        inner = getattr(info.annotation, "__args__", None)  # list[PartIn] -> PartIn
-        current = inner[0] if inner else info.annotation
+            return None
+        found = fields[part]
+        inner = getattr(found.annotation, "__args__", None)  # list[PartIn] -> PartIn
+        current = inner[0] if inner else found.annotation
     return found
 
 
@@ -146,13 +186,35 @@ def on_http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
             403,
         )
     if error.status_code == 400:  # ninja could not parse the body
-        sentence = (
-            send_an_object(request)
-            if isinstance(error.__cause__, NotAnObject)
-            else "The request body is not valid JSON."
-        )
+        if isinstance(error.__cause__, NotAnObject):
+            sentence = send_an_object(request)
+        elif isinstance(error.__cause__, HoldsNul):
+            sentence = "Text in the request body cannot hold the NUL character (\\u0000)."
+        else:
+            sentence = "The request body is not valid JSON."
         return error_response(invalid_code(request), sentence, 400)
     return error_response("invalid_request", str(error), error.status_code)
+
+
+def on_unreadable(request: HttpRequest, error: SuspiciousOperation) -> HttpResponse:
+    """Django refused to read the request: a body over DATA_UPLOAD_MAX_MEMORY_SIZE, say."""
+    if isinstance(error, RequestDataTooBig):
+        limit = format_size(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        return error_response(
+            "body_too_large",
+            f"The request body is larger than {limit}, the most this API reads. "
+            "A file's bytes go straight to the bucket; send only the JSON the call describes.",
+            413,
+        )
+    return error_response(
+        "invalid_request", "The request could not be read; send the JSON the call describes.", 400
+    )
+
+
+@csrf_exempt
+def unknown(request: HttpRequest) -> HttpResponse:
+    """Any address under /api/ that no call serves (or whose id is not a UUID)."""
+    return not_found_response()
 
 
 def install(api: NinjaAPI) -> None:
@@ -162,3 +224,4 @@ def install(api: NinjaAPI) -> None:
     api.exception_handler(ValidationError)(on_invalid)
     api.exception_handler(AuthenticationError)(on_unauthenticated)
     api.exception_handler(HttpError)(on_http_error)
+    api.exception_handler(SuspiciousOperation)(on_unreadable)

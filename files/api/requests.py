@@ -85,7 +85,7 @@ def list_requests(request: AuthenticatedRequest) -> Any:
 
 
 @router.delete(
-    "/requests/{uuid:request_id}", url_name="upload-request-api", response={204: None, **ERRORS}
+    "/requests/{uuid_any:request_id}", url_name="upload-request-api", response={204: None, **ERRORS}
 )
 def close_request(request: AuthenticatedRequest, request_id: uuid.UUID) -> HttpResponse:
     """Stop a request from taking files; the files it received stay. Idempotent."""

@@ -17,12 +17,17 @@ def error_response(code: str, message: str, status: int, **headers: str) -> Json
     return response
 
 
+def not_found_response() -> JsonResponse:
+    return error_response("not_found", "There is nothing at this address.", 404)
+
+
 def chute_error_response(error: ChuteError) -> JsonResponse:
     return error_response(error.code, error.message, error.status, **error.headers)
 
 
-# The guests' protocol under an upload request's link (files/api/guests.py).
-_GUEST_API = re.compile(r"/r/[^/]+/uploads(?:/|$)")
+# The guests' protocol under an upload request's link (files/api/guests.py); the token may
+# be anything a client sent, even an encoded slash or newline.
+_GUEST_API = re.compile(r"/r/.+/uploads(?:/|$)", re.DOTALL)
 
 
 def wants_json(request: HttpRequest) -> bool:

@@ -13,6 +13,17 @@ from typing import ClassVar
 from ninja import Field, Schema
 from pydantic import StrictInt, StrictStr
 
+from files.s3 import MAX_PARTS
+
+# --- Bounds -------------------------------------------------------------------------------
+# Every whole number a call takes declares the most it can ever be (`le`): what its column
+# holds, or S3's or JavaScript's own limit. Past it a value would overflow the database; the
+# error sentence and the OpenAPI document both name it. Tighter limits, and the lower ones,
+# are the domain's to check, in words naming the deployment's setting or the upload's parts.
+INTEGER_MAX = 2**31 - 1  # PositiveIntegerField: PostgreSQL's integer (seconds: 68 years)
+BIGINT_MAX = 2**63 - 1  # (Positive)BigIntegerField: PostgreSQL's bigint, SQLite's integer
+TIME_VALUE_MAX = 8_640_000_000_000_000  # ms from the epoch: JavaScript's Date range (ECMA-262)
+
 # --- Uploads ------------------------------------------------------------------------------
 
 
@@ -22,13 +33,17 @@ class UploadIn(Schema):
     shape: ClassVar[str] = "with name, size and content_type"
 
     name: StrictStr = Field(description="the file's name as text")
-    size: StrictInt = Field(description="the file's size in bytes, as a whole number")
+    size: StrictInt = Field(
+        le=BIGINT_MAX, description="the file's size in bytes, as a whole number"
+    )
     content_type: StrictStr = Field(description="text such as image/png")
     sha256: StrictStr | None = Field(
         None, description="the file's SHA-256 as text (base64 or hex), or left out"
     )
     last_modified: StrictInt | None = Field(
         None,
+        ge=-TIME_VALUE_MAX,
+        le=TIME_VALUE_MAX,
         description="the file's modification time in ms since the epoch, or left out; "
         "with name and size it resumes your unfinished upload of the same file",
     )
@@ -40,7 +55,7 @@ class UploadIn(Schema):
 
 
 class PartChecksumIn(Schema):
-    number: StrictInt = Field(description="the part's number, a whole number from 1")
+    number: StrictInt = Field(le=MAX_PARTS, description="the part's number, a whole number from 1")
     sha256: StrictStr = Field(description="the part's SHA-256 in base64, as text")
 
 
@@ -55,7 +70,7 @@ class SignPartsIn(Schema):
 
 
 class PartEtagIn(Schema):
-    number: StrictInt = Field(description="the part's number, a whole number from 1")
+    number: StrictInt = Field(le=MAX_PARTS, description="the part's number, a whole number from 1")
     etag: StrictStr = Field(description="the ETag the bucket answered for the part, as text")
 
 
@@ -153,10 +168,11 @@ class ShareIn(Schema):
     shape: ClassVar[str] = 'such as {"expires_in": 86400}'
 
     expires_in: StrictInt = Field(
-        description="a whole number of seconds, such as 86400 (seconds until the link expires)"
+        le=INTEGER_MAX,
+        description="a whole number of seconds, such as 86400 (seconds until the link expires)",
     )
     max_downloads: StrictInt | None = Field(
-        None, description="a whole number, or null for no limit"
+        None, le=INTEGER_MAX, description="a whole number, or null for no limit"
     )
     password: StrictStr | None = Field(None, description="text")
 
@@ -214,7 +230,7 @@ class TokenIn(Schema):
 
     name: StrictStr = Field(description="text saying what the token is for")
     expires_in: StrictInt | None = Field(
-        None, description="a whole number of seconds, or left out for no expiry"
+        None, le=INTEGER_MAX, description="a whole number of seconds, or left out for no expiry"
     )
 
 
@@ -262,7 +278,9 @@ class UppyCreateIn(Schema):
 
 
 class UppyPartIn(Schema):
-    PartNumber: StrictInt = Field(description="the part's number, a whole number from 1")
+    PartNumber: StrictInt = Field(
+        le=MAX_PARTS, description="the part's number, a whole number from 1"
+    )
     ETag: StrictStr = Field(description="the ETag the bucket answered for the part, as text")
 
 
@@ -290,13 +308,14 @@ class UploadRequestIn(Schema):
     title: StrictStr = Field(description="text telling guests what to send")
     message: StrictStr | None = Field(None, description="text shown to guests, or left out")
     expires_in: StrictInt = Field(
-        description="a whole number of seconds, such as 604800 (seconds until the link expires)"
+        le=INTEGER_MAX,
+        description="a whole number of seconds, such as 604800 (seconds until the link expires)",
     )
     max_files: StrictInt | None = Field(
-        None, description="a whole number of files, or left out for no limit"
+        None, le=INTEGER_MAX, description="a whole number of files, or left out for no limit"
     )
     max_bytes: StrictInt | None = Field(
-        None, description="a whole number of bytes in all, or left out for no limit"
+        None, le=BIGINT_MAX, description="a whole number of bytes in all, or left out for no limit"
     )
     password: StrictStr | None = Field(None, description="text guests must enter, or left out")
 

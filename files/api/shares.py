@@ -35,7 +35,7 @@ def share_json(share: Share, now: datetime) -> dict[str, Any]:
 
 
 @router.get(
-    "/files/{uuid:upload_id}/shares",
+    "/files/{uuid_any:upload_id}/shares",
     url_name="file-shares-api",
     response={200: ShareListOut, **ERRORS},
 )
@@ -47,7 +47,7 @@ def list_shares(request: AuthenticatedRequest, upload_id: uuid.UUID) -> Any:
 
 
 @router.post(
-    "/files/{uuid:upload_id}/shares",
+    "/files/{uuid_any:upload_id}/shares",
     url_name="file-shares-api",
     response={201: NewShareOut, **ERRORS},
 )
@@ -85,7 +85,7 @@ def create_multi_share(request: AuthenticatedRequest, body: MultiShareIn) -> Any
     return Status(201, new_share_json(request, new))
 
 
-@router.delete("/shares/{uuid:share_id}", url_name="share-api", response={204: None, **ERRORS})
+@router.delete("/shares/{uuid_any:share_id}", url_name="share-api", response={204: None, **ERRORS})
 def revoke_share(request: AuthenticatedRequest, share_id: uuid.UUID) -> HttpResponse:
     """Stop a link from handing out its file; idempotent."""
     sharing.revoke(sharing.get_owned_share(request.user, share_id))

@@ -52,7 +52,7 @@ def list_tokens(request: AuthenticatedRequest) -> Any:
     return {"tokens": [token_json(token) for token in tokens.tokens_of(request.user)]}
 
 
-@router.delete("/tokens/{uuid:token_id}", url_name="token", response={204: None, **ERRORS})
+@router.delete("/tokens/{uuid_any:token_id}", url_name="token", response={204: None, **ERRORS})
 def revoke_token(request: AuthenticatedRequest, token_id: uuid.UUID) -> HttpResponse:
     """Revoke a token: calls carrying it answer 401 from now on."""
     tokens.revoke(tokens.get_owned(request.user, token_id))

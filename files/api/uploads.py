@@ -164,7 +164,7 @@ def declaration(body: UploadIn) -> declarations.Declaration:
 
 
 @router.post(
-    "/uploads/{uuid:upload_id}/confirm",
+    "/uploads/{uuid_any:upload_id}/confirm",
     url_name="confirm-upload",
     response={200: ConfirmedOut, **ERRORS},
 )
@@ -175,7 +175,7 @@ def confirm_upload(request: AuthenticatedRequest, upload_id: uuid.UUID) -> Any:
 
 
 @router.delete(
-    "/uploads/{uuid:upload_id}", url_name="delete-upload", response={204: None, **ERRORS}
+    "/uploads/{uuid_any:upload_id}", url_name="delete-upload", response={204: None, **ERRORS}
 )
 def delete_upload(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpResponse:
     """Abort a pending upload (its bytes and parts go) or delete a ready file."""
@@ -185,7 +185,7 @@ def delete_upload(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpRe
 
 
 @router.post(
-    "/uploads/{uuid:upload_id}/parts",
+    "/uploads/{uuid_any:upload_id}/parts",
     url_name="upload-parts",
     response={200: SignedPartsOut, **ERRORS},
 )
@@ -195,7 +195,7 @@ def sign_parts(request: AuthenticatedRequest, upload_id: uuid.UUID, body: SignPa
 
 
 @router.get(
-    "/uploads/{uuid:upload_id}/parts",
+    "/uploads/{uuid_any:upload_id}/parts",
     url_name="upload-parts",
     response={200: StoredPartsOut, **ERRORS},
 )
@@ -205,7 +205,7 @@ def list_parts(request: AuthenticatedRequest, upload_id: uuid.UUID) -> Any:
 
 
 @router.post(
-    "/uploads/{uuid:upload_id}/complete",
+    "/uploads/{uuid_any:upload_id}/complete",
     url_name="complete-upload",
     response={200: ConfirmedOut, **ERRORS},
 )

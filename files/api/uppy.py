@@ -26,7 +26,7 @@ from ninja.utils import check_csrf
 
 from files import companion, lifecycle, multipart
 from files.api.schemas import ErrorOut, UppyCompleteIn, UppyCreateIn
-from files.errors import ChuteError, InvalidUpload
+from files.errors import ChuteError, InvalidUpload, UploadNotFound
 from files.models import Upload
 from files.requests import AuthenticatedRequest
 from files.tokens import authenticate as authenticate_token
@@ -105,6 +105,8 @@ def _number(raw: str) -> int:
 
 def _upload(request: AuthenticatedRequest, upload_id: str) -> Upload:
     key = _query(request, "key", example="key=<the key Chute answered>")
+    if "\x00" in upload_id + key:  # PostgreSQL's text cannot hold NUL, so no upload has one
+        raise UploadNotFound()
     return companion.find(request.user, upload_id=upload_id, key=key)
 
 

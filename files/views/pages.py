@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from files import accounts, downloads, reconcile, s3, uploads
-from files.api.responses import error_response, wants_json
+from files.api.responses import error_response, not_found_response, wants_json
 from files.clients import client_address
 from files.errors import RETRY_AFTER_SECONDS, SignupThrottled, UploadNotFound
 from files.models import Upload
@@ -132,7 +132,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if wants_json(request):
-        return error_response("not_found", "There is nothing at this address.", 404)
+        return not_found_response()
     return render(
         request,
         "error.html",

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from files import inbox
 from files.api import guests
-from files.api.responses import error_response, wants_json
+from files.api.responses import not_found_response, wants_json
 from files.clients import client_address
 from files.errors import (
     InvalidUploadRequest,
@@ -166,8 +166,8 @@ def guest_page(request: HttpRequest, token: str) -> HttpResponse:
 
 @csrf_exempt
 @public
-def unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
+def unknown(request: HttpRequest) -> HttpResponse:
     """Any other address under /r/: the same 404 as an unknown token (JSON for the protocol)."""
     if wants_json(request):
-        return error_response("not_found", "There is nothing at this address.", 404)
+        return not_found_response()
     return _unavailable(request, "Link not found", UploadRequestNotFound.message, 404)
