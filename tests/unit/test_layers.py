@@ -88,7 +88,7 @@ def test_only_s3_py_imports_boto3_or_botocore():
         and "tests" not in path.parts
         and "bench" not in path.parts
     )
-    assert importers == ["files/s3/__init__.py"]
+    assert importers and all(name.startswith("files/s3/") for name in importers)
 
 
 def test_no_module_in_files_is_over_300_lines_without_saying_why():
