@@ -23,12 +23,10 @@ def client_config(**overrides: Any) -> Config:
     """Client settings: standard retries, short timeouts, SigV4, checksums only when required."""
     options: dict[str, Any] = {
         "signature_version": "s3v4",
-        "retries": {
-            "mode": "standard",
-            "max_attempts": getattr(settings, "CHUTE_S3_MAX_ATTEMPTS", 3),
-        },
-        "connect_timeout": getattr(settings, "CHUTE_S3_CONNECT_TIMEOUT", 3),
-        "read_timeout": getattr(settings, "CHUTE_S3_READ_TIMEOUT", 10),
+        # project/settings.py holds the one default for each (files.E011/W003 check them).
+        "retries": {"mode": "standard", "max_attempts": settings.CHUTE_S3_MAX_ATTEMPTS},
+        "connect_timeout": settings.CHUTE_S3_CONNECT_TIMEOUT,
+        "read_timeout": settings.CHUTE_S3_READ_TIMEOUT,
         "request_checksum_calculation": "when_required",
         "response_checksum_validation": "when_required",
         "tcp_keepalive": True,
@@ -90,8 +88,16 @@ def bucket_name() -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _public_client(endpoint: str, region: str, access_key: str, secret_key: str, style: str) -> Any:
+def _public_client(
+    endpoint: str,
+    region: str | None,
+    access_key: str | None,
+    secret_key: str | None,
+    style: str | None,
+) -> Any:
     # Presigning is local computation; a separate client only changes the signed host.
+    # Region, credentials and addressing style are the storage's own, unset ones included,
+    # so both clients resolve them the same way.
     session = boto3.session.Session()
     return session.client(
         "s3",
@@ -105,7 +111,7 @@ def _public_client(endpoint: str, region: str, access_key: str, secret_key: str,
 
 def public_endpoint() -> str:
     """The endpoint browsers reach, when it differs from the one Django uses."""
-    return str(getattr(settings, "CHUTE_S3_PUBLIC_ENDPOINT_URL", "") or "")
+    return str(settings.CHUTE_S3_PUBLIC_ENDPOINT_URL or "")
 
 
 def presign_client() -> Any:
@@ -116,8 +122,8 @@ def presign_client() -> Any:
     configured = storage()
     return _public_client(
         public,
-        configured.region_name or "us-east-1",
+        configured.region_name,
         configured.access_key,
         configured.secret_key,
-        configured.addressing_style or "path",
+        configured.addressing_style,
     )

@@ -26,6 +26,14 @@ def test_client_comes_from_the_storage_with_chutes_configuration():
     assert s3.client() is client  # cached: creating a boto3 session costs ~100 ms
 
 
+def test_client_timeouts_and_retries_are_the_settings_own(settings):
+    settings.CHUTE_S3_CONNECT_TIMEOUT, settings.CHUTE_S3_READ_TIMEOUT = 2, 7
+    settings.CHUTE_S3_MAX_ATTEMPTS = 0
+    config = s3.client_config()
+    assert (config.connect_timeout, config.read_timeout) == (2, 7)
+    assert config.retries == {"mode": "standard", "max_attempts": 0}
+
+
 def test_presigned_urls_use_the_public_endpoint_when_set(settings):
     settings.CHUTE_S3_PUBLIC_ENDPOINT_URL = "https://files.example.com"
     post = s3.presign_post("users/1/k", content_type="text/plain", size=3, expires_in=60)
