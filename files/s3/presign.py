@@ -86,8 +86,8 @@ def presign_part(
     """An UploadPart URL with the part's SHA-256 (and length) signed in: other bodies are refused.
 
     The checksum alone lets a client sign a body of any length; `size` signs content-length,
-    so no part in the bucket can be larger than planned. An empty `sha256` signs none (only
-    benchmarks do that; Chute always signs one).
+    so no part in the bucket can be larger than planned. An empty `sha256` signs none (Uppy's
+    parts carry none; companion.py signs their length instead).
     """
     params: dict[str, Any] = {
         "Bucket": bucket_name(),
@@ -106,11 +106,15 @@ def presign_part(
 
 @dataclass(frozen=True)
 class PartToSign:
-    """One part of a batch: its number, its SHA-256 (base64) and its exact length."""
+    """One part of a batch: its number, its SHA-256 (base64) and its exact length, all signed."""
 
     number: int
-    sha256: str = ""
-    size: int | None = None
+    sha256: str
+    size: int
+
+    def __post_init__(self) -> None:
+        if not self.sha256:
+            raise ValueError(f"Part {self.number} has no SHA-256: presign_part signs such parts.")
 
 
 def presign_parts(

@@ -144,13 +144,13 @@ class PartSigner:
             else []
         )
 
-    def sign(self, number: int, *, sha256: str, size: int | None) -> str:
+    def sign(self, number: int, *, sha256: str, size: int) -> str:
         """The URL for part `number`, its length and SHA-256 (base64) signed in."""
-        headers = {"host": self._host}
-        if size is not None:
-            headers["content-length"] = str(size)
-        if sha256:
-            headers["x-amz-checksum-sha256"] = " ".join(sha256.split())
+        headers = {
+            "content-length": str(size),
+            "host": self._host,
+            "x-amz-checksum-sha256": " ".join(sha256.split()),
+        }
         names = sorted(headers)
         signed_headers = ";".join(names)
         operation = [

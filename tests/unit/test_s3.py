@@ -100,8 +100,7 @@ PARTS = [
     s3.PartToSign(1, sha256="n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=", size=16 * 2**20),
     s3.PartToSign(2, sha256="LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=", size=16 * 2**20),
     s3.PartToSign(64, sha256="47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", size=123),
-    s3.PartToSign(9999, sha256="", size=5 * 2**20),  # benchmarks sign no checksum
-    s3.PartToSign(10_000, sha256="47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", size=None),
+    s3.PartToSign(10_000, sha256="47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", size=5 * 2**20),
 ]
 
 
@@ -184,3 +183,8 @@ def test_a_batch_falls_back_to_botocore_when_another_signer_is_configured(
     assert urls[2] == s3.presign_part(
         "k", upload_id="u", number=2, sha256=PARTS[1].sha256, size=PARTS[1].size, expires_in=900
     )
+
+
+def test_a_batch_part_must_carry_its_sha256():
+    with pytest.raises(ValueError, match="no SHA-256"):
+        s3.PartToSign(3, sha256="", size=5 * 2**20)
