@@ -2,7 +2,7 @@
 """What Chromium itself reaches against the same SeaweedFS, without Chute's page.
 
 Explains upload_throughput.py's (a)/(b) ratio: the same file sent from the same headless
-Chromium by a few lines of script, with URLs presigned through files/s3.py:
+Chromium by a few lines of script, with URLs presigned through files/s3/:
 
   single    one XHR PUT of the whole file (Chromium's own ceiling for one request)
   parts     N parallel XHR PUTs of part-sized slices, no checksums
