@@ -2,7 +2,7 @@
 """What Chromium itself reaches against the same SeaweedFS, without Chute's page.
 
 Explains upload_throughput.py's (a)/(b) ratio: the same file sent from the same headless
-Chromium by a few lines of script, with URLs presigned through files/s3.py:
+Chromium by a few lines of script, with URLs presigned through files/s3/:
 
   single    one XHR PUT of the whole file (Chromium's own ceiling for one request)
   parts     N parallel XHR PUTs of part-sized slices, no checksums
@@ -130,16 +130,18 @@ def part_urls(size: int, part_size: int, checksums: list[str] | None) -> list[st
     key = f"bench/ceiling/{uuid.uuid4().hex}"
     upload_id = s3.create_multipart(key, content_type="application/octet-stream")
     count = -(-size // part_size)
-    urls = s3.presign_parts(
-        key,
-        upload_id=upload_id,
-        parts=[
-            s3.PartToSign(number, sha256=checksums[number - 1] if checksums else "")
-            for number in range(1, count + 1)
-        ],
-        expires_in=3600,
-    )
-    return [urls[number] for number in range(1, count + 1)]
+    # One URL at a time: `parts` mode signs no checksum, which only presign_part does (Chute's
+    # batches always sign one), and like before no length is signed (the same URLs as ever).
+    return [
+        s3.presign_part(
+            key,
+            upload_id=upload_id,
+            number=number,
+            sha256=checksums[number - 1] if checksums else "",
+            expires_in=3600,
+        )
+        for number in range(1, count + 1)
+    ]
 
 
 CONFIG_MODES = {

@@ -196,7 +196,7 @@ AWS_SECRET_ACCESS_KEY = required("AWS_SECRET_ACCESS_KEY", "chute-dev-secret")
 
 STORAGES: dict[str, dict[str, Any]] = {
     "default": {
-        # django-storages' S3Storage with Chute's client configuration (files/s3.py).
+        # django-storages' S3Storage with Chute's client configuration (files/s3/connection.py).
         "BACKEND": "files.s3.ChuteS3Storage",
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,

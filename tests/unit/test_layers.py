@@ -1,4 +1,5 @@
-"""The code's shape: no import cycles in files/, a domain core that knows no HTTP, one S3 boundary."""
+"""The code's shape: no import cycles in files/, a domain core that knows no HTTP, one S3 boundary
+(files/s3/) with one module on botocore's internals."""
 
 from __future__ import annotations
 
@@ -79,7 +80,7 @@ def test_the_domain_core_knows_no_http():
     assert speaking == {}
 
 
-def test_only_s3_py_imports_boto3_or_botocore():
+def test_only_the_s3_package_imports_boto3_or_botocore():
     importers = sorted(
         str(path.relative_to(FILES.parent))
         for path in FILES.parent.glob("[!.]*/**/*.py")
@@ -88,7 +89,52 @@ def test_only_s3_py_imports_boto3_or_botocore():
         and "tests" not in path.parts
         and "bench" not in path.parts
     )
-    assert importers == ["files/s3.py"]
+    assert importers
+    assert [name for name in importers if not name.startswith("files/s3/")] == []
+
+
+# What the S3 package may use of boto3/botocore outside sigv4.py: their documented surface.
+BOTO_PUBLIC_MODULES = {"boto3", "botocore.config", "botocore.exceptions"}
+
+
+def botocore_internals(path: Path) -> list[str]:
+    """What `path` touches of botocore's insides: modules beyond BOTO_PUBLIC_MODULES
+    (botocore.auth, botocore.utils, botocore.signers, …), imported names starting with `_`,
+    and private attributes of other objects (`client._request_signer`)."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.extend(
+                alias.name
+                for alias in node.names
+                if alias.name.split(".")[0] in {"boto3", "botocore"}
+                and alias.name not in BOTO_PUBLIC_MODULES
+            )
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            if node.module.split(".")[0] not in {"boto3", "botocore"}:
+                continue
+            if node.module not in BOTO_PUBLIC_MODULES:
+                found.append(node.module)
+            found.extend(
+                f"{node.module}.{alias.name}" for alias in node.names if alias.name.startswith("_")
+            )
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+            and not (isinstance(node.value, ast.Name) and node.value.id in {"self", "cls"})
+        ):
+            found.append(f".{node.attr}")
+    return found
+
+
+def test_only_sigv4_touches_botocore_internals():
+    touching = {
+        str(path.relative_to(FILES.parent)): botocore_internals(path)
+        for path in sorted((FILES / "s3").glob("*.py"))
+        if botocore_internals(path)
+    }
+    assert list(touching) == ["files/s3/sigv4.py"], touching
 
 
 def test_no_module_in_files_is_over_300_lines_without_saying_why():

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from files import s3
+from files.s3 import presign
 
 
 def test_client_comes_from_the_storage_with_chutes_configuration():
@@ -23,6 +24,14 @@ def test_client_comes_from_the_storage_with_chutes_configuration():
     assert config.signature_version == "s3v4"
     assert config.request_checksum_calculation == "when_required"
     assert s3.client() is client  # cached: creating a boto3 session costs ~100 ms
+
+
+def test_client_timeouts_and_retries_are_the_settings_own(settings):
+    settings.CHUTE_S3_CONNECT_TIMEOUT, settings.CHUTE_S3_READ_TIMEOUT = 2, 7
+    settings.CHUTE_S3_MAX_ATTEMPTS = 0
+    config = s3.client_config()
+    assert (config.connect_timeout, config.read_timeout) == (2, 7)
+    assert config.retries == {"mode": "standard", "max_attempts": 0}
 
 
 def test_presigned_urls_use_the_public_endpoint_when_set(settings):
@@ -91,8 +100,7 @@ PARTS = [
     s3.PartToSign(1, sha256="n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=", size=16 * 2**20),
     s3.PartToSign(2, sha256="LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=", size=16 * 2**20),
     s3.PartToSign(64, sha256="47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", size=123),
-    s3.PartToSign(9999, sha256="", size=5 * 2**20),  # benchmarks sign no checksum
-    s3.PartToSign(10_000, sha256="47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", size=None),
+    s3.PartToSign(10_000, sha256="47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", size=5 * 2**20),
 ]
 
 
@@ -109,7 +117,7 @@ def test_a_batch_of_part_urls_equals_presign_part_byte_for_byte(
     settings.CHUTE_S3_PUBLIC_ENDPOINT_URL = public
     key, upload_id = "users/1/0123abcd", "an upload id/with+odd=chars"
     with monkeypatch.context() as patched:
-        patched.setattr(s3, "presign_part", _refuse)  # signed by s3's own signer, not one by one
+        patched.setattr(presign, "presign_part", _refuse)  # signed by s3's own signer
         batch = s3.presign_parts(key, upload_id=upload_id, parts=PARTS, expires_in=3600)
     assert batch == _one_by_one(key, upload_id, expires_in=3600)
     assert "X-Amz-Expires=3600" in batch[1]
@@ -152,7 +160,7 @@ def test_the_hand_written_signer_equals_botocores_with_and_without_a_session_tok
     monkeypatch.setattr(signer, "_credentials", credentials)
     key, upload_id = "users/1/ünïcode name (1).bin", "upload~id"
     with monkeypatch.context() as patched:
-        patched.setattr(s3, "presign_part", _refuse)  # the fast path signs every URL
+        patched.setattr(presign, "presign_part", _refuse)  # the fast path signs every URL
         batch = s3.presign_parts(key, upload_id=upload_id, parts=PARTS, expires_in=600)
     assert batch == _one_by_one(key, upload_id, expires_in=600)
     assert ("X-Amz-Security-Token=" in batch[1]) == (token is not None)
@@ -175,3 +183,8 @@ def test_a_batch_falls_back_to_botocore_when_another_signer_is_configured(
     assert urls[2] == s3.presign_part(
         "k", upload_id="u", number=2, sha256=PARTS[1].sha256, size=PARTS[1].size, expires_in=900
     )
+
+
+def test_a_batch_part_must_carry_its_sha256():
+    with pytest.raises(ValueError, match="no SHA-256"):
+        s3.PartToSign(3, sha256="", size=5 * 2**20)
