@@ -80,9 +80,12 @@ def test_hashed_entry_module_imports_hashed_modules_across_folders(tmp_path):
         # Each import names the module's hashed file, which collectstatic wrote.
         assert paths[unhashed(name)] == name, name
         assert (root / name).is_file()
-    # Modules imported by modules are rewritten too (transfer.js imports the signer).
+    # Modules imported by modules are rewritten too (transfer.js imports the multipart
+    # pipeline, which imports the signer).
     transfer = paths["files/uploader/transfer.js"]
-    assert paths["files/uploader/signer.js"] in imports(root, transfer)
+    assert paths["files/uploader/multipart.js"] in imports(root, transfer)
+    multipart = paths["files/uploader/multipart.js"]
+    assert paths["files/uploader/signer.js"] in imports(root, multipart)
     # The hashing worker is a module too: it loads the hashed hash.js.
     worker = paths["files/uploader/hash-worker.js"]
     assert imports(root, worker) == [paths["files/uploader/hash.js"]]
