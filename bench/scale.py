@@ -55,7 +55,7 @@ def requests_per_upload(size: int) -> dict[str, Any]:
 
     per_batch = policy.MAX_PARTS_PER_SIGN
     batches = math.ceil(part_count / per_batch)
-    # static/files/signer.js signs min(100, max(8, 2 × parallel parts)) parts first, then as
+    # static/files/uploader/signer.js signs min(100, max(8, 2 × parallel parts)) parts first, then as
     # many as the server signs in one call (batchSizes).
     parallel = settings.CHUTE_PARALLEL_PARTS
     first_batch = min(per_batch, max(8, 2 * parallel))

@@ -235,10 +235,10 @@ def check_classic(user_id: int, name: str, size: int) -> None:
 def page_sends_multipart() -> bool:
     """Whether the page's uploader speaks the multipart protocol (it asks for part URLs).
 
-    The uploader is native ES modules (static/files/*.js) that follow the API's `links`, so
+    The uploader is native ES modules (static/files/uploader/) that follow the API's `links`, so
     no module names the /parts path: its protocol client's signParts call is what shows it.
     """
-    modules = Path(__file__).resolve().parent.parent / "static" / "files"
+    modules = Path(__file__).resolve().parent.parent / "static" / "files" / "uploader"
     return any("signParts(" in script.read_text() for script in modules.glob("*.js"))
 
 

@@ -1,6 +1,7 @@
 """Static-file storages whose manifest also rewrites ES module imports.
 
-The uploader is native ES modules (static/files/*.js) importing each other by relative path.
+The uploader is native ES modules (static/files/uploader/ and the page scripts in
+static/files/pages/) importing each other by relative path, across the two folders too.
 Django's manifest storage hashes file names but, by default, leaves `import … from "./x.js"`
 alone, so a hashed uploader.<hash>.js would load unhashed siblings: stale after a deploy under
 far-future caching. Django 5.2 can rewrite those imports too (off by default).
@@ -17,7 +18,8 @@ class ModuleImportsMixin(ManifestFilesMixin):
     support_js_module_import_aggregation = True
     # Only our own modules: Django's dynamic-import pattern also matches JSDoc type comments
     # such as `{import("../htmx").HtmxInternalApi}` in django-htmx's extensions, and then
-    # collectstatic fails looking for a file named "django_htmx/htmx".
+    # collectstatic fails looking for a file named "django_htmx/htmx". The match is fnmatch's,
+    # whose `*` also matches "/": this covers every folder under files/.
     _js_module_import_aggregation_patterns = (
         "files/*.js",
         ManifestFilesMixin._js_module_import_aggregation_patterns[1],  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -251,14 +251,14 @@ def test_static_files_are_served_hashed_and_cacheable(deployment):
     home = session.get("/")
     stylesheet = re.search(r'href="(/static/css/chute\.[0-9a-f]{12}\.css)"', home.text)
     assert stylesheet, home.text[:500]
-    script = re.search(r'src="(/static/files/uploader\.[0-9a-f]{12}\.js)"', home.text)
+    script = re.search(r'src="(/static/files/pages/uploader\.[0-9a-f]{12}\.js)"', home.text)
     assert script, home.text[-800:]
-    # The entry module imports its siblings by their hashed names, and those are served.
+    # The entry module imports its modules by their hashed names, and those are served.
     entry = session.get(script.group(1))
     assert entry.status_code == 200
-    imported = re.findall(r'from\s+"\./([a-z]+\.[0-9a-f]{12}\.js)"', entry.text)
-    assert imported
-    assert all(session.get(f"/static/files/{name}").status_code == 200 for name in imported)
+    imported = re.findall(r'from\s+"(\.\.?/[a-z/-]+\.[0-9a-f]{12}\.js)"', entry.text)
+    assert any(name.startswith("../uploader/") for name in imported), imported
+    assert all(session.get(urljoin(script.group(1), name)).status_code == 200 for name in imported)
 
     css = session.get(stylesheet.group(1), headers={"Accept-Encoding": "gzip"})
     assert css.status_code == 200

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 import secrets
 import subprocess
@@ -48,22 +49,43 @@ def collectstatic(static_root: Path) -> dict[str, str]:
     return json.loads((static_root / "staticfiles.json").read_text())["paths"]
 
 
-def test_hashed_entry_module_imports_hashed_sibling_modules(tmp_path):
-    paths = collectstatic(tmp_path / "static")
-    entry = paths["files/uploader.js"]
-    assert re.fullmatch(r"files/uploader\.[0-9a-f]{12}\.js", entry)
+def imports(static_root: Path, name: str) -> list[str]:
+    """The static names a collected module imports, resolved from its relative paths."""
+    source = (static_root / name).read_text()
+    return [
+        posixpath.normpath(posixpath.join(posixpath.dirname(name), relative))
+        for relative in re.findall(r'from\s+"(\.\.?/[^"]+)"', source)
+    ]
 
-    source = (tmp_path / "static" / entry).read_text()
-    imported = re.findall(r'from\s+"\./([^"]+)"', source)
-    assert {"transfer", "view", "protocol", "queue"} <= {name.split(".")[0] for name in imported}
+
+def unhashed(name: str) -> str:
+    return re.sub(r"\.[0-9a-f]{12}\.js$", ".js", name)
+
+
+def test_hashed_entry_module_imports_hashed_modules_across_folders(tmp_path):
+    root = tmp_path / "static"
+    paths = collectstatic(root)
+    entry = paths["files/pages/uploader.js"]
+    assert re.fullmatch(r"files/pages/uploader\.[0-9a-f]{12}\.js", entry)
+
+    imported = imports(root, entry)
+    # From pages/ into uploader/ ("../uploader/…") and within pages/ ("./view.js").
+    assert {
+        "files/uploader/transfer.js",
+        "files/uploader/protocol.js",
+        "files/uploader/queue.js",
+        "files/pages/view.js",
+    } <= {unhashed(name) for name in imported}
     for name in imported:
-        # Each import names the sibling's hashed file, which collectstatic wrote.
-        original = f"files/{name.split('.')[0]}.js"
-        assert f"files/{name}" == paths[original], name
-        assert (tmp_path / "static" / "files" / name).is_file()
-    # Modules imported by modules are rewritten too (transfer.js imports the signer).
-    transfer = (tmp_path / "static" / paths["files/transfer.js"]).read_text()
-    assert f'"./{paths["files/signer.js"].removeprefix("files/")}"' in transfer
+        # Each import names the module's hashed file, which collectstatic wrote.
+        assert paths[unhashed(name)] == name, name
+        assert (root / name).is_file()
+    # Modules imported by modules are rewritten too (transfer.js imports the multipart
+    # pipeline, which imports the signer).
+    transfer = paths["files/uploader/transfer.js"]
+    assert paths["files/uploader/multipart.js"] in imports(root, transfer)
+    multipart = paths["files/uploader/multipart.js"]
+    assert paths["files/uploader/signer.js"] in imports(root, multipart)
     # The hashing worker is a module too: it loads the hashed hash.js.
-    worker = (tmp_path / "static" / paths["files/hash-worker.js"]).read_text()
-    assert f'"./{paths["files/hash.js"].removeprefix("files/")}"' in worker
+    worker = paths["files/uploader/hash-worker.js"]
+    assert imports(root, worker) == [paths["files/uploader/hash.js"]]

@@ -80,7 +80,7 @@ def test_collectstatic_puts_hashed_files_in_the_bucket_and_pages_link_to_them(
     hashed_css = manifest["paths"]["css/chute.css"]
     assert re.fullmatch(r"css/chute\.[0-9a-f]{12}\.css", hashed_css)
     assert f"static/{hashed_css}" in keys
-    assert f"static/{manifest['paths']['files/uploader.js']}" in keys
+    assert f"static/{manifest['paths']['files/pages/uploader.js']}" in keys
     assert f"static/{manifest['paths']['django_htmx/htmx-2.min.js']}" in keys
 
     page = json.loads(manage(static_env, "shell", "-c", RENDER_PAGE).splitlines()[-1])

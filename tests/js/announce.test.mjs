@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { Announcer, announcement } from "../../static/files/announce.js";
+import { Announcer, announcement } from "../../static/files/pages/announce.js";
 
 function harness() {
   let now = 0;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { Meter, describe, formatBytes, formatDuration } from "../../static/files/format.js";
+import { Meter, describe, formatBytes, formatDuration } from "../../static/files/uploader/format.js";
 
 test("sizes use decimal units with one decimal, bytes as a whole number", () => {
   assert.equal(formatBytes(0), "0 bytes");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { Pace, paceFor } from "../../static/files/pace.js";
+import { Pace, paceFor } from "../../static/files/uploader/pace.js";
 
 /**
  * Drive a Pace through `windows` two-second windows on a path whose speed (bytes/s) is

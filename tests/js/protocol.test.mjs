@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { Client, UploadError, bucketError } from "../../static/files/protocol.js";
+import { Client, UploadError, bucketError } from "../../static/files/uploader/protocol.js";
 
 const upload = {
   id: "u1",

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { describe, describeBatch } from "../../static/files/format.js";
-import { UploadError } from "../../static/files/protocol.js";
-import { ACTIVE, UploadQueue } from "../../static/files/queue.js";
-import { Transfer } from "../../static/files/transfer.js";
+import { describe, describeBatch } from "../../static/files/uploader/format.js";
+import { UploadError } from "../../static/files/uploader/protocol.js";
+import { ACTIVE, UploadQueue } from "../../static/files/uploader/queue.js";
+import { Transfer } from "../../static/files/uploader/transfer.js";
 
 const links = { self: "/s", confirm: "/c", parts: "/p", complete: "/x" };
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));

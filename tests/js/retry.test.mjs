@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { MAX_PART_ATTEMPTS, backoffDelay, partRecovery, sleep } from "../../static/files/retry.js";
+import { MAX_PART_ATTEMPTS, backoffDelay, partRecovery, sleep } from "../../static/files/uploader/retry.js";
 
 test("backoff doubles from 500 ms and never passes 30 s, with half of it random", () => {
   assert.equal(backoffDelay(1, { random: () => 0 }), 250);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { PartSigner, batchSizes, mapWithLimit } from "../../static/files/signer.js";
+import { PartSigner, batchSizes, mapWithLimit } from "../../static/files/uploader/signer.js";
 
 const MiB = 1024 * 1024;
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { UploadError } from "../../static/files/protocol.js";
-import { sha256Base64 } from "../../static/files/hash.js";
-import { IllegalTransition, TRANSITIONS, Transfer } from "../../static/files/transfer.js";
+import { UploadError } from "../../static/files/uploader/protocol.js";
+import { sha256Base64 } from "../../static/files/uploader/hash.js";
+import { IllegalTransition, TRANSITIONS, Transfer } from "../../static/files/uploader/transfer.js";
 
 const MiB = 1024 * 1024;
 const limits = { parts_per_request: 100, parallel_parts: 3 };
@@ -326,7 +326,7 @@ test("a new multipart upload is not asked what it holds: one request fewer", asy
 
 test("create declares last_modified and path; a small file carries its SHA-256, a large one none", async () => {
   const bodies = [];
-  const { Client } = await import("../../static/files/protocol.js");
+  const { Client } = await import("../../static/files/uploader/protocol.js");
   const client = new Client({
     createUrl: "/api/uploads",
     // Refused, so each transfer ends at create: only the bodies matter here.

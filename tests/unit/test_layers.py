@@ -1,12 +1,15 @@
 """The code's shape: no import cycles in files/, a domain core that knows no HTTP, one S3 boundary
-(files/s3/) with one module on botocore's internals."""
+(files/s3/) with one module on botocore's internals; the browser's uploader apart from the page
+scripts, and no JS module over 400 lines."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 FILES = Path(__file__).resolve().parents[2] / "files"
+STATIC = FILES.parent / "static"
 # The HTTP side: the only modules that may speak HTTP or build responses.
 ADAPTERS = {
     "api",
@@ -146,3 +149,33 @@ def test_no_module_in_files_is_over_300_lines_without_saying_why():
         and "300 lines" not in (ast.get_docstring(ast.parse(path.read_text())) or "")
     ]
     assert long == []
+
+
+def js_modules() -> list[Path]:
+    """Our ES modules under static/ (a vendored library would be someone else's shape)."""
+    return sorted(
+        path for path in STATIC.rglob("*.js") if "vendor" not in path.relative_to(STATIC).parts
+    )
+
+
+def test_no_js_module_is_over_400_lines():
+    assert js_modules()
+    long = {
+        str(path.relative_to(STATIC)): lines
+        for path in js_modules()
+        if (lines := len(path.read_text().splitlines())) > 400
+    }
+    assert long == {}
+
+
+def test_the_uploader_imports_no_page_script():
+    # static/files/uploader/ is the protocol client with no DOM; static/files/pages/ renders
+    # it and wires pages, so imports go from pages/ to uploader/ and never back.
+    uploader = STATIC / "files" / "uploader"
+    leaving = {
+        path.name: target
+        for path in uploader.glob("*.js")
+        for target in re.findall(r'(?:from\s+|import\s*\(\s*)"([^"]+)"', path.read_text())
+        if not target.startswith("./")
+    }
+    assert leaving == {}

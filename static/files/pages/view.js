@@ -1,7 +1,7 @@
 // Renders a transfer from its snapshots into a copy of the page's <template id="transfer-row">.
 // The row is not a live region (it changes on every progress tick); announce.js speaks for it.
 
-import { describe, formatBytes } from "./format.js";
+import { describe, formatBytes } from "../uploader/format.js";
 
 let rows = 0; // for ids that tie each progress bar and button to its file's name
 

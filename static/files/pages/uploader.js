@@ -1,14 +1,14 @@
 // The upload page's entry module: wires the file and folder choosers, window-wide drag and drop
-// (folders included), the queue (queue.js) and its total line, and the live region to transfers
-// (transfer.js) and their rows (view.js).
+// (folders included), the queue (uploader/queue.js) and its total line, and the live region to
+// transfers (uploader/transfer.js) and their rows (view.js).
 
+import { describeBatch } from "../uploader/format.js";
+import { sha256OfFile } from "../uploader/hash.js";
+import { Client } from "../uploader/protocol.js";
+import { UploadQueue } from "../uploader/queue.js";
+import { Transfer } from "../uploader/transfer.js";
 import { Announcer } from "./announce.js";
 import { addFileRow, watchDeletes } from "./filelist.js";
-import { describeBatch } from "./format.js";
-import { sha256OfFile } from "./hash.js";
-import { Client } from "./protocol.js";
-import { UploadQueue } from "./queue.js";
-import { Transfer } from "./transfer.js";
 import { TransferView } from "./view.js";
 
 const DONE_ROW_KEPT_MS = 6000;
