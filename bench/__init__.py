@@ -1,1 +1,1 @@
-"""Benchmarks: figures and ratios against baselines measured in the same run (see README)."""
+"""Benchmarks: figures and ratios against baselines measured in the same run (bench/README.md)."""

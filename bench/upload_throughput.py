@@ -280,7 +280,7 @@ def upload_with_xhr_put(
 
 # --- (e) the peer: Uppy with its defaults ---------------------------------------------------
 
-UPPY_VERSION = "6.3.1"  # as tests/e2e/test_uppy.py and the README's Uppy section
+UPPY_VERSION = "6.3.1"  # as tests/e2e/test_uppy.py and docs/clients.md's Uppy section
 ESBUILD_VERSION = "0.28.2"
 NPM_DIR = REPO / ".cache" / "npm-bench"  # git-ignored, like every .cache/
 UPPY_PAGE = Path(__file__).resolve().parent / "uppy"

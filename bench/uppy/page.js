@@ -1,5 +1,5 @@
 // Uppy with its defaults, pointed at Chute's Companion-compatible routes, declaring each
-// file's size: the README's "Uppy" section and nothing more. The file is added as a picker
+// file's size: docs/clients.md's "Uppy" section and nothing more. The file is added as a picker
 // adds it. `?sizes=undeclared` leaves the size out (tests/e2e/test_uppy.py: Chute refuses
 // such a file in parts, and Uppy's error says why).
 const declareSizes = new URLSearchParams(window.location.search).get('sizes') !== 'undeclared'
