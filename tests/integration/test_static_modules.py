@@ -89,3 +89,20 @@ def test_hashed_entry_module_imports_hashed_modules_across_folders(tmp_path):
     # The hashing worker is a module too: it loads the hashed hash.js.
     worker = paths["files/uploader/hash-worker.js"]
     assert imports(root, worker) == [paths["files/uploader/hash.js"]]
+
+
+def test_zip_worker_loads_hashed_modules_and_the_vendored_library_unmodified(tmp_path):
+    root = tmp_path / "static"
+    paths = collectstatic(root)
+    # The page registers the hashed worker ({% static %}); its scope is still its folder.
+    worker = paths["files/pages/zip/worker.js"]
+    assert re.fullmatch(r"files/pages/zip/worker\.[0-9a-f]{12}\.js", worker)
+    assert imports(root, worker) == [paths["files/pages/zip/archive.js"]]
+    archive = paths["files/pages/zip/archive.js"]
+    vendored = "vendor/client-zip-2.5.1/index.js"
+    assert sorted(imports(root, archive)) == sorted(
+        [paths[vendored], paths["files/pages/zip/names.js"]]
+    )
+    # Post-processing rewrites only our own modules: the library's bytes stay npm's.
+    source = ROOT / "static" / vendored
+    assert (root / paths[vendored]).read_bytes() == source.read_bytes()

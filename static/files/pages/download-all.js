@@ -1,22 +1,195 @@
-// "Download all" on a link to several files: press each file's Download button in turn.
-// Each is an ordinary form post that Chute answers with a redirect to the bucket, whose
-// `attachment` answer saves the file without leaving the page; Django carries no bytes.
-// The pause lets each navigation start before the next replaces it.
+// "Download all" on a link to several files: one .zip, made in this browser as the files
+// stream from the bucket (Django carries no bytes), saved as an ordinary download.
+//
+// zip/worker.js is a service worker whose scope is its own static folder. This page registers
+// it, then posts a form into a hidden frame at an address in that scope: the worker answers
+// with the zip's stream, fetching each file through the link's counted endpoint as the zip
+// reaches it, and reports progress on a BroadcastChannel. Without service workers (or when
+// one fails) the page says so and the per-file buttons remain, as they always do.
 
-const PAUSE_MS = 1500;
+import { formatBytes } from "../uploader/format.js";
+import { Announcer } from "./announce.js";
+import { zipName } from "./zip/names.js";
+
+const ACTIVATION_MS = 10_000; // a worker not active by then is not going to be
+const ANSWER_MS = 15_000; // the worker reports "start" as soon as the post reaches it
+const KEEP_ALIVE_MS = 10_000; // see worker.js: Firefox stops a worker that hears nothing
+const ANNOUNCE_EVERY_MS = 5_000; // progress spoken now and then, never every tick
 
 const form = document.querySelector("[data-share-files]");
 const all = form?.querySelector("[data-download-all]");
+const panel = form?.querySelector("[data-zip-progress]");
+const bar = panel?.querySelector("progress");
+const stats = panel?.querySelector("[data-zip-stats]");
+const problem = form?.querySelector("[data-zip-problem]");
+const live = form?.querySelector("[data-zip-status]");
+const announcer = new Announcer((text) => {
+  if (live) live.textContent = text;
+});
+const ONE_BY_ONE = "Download the files one by one with their buttons above.";
+
+// aria-disabled, not disabled: a disabled button drops the keyboard focus to the page.
+const busy = (on) => all.setAttribute("aria-disabled", String(on));
+const files = (n) => `${n} file${n === 1 ? "" : "s"}`;
+
+function fail(sentence) {
+  if (panel) panel.hidden = true;
+  if (problem) {
+    problem.textContent = `${sentence} ${ONE_BY_ONE}`;
+    problem.hidden = false;
+  }
+  busy(false);
+}
+
+/** The registration's active worker, once there is one. */
+async function activeWorker(url) {
+  const registration = await navigator.serviceWorker.register(url, { type: "module" });
+  const worker = registration?.active ?? registration?.waiting ?? registration?.installing;
+  if (!worker) throw new Error("the browser registered no zip worker");
+  if (worker.state === "activated") return worker;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the zip worker did not start")), ACTIVATION_MS);
+    worker.addEventListener("statechange", () => {
+      if (worker.state === "activated") {
+        clearTimeout(timer);
+        resolve(worker);
+      } else if (worker.state === "redundant") {
+        clearTimeout(timer);
+        reject(new Error("the zip worker could not be installed"));
+      }
+    });
+  });
+}
+
+/** The hidden frame the form posts into: the worker's answer saves a file and shows nothing. */
+function frame() {
+  let target = document.querySelector("iframe[name=chute-zip]");
+  if (!target) {
+    target = document.createElement("iframe");
+    target.name = "chute-zip";
+    target.hidden = true;
+    target.title = "Download all";
+    document.body.append(target);
+  }
+  return target;
+}
+
+/** Post the job to the worker's scope: fields it reads in zip/worker.js. */
+function post(job, zipFile, entries) {
+  const scope = new URL(".", new URL(all.dataset.worker, location.href));
+  const job_form = document.createElement("form");
+  job_form.method = "post";
+  job_form.action = new URL("download", scope).href;
+  job_form.target = frame().name;
+  job_form.hidden = true;
+  const fields = [
+    ["job", job],
+    ["download", form.action],
+    ["zip", zipFile],
+    ["password", form.elements.password?.value ?? ""],
+  ];
+  for (const entry of entries) {
+    fields.push(["file", entry.id], ["path", entry.path], ["size", String(entry.size)]);
+  }
+  for (const [name, value] of fields) {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = name;
+    input.value = value;
+    job_form.append(input);
+  }
+  document.body.append(job_form);
+  job_form.submit();
+  job_form.remove();
+}
+
+async function downloadAll() {
+  if (all.getAttribute("aria-disabled") === "true") return; // one zip at a time
+  if (!form.reportValidity()) return; // a password the link needs
+  const entries = [...form.querySelectorAll('button[name="file"]')].map((button) => ({
+    id: button.value,
+    name: button.dataset.name,
+    path: button.dataset.path,
+    size: Number(button.dataset.size),
+  }));
+  const total = entries.reduce((sum, entry) => sum + entry.size, 0);
+  busy(true);
+  problem.hidden = true;
+  bar.value = 0;
+  stats.textContent = `0 of ${files(entries.length)}`;
+  panel.hidden = false;
+
+  let worker;
+  try {
+    worker = await activeWorker(all.dataset.worker);
+  } catch (error) {
+    console.warn("Download all: no service worker for the zip.", error);
+    fail("This browser could not make one zip of these files.");
+    return;
+  }
+
+  const job = crypto.randomUUID();
+  const name = zipName(entries.map((entry) => entry.name));
+  const channel = new BroadcastChannel("chute-zip");
+  let done = 0;
+  let spoken = 0;
+  const finish = () => {
+    clearTimeout(unanswered);
+    clearInterval(keepAlive);
+    channel.close();
+  };
+  const unanswered = setTimeout(() => {
+    finish();
+    fail("The zip did not start.");
+  }, ANSWER_MS);
+  const keepAlive = setInterval(() => worker.postMessage("keep-alive"), KEEP_ALIVE_MS);
+
+  channel.addEventListener("message", ({ data }) => {
+    if (data.job !== job) return;
+    switch (data.type) {
+      case "start":
+        clearTimeout(unanswered);
+        announcer.say(`Making one zip of ${files(entries.length)}.`);
+        spoken = Date.now();
+        return;
+      case "file":
+        done = data.index;
+        break;
+      case "bytes":
+        bar.value = total ? (100 * data.bytes) / total : 0;
+        stats.textContent = `${done} of ${files(entries.length)} · ${formatBytes(data.bytes)} of ${formatBytes(total)}`;
+        break;
+      case "done":
+        finish();
+        bar.value = 100;
+        stats.textContent = `${files(entries.length)} in ${name}`;
+        announcer.say(`Done: ${files(entries.length)} saved in ${name}.`);
+        busy(false);
+        return;
+      case "error":
+        finish();
+        fail(`The zip stopped: ${data.message}`);
+        return;
+      default:
+        return;
+    }
+    if (data.type === "file") {
+      stats.textContent = `${done} of ${files(entries.length)} · ${data.name}`;
+    }
+    if (Date.now() - spoken >= ANNOUNCE_EVERY_MS) {
+      spoken = Date.now();
+      announcer.say(`${done} of ${files(entries.length)} in the zip.`);
+    }
+  });
+  post(job, name, entries);
+}
 
 if (form && all) {
-  all.hidden = false;
-  all.addEventListener("click", async () => {
-    if (!form.reportValidity()) return; // a password the link needs
-    all.disabled = true;
-    for (const button of form.querySelectorAll('button[name="file"]')) {
-      form.requestSubmit(button);
-      await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
-    }
-    all.disabled = false;
-  });
+  if ("serviceWorker" in navigator && "BroadcastChannel" in window) {
+    all.hidden = false;
+    all.addEventListener("click", downloadAll);
+  } else if (problem) {
+    problem.textContent = `This browser cannot make one zip of these files. ${ONE_BY_ONE}`;
+    problem.hidden = false;
+  }
 }
