@@ -37,7 +37,7 @@ EXPIRY_CHOICES = [
     (str(30 * 24 * 3600), "30 days"),
     (str(90 * 24 * 3600), "90 days"),
 ]
-MiB = 1024 * 1024
+MB = 1000 * 1000  # decimal, as every size on the pages is shown (files/sizes.py)
 
 # --- The owner's page ---------------------------------------------------------------------
 
@@ -56,14 +56,14 @@ def _create_from_form(request: AuthenticatedRequest) -> inbox.NewUploadRequest:
     expiry = data.get("expires_in", "")
     if expiry not in dict(EXPIRY_CHOICES):
         raise InvalidUploadRequest("Choose how long the request stays open.")
-    max_mib = _whole_number(data.get("max_mib", ""), "The size limit")
+    max_mb = _whole_number(data.get("max_mb", ""), "The size limit")
     return inbox.create(
         request.user,
         title=data.get("title", ""),
         message=data.get("message", ""),
         expires_in=int(expiry),
         max_files=_whole_number(data.get("max_files", ""), "The number of files"),
-        max_bytes=max_mib * MiB if max_mib is not None else None,
+        max_bytes=max_mb * MB if max_mb is not None else None,
         password=data.get("password", ""),
     )
 

@@ -239,3 +239,74 @@ def test_no_page_scrolls_sideways_on_a_phone(
         assert fits(page), "404"
     finally:
         context.close()
+
+
+def test_row_actions_name_their_file(signed_in_page: Page, user):
+    """A screen reader hears "Delete notes.bin", not the same three words once per row."""
+    ready_file(user, b"x" * 10, name="notes.bin")
+    ready_file(user, b"y" * 10, name="summary.txt")
+    page = signed_in_page
+    page.goto("/")
+    for name in ("notes.bin", "summary.txt"):
+        expect(page.get_by_role("link", name=f"Download {name}", exact=True)).to_be_visible()
+        expect(page.get_by_role("link", name=f"Share {name}", exact=True)).to_be_visible()
+        expect(page.get_by_role("button", name=f"Delete {name}", exact=True)).to_be_visible()
+    open_share_dialog(page, "notes.bin")
+    page.locator("dialog[data-share-dialog]").get_by_role("button", name="Create link").click()
+    revoke = page.locator("dialog[data-share-dialog]").get_by_role("button", name="Revoke")
+    expect(revoke).to_have_accessible_name(f"Revoke link {Share.objects.get().token_prefix}…")
+
+
+def secret_boxes_keep_underscores(page: Page) -> None:
+    """A monospace underscore sits below a "normal" line box and is clipped at 1x: the boxes
+    holding links and tokens give it room (line-height of at least 1.4)."""
+    for box in page.locator(".copy-row input").all():
+        ratio = box.evaluate(
+            "(el) => { const s = getComputedStyle(el); return parseFloat(s.lineHeight) / parseFloat(s.fontSize); }"
+        )
+        assert ratio >= 1.4, ratio
+
+
+def test_request_links_and_new_tokens_have_copy_buttons(
+    context: BrowserContext, signed_in_page: Page
+):
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = signed_in_page
+    page.goto("/requests/")
+    page.get_by_label("Title").fill("Scans")
+    page.get_by_role("button", name="Create request").click()
+    link = page.locator("[data-request-url]").input_value()
+    secret_boxes_keep_underscores(page)
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == link
+
+    page.goto("/tokens/")
+    page.get_by_label("Name").fill("laptop")
+    page.get_by_role("button", name="Create token").click()
+    token = page.get_by_label("Token").input_value()
+    secret_boxes_keep_underscores(page)
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == token
+
+
+def test_copy_fallback_selects_the_secret_and_names_the_macs_key(
+    context: BrowserContext, signed_in_page: Page
+):
+    # A Mac whose clipboard refuses (an insecure origin, a denied permission).
+    context.add_init_script(
+        """Object.defineProperty(navigator, "platform", {get: () => "MacIntel"});
+           Object.defineProperty(navigator, "userAgentData", {get: () => undefined});
+           navigator.clipboard.writeText = () => Promise.reject(new DOMException("denied"));"""
+    )
+    page = signed_in_page
+    page.goto("/tokens/")
+    page.get_by_label("Name").fill("laptop")
+    page.get_by_role("button", name="Create token").click()
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("button", name="Press ⌘C")).to_be_visible()
+    selected = page.evaluate(
+        "() => { const i = document.activeElement; return i.value.slice(i.selectionStart, i.selectionEnd); }"
+    )
+    assert selected == page.get_by_label("Token").input_value()

@@ -56,9 +56,13 @@ def test_a_guest_sends_files_through_a_request_and_the_owner_gets_them_byte_exac
     with guest.expect_response(lambda r: r.request.method == "POST" and "/r/" in r.url):
         guest.get_by_label("Your name").fill("Bob")
         guest.get_by_label("Your name").press("Tab")  # `change` saves it in the session
+    expect(guest.locator("#file-list")).to_contain_text("Nothing sent yet.")
     choose_files(guest, [str(small), str(large)])
     expect(guest.locator("#file-rows tr")).to_have_count(2, timeout=120_000)
     expect(guest.locator("#file-list .count")).to_have_text("2")
+    expect(guest.locator("#file-rows-empty")).to_be_hidden()
+    # The limits card follows the uploads without a reload.
+    expect(guest.locator("#request-limits")).to_contain_text("3 more of 5")
     guest_context.close()
 
     row = UploadRequest.objects.get(owner=user)
@@ -72,6 +76,7 @@ def test_a_guest_sends_files_through_a_request_and_the_owner_gets_them_byte_exac
         assert hashlib.sha256(stored).hexdigest() == sha
 
     owner.goto("/requests/")
+    expect(owner.locator("#requests")).to_contain_text("2 of 5 files,")
     expect(owner.locator(".received-row")).to_have_count(2)
     expect(owner.locator(".received-row").first).to_contain_text("Bob")
     owner.goto("/")

@@ -523,7 +523,7 @@ def test_a_guest_cancels_its_unfinished_upload_but_not_a_delivered_file(user):
 @pytest.mark.django_db
 def test_owner_page_makes_lists_and_closes_requests(alice, user):
     made = alice.post(
-        "/requests/", {"title": "Receipts", "expires_in": "604800", "max_files": "2", "max_mib": ""}
+        "/requests/", {"title": "Receipts", "expires_in": "604800", "max_files": "2", "max_mb": ""}
     )
     assert made.status_code == 200
     text = made.content.decode()
@@ -536,6 +536,14 @@ def test_owner_page_makes_lists_and_closes_requests(alice, user):
     row.refresh_from_db()
     assert row.closed_at is not None
     assert b"http://testserver/r/" not in closed.content  # the link is never shown again
+
+
+@pytest.mark.django_db
+def test_owner_form_takes_its_size_limit_in_megabytes_as_sizes_are_shown(alice, user):
+    made = alice.post("/requests/", {"title": "Scans", "expires_in": "604800", "max_mb": "5"})
+    assert made.status_code == 200
+    assert UploadRequest.objects.get(owner=user).max_bytes == 5_000_000
+    assert "0 bytes of 5.0 MB" in made.content.decode()
 
 
 @pytest.mark.django_db

@@ -1,4 +1,5 @@
-// The "Your files" list: new rows from the uploader, and a count that follows deletes.
+// The "Your files" list: new rows from the uploader, a count that follows deletes, and files
+// of the same name told apart.
 
 function countElement() {
   return document.querySelector("#file-list .count");
@@ -31,6 +32,26 @@ export function addFileRow(html) {
   const empty = document.getElementById("file-rows-empty");
   if (empty) empty.hidden = true;
   changeCount(+1);
+  markTwinRows();
+}
+
+/**
+ * Rows whose file has the same folder and name as another's get the class "twin", which shows
+ * the seconds of their upload time (chute.css): four uploads of hello.txt can be told apart
+ * while a list of distinct names stays as calm as before.
+ */
+function markTwinRows() {
+  const rows = [...document.querySelectorAll("#file-rows tr[data-path]")];
+  const counts = new Map();
+  for (const row of rows) counts.set(row.dataset.path, (counts.get(row.dataset.path) ?? 0) + 1);
+  for (const row of rows) row.classList.toggle("twin", counts.get(row.dataset.path) > 1);
+}
+
+/** Mark twins now, and again whenever htmx brings the list (a page, a refetch) or drops a row. */
+export function markTwins() {
+  markTwinRows();
+  document.addEventListener("htmx:load", markTwinRows);
+  document.addEventListener("htmx:afterSettle", markTwinRows);
 }
 
 /** Count a deleted file out; fetch the list again once it is empty (its empty state, the page). */

@@ -1,6 +1,8 @@
 // Share dialogs (templates/sharing/manage.html). htmx appends the dialog to <body>; this module
-// opens it as a modal, removes it once closed, copies new links, sends a chosen expiry date
-// with the browser's time zone, and lets htmx show the form's 400 answers (its errors).
+// opens it as a modal, removes it once closed, sends a chosen expiry date with the browser's
+// time zone, and lets htmx show the form's 400 answers (its errors). copy.js copies new links.
+
+import "./copy.js";
 
 function openDialogs(root) {
   const dialogs = root.matches?.("dialog[data-share-dialog]")
@@ -45,23 +47,6 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
   }
-});
-
-document.addEventListener("click", async (event) => {
-  const button = event.target.closest?.("[data-copy]");
-  if (!button) return;
-  const input = document.getElementById(button.dataset.copy);
-  if (!input) return;
-  try {
-    await navigator.clipboard.writeText(input.value);
-  } catch {
-    // Without the async clipboard (insecure origin, denied permission), select the text
-    // so the person can copy it themselves.
-    input.select();
-    button.textContent = "Press Ctrl+C";
-    return;
-  }
-  button.textContent = "Copied";
 });
 
 document.addEventListener("change", (event) => {

@@ -8,7 +8,7 @@ import { Client } from "../uploader/protocol.js";
 import { UploadQueue } from "../uploader/queue.js";
 import { Transfer } from "../uploader/transfer.js";
 import { Announcer } from "./announce.js";
-import { addFileRow, watchDeletes } from "./filelist.js";
+import { addFileRow, markTwins, watchDeletes } from "./filelist.js";
 import { TransferView } from "./view.js";
 
 const DONE_ROW_KEPT_MS = 6000;
@@ -48,6 +48,8 @@ export function enqueue(items) {
       if (detail.uploadId) claimResumable(detail.uploadId);
       if (detail.state === "done") {
         addFileRow(detail.row);
+        // What depends on the files stored (a request's "what is left") fetches itself again.
+        document.body.dispatchEvent(new CustomEvent("chute:file-uploaded", { bubbles: true }));
         setTimeout(() => view.element.remove(), DONE_ROW_KEPT_MS);
       } else if (detail.state === "cancelled") {
         view.element.remove();
@@ -123,12 +125,16 @@ function dropped(dataTransfer) {
 
 if (list) {
   watchDeletes();
+  markTwins();
   watchBatch();
   const input = document.getElementById("file-input");
   const folderInput = document.getElementById("folder-input");
   // Real buttons open the choosers, so keyboards reach them; the inputs themselves stay hidden.
-  document.querySelector("[data-choose-files]")?.addEventListener("click", () => input.click());
-  document.querySelector("[data-choose-folder]")?.addEventListener("click", () => folderInput?.click());
+  // Delegated: an unfinished upload's Resume button arrives later, with its list.
+  document.addEventListener("click", (event) => {
+    if (event.target.closest?.("[data-choose-files]")) input.click();
+    else if (event.target.closest?.("[data-choose-folder]")) folderInput?.click();
+  });
   input.addEventListener("change", () => {
     enqueue(Array.from(input.files, (file) => ({ file, path: "" })));
     input.value = "";
