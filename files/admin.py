@@ -12,7 +12,7 @@ from files.errors import ChuteError
 from files.lifecycle import delete
 from files.models import ApiToken, Share, Upload, UploadRequest
 from files.sizes import format_size
-from files.upload_requests import guests, owner
+from files.upload_requests import guests, owners
 from files.uploads import declarations
 
 
@@ -39,10 +39,10 @@ class ApiTokenForm(forms.ModelForm):
 
 class UploadRequestForm(forms.ModelForm):
     def clean_title(self) -> str:
-        return _checked(owner.clean_title, self.cleaned_data["title"])
+        return _checked(owners.clean_title, self.cleaned_data["title"])
 
     def clean_message(self) -> str:
-        return _checked(owner.clean_message, self.cleaned_data["message"])
+        return _checked(owners.clean_message, self.cleaned_data["message"])
 
 
 @admin.register(Upload)

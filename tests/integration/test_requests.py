@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from files import errors
 from files.models import Upload, UploadRequest
-from files.upload_requests import guests
+from files.upload_requests import guests, owners
 from files.uploads import declarations
 from tests.helpers import in_bucket, post_json, post_to_bucket, race, ready_file
 
@@ -24,7 +24,9 @@ MiB = 1024 * 1024
 
 
 def make_request(owner, **options) -> tuple[UploadRequest, str]:
-    new = owner.create(owner, title=options.pop("title", "Trip photos"), expires_in=3600, **options)
+    new = owners.create(
+        owner, title=options.pop("title", "Trip photos"), expires_in=3600, **options
+    )
     return new.row, new.token
 
 

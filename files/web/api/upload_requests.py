@@ -10,7 +10,7 @@ from django.urls import reverse
 from ninja import Router, Status
 
 from files.models import Upload
-from files.upload_requests import owner
+from files.upload_requests import owners
 from files.web.api.schemas import (
     ErrorOut,
     NewUploadRequestOut,
@@ -34,7 +34,7 @@ def received_file_json(upload: Upload) -> dict[str, Any]:
     }
 
 
-def summary_json(summary: owner.Summary) -> dict[str, Any]:
+def summary_json(summary: owners.Summary) -> dict[str, Any]:
     row = summary.row
     return {
         "id": str(row.id),
@@ -57,7 +57,7 @@ def summary_json(summary: owner.Summary) -> dict[str, Any]:
 @router.post("/requests", url_name="upload-requests", response={201: NewUploadRequestOut, **ERRORS})
 def create_request(request: AuthenticatedRequest, body: UploadRequestIn) -> Status:
     """Make a link through which people without an account send you files; its URL is shown once."""
-    new = owner.create(
+    new = owners.create(
         request.user,
         title=body.title,
         message=body.message or "",
@@ -81,7 +81,7 @@ def create_request(request: AuthenticatedRequest, body: UploadRequestIn) -> Stat
 @router.get("/requests", url_name="upload-requests", response={200: UploadRequestListOut, **ERRORS})
 def list_requests(request: AuthenticatedRequest) -> Any:
     """Your requests, newest first: state, totals, and each file received (who sent what, when)."""
-    return {"requests": [summary_json(summary) for summary in owner.overview(request.user)]}
+    return {"requests": [summary_json(summary) for summary in owners.overview(request.user)]}
 
 
 @router.delete(
@@ -89,5 +89,5 @@ def list_requests(request: AuthenticatedRequest) -> Any:
 )
 def close_request(request: AuthenticatedRequest, request_id: uuid.UUID) -> HttpResponse:
     """Stop a request from taking files; the files it received stay. Idempotent."""
-    owner.close(owner.get_owned(request.user, request_id))
+    owners.close(owners.get_owned(request.user, request_id))
     return HttpResponse(status=204)

@@ -23,7 +23,7 @@ from files.errors import (
     UploadRequestNotFound,
 )
 from files.models import UploadRequest
-from files.upload_requests import guests, owner
+from files.upload_requests import guests, owners
 from files.web import guest_session
 from files.web.errors import not_found_response, wants_json
 from files.web.http import AuthenticatedRequest, client_address
@@ -50,13 +50,13 @@ def _whole_number(raw: str, field: str) -> int | None:
     return int(raw)
 
 
-def _create_from_form(request: AuthenticatedRequest) -> owner.NewUploadRequest:
+def _create_from_form(request: AuthenticatedRequest) -> owners.NewUploadRequest:
     data = request.POST
     expiry = data.get("expires_in", "")
     if expiry not in dict(EXPIRY_CHOICES):
         raise InvalidUploadRequest("Choose how long the request stays open.")
     max_mib = _whole_number(data.get("max_mib", ""), "The size limit")
-    return owner.create(
+    return owners.create(
         request.user,
         title=data.get("title", ""),
         message=data.get("message", ""),
@@ -76,7 +76,7 @@ def owner_requests(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if "close" in request.POST:
-                owner.close(owner.get_owned(request.user, request.POST["close"]))
+                owners.close(owners.get_owned(request.user, request.POST["close"]))
                 context["notice"] = "The request was closed; its link takes no more files."
             else:
                 new = _create_from_form(request)
@@ -88,7 +88,7 @@ def owner_requests(request: AuthenticatedRequest) -> HttpResponse:
             context["error"] = error.message
             context["form"] = request.POST
             status = error.status
-    context["summaries"] = owner.overview(request.user)
+    context["summaries"] = owners.overview(request.user)
     response = render(request, "upload_requests/owner.html", context, status=status)
     # The answer may hold a new request's link: keep it out of caches.
     response["Cache-Control"] = "no-store"
