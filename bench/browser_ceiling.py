@@ -199,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     with Stack("ceiling", workers=1, database_url=args.database_url, keep=args.keep) as stack:
         from django.conf import settings
 
-        from files import policy, s3
+        from files import s3
+        from files.uploads import policy
 
         part_size, _ = policy.part_plan(args.size)
         parallel = settings.CHUTE_PARALLEL_PARTS

@@ -14,7 +14,6 @@ import platform
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -262,12 +261,6 @@ class Meter:
 # --- The stack ----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def fresh_postgres_database(name: str) -> str:
     """Drop and create `name` on the local PostgreSQL; returns its URL."""
     import psycopg
@@ -316,7 +309,7 @@ class Stack:
         return self
 
     def _start(self) -> None:
-        from files.embedded import Ports, SeaweedFS
+        from files.embedded import Ports, SeaweedFS, free_port_pair
 
         self.server = SeaweedFS(
             data_dir=self.workdir / "seaweedfs",
@@ -329,7 +322,7 @@ class Stack:
             self.server.start()
         except RuntimeError as error:
             raise BenchError(str(error)) from error
-        self.port = free_port()
+        self.port = free_port_pair()
         configure(
             self.workdir,
             self.database_url or fresh_postgres_database(f"chute_bench_{self.name}"),

@@ -47,7 +47,7 @@ def requests_per_upload(size: int) -> dict[str, Any]:
     """Calls the protocol needs for one file of `size` bytes, with the server's own plan."""
     from django.conf import settings
 
-    from files import policy
+    from files.uploads import policy
 
     if size < settings.CHUTE_MULTIPART_THRESHOLD:
         return {"size_bytes": size, "method": "single request", "parts": 0, "requests": 2}

@@ -491,7 +491,8 @@ def main() -> int:
     ) as stack:
         from django.conf import settings
 
-        from files import lifecycle, s3
+        from files import s3
+        from files.lifecycle import delete
         from files.models import Upload
 
         session = sign_in("bench")
@@ -520,7 +521,7 @@ def main() -> int:
         def forget(name: str) -> None:
             """Delete what a run stored, so the bucket holds one copy at most."""
             for upload in Upload.objects.filter(name=name).exclude(status=Upload.Status.ABORTED):
-                lifecycle.delete(upload)
+                delete.delete(upload)
 
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(

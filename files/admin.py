@@ -7,10 +7,13 @@ from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from files import declarations, inbox, lifecycle, tokens
+from files.accounts import tokens
 from files.errors import ChuteError
+from files.lifecycle import delete
 from files.models import ApiToken, Share, Upload, UploadRequest
 from files.sizes import format_size
+from files.upload_requests import guests, owners
+from files.uploads import declarations
 
 
 def _checked(clean: Callable[[str], str], value: str) -> str:
@@ -26,7 +29,7 @@ class UploadForm(forms.ModelForm):
         return declarations.sanitize_name(self.cleaned_data["name"])
 
     def clean_sender_name(self) -> str:
-        return inbox.clean_sender_name(self.cleaned_data["sender_name"])
+        return guests.clean_sender_name(self.cleaned_data["sender_name"])
 
 
 class ApiTokenForm(forms.ModelForm):
@@ -36,10 +39,10 @@ class ApiTokenForm(forms.ModelForm):
 
 class UploadRequestForm(forms.ModelForm):
     def clean_title(self) -> str:
-        return _checked(inbox.clean_title, self.cleaned_data["title"])
+        return _checked(owners.clean_title, self.cleaned_data["title"])
 
     def clean_message(self) -> str:
-        return _checked(inbox.clean_message, self.cleaned_data["message"])
+        return _checked(owners.clean_message, self.cleaned_data["message"])
 
 
 @admin.register(Upload)
@@ -79,11 +82,11 @@ class UploadAdmin(admin.ModelAdmin):
     # Deleting here removes the bytes (and any multipart parts) from the bucket, then the row:
     # a row deleted alone would leave bytes nobody can find.
     def delete_model(self, request: HttpRequest, obj: Upload) -> None:
-        lifecycle.purge(obj)
+        delete.purge(obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Upload]) -> None:
         for upload in queryset.iterator():
-            lifecycle.purge(upload)
+            delete.purge(upload)
 
 
 class ShareStateFilter(admin.SimpleListFilter):
@@ -253,7 +256,7 @@ class UploadRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="state")
     def state(self, row: UploadRequest) -> str:
-        return UploadRequest.State(inbox.state(row)).label
+        return UploadRequest.State(guests.state(row)).label
 
     @admin.display(description="files received", ordering="ready_files")
     def files_received(self, row: UploadRequest) -> int:

@@ -6,7 +6,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 
-from files import policy, s3
+from files import s3
+from files.uploads import policy
 
 # Above this, single-request uploads cost the browser's memory and confirm's copy too much.
 LARGEST_COMFORTABLE_SINGLE_UPLOAD = 1024 * s3.MiB

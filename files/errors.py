@@ -1,7 +1,7 @@
 """Every refusal Chute explains to a person: one base error with a code, a sentence and a status.
 
 In the spirit of Zulip's `JsonableError`: domain modules raise these with a sentence; the API
-layer (files/api/) turns them into `{"error": code, "message": sentence}` with `status` and
+layer (files/web/api/) turns them into `{"error": code, "message": sentence}` with `status` and
 `headers`, and the pages render the same sentence. No module here knows about HTTP requests.
 
 Over 300 lines on purpose: every refusal in one place (a few lines each), so a reader finds

@@ -34,7 +34,7 @@ class Upload(models.Model):
     # Chosen by the server; the client's file name never reaches it.
     key = models.CharField(max_length=512, unique=True)
     # The confirmed object once the upload is READY, on the S3 storage: `key` for multipart
-    # uploads, a copy at a key no upload URL can write for POST/PUT (files/confirm.py).
+    # uploads, a copy at a key no upload URL can write for POST/PUT (files/uploads/confirm.py).
     file = models.FileField(max_length=512, blank=True)
     name = models.CharField(max_length=255, help_text="Sanitised display name.")
     # The folders the file was chosen in ("photos/2024"), sanitised, for display only.
@@ -76,7 +76,7 @@ class Upload(models.Model):
     resigned_parts = models.JSONField(default=dict, blank=True)
 
     # Which protocol started the upload: Chute's own (the page, the CLI, scripts) or Uppy's
-    # Companion S3 routes (files/companion.py), whose parts carry no checksum.
+    # Companion S3 routes (files/uploads/uppy.py), whose parts carry no checksum.
     class Via(models.TextChoices):
         CHUTE = "", "Chute API"
         UPPY = "uppy", "Uppy (Companion S3 routes)"
@@ -149,7 +149,7 @@ class Share(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_download_at = models.DateTimeField(null=True, blank=True)
-    # A link to several files (files/bundles.py) has no `upload`: its files are `files`, each
+    # A link to several files (files/shares/multi.py) has no `upload`: its files are `files`, each
     # with its own download count (ShareFile), and it lives while one of them is left.
     multi = models.BooleanField(default=False)
     files: models.ManyToManyField[Upload, ShareFile] = models.ManyToManyField(
@@ -170,10 +170,12 @@ class Share(models.Model):
         return f"{self.token_prefix}… → {self.name}"
 
     def state(self, now: datetime | None = None) -> State:
-        """Revoked, used up, expired or active (a multi-file link's files: files/bundles.py)."""
+        """Revoked, used up, expired or active (a multi-file link's files: files/shares/multi.py)."""
         if self.revoked_at is not None or (self.upload_id is None and not self.multi):
             return self.State.REVOKED
-        if self.multi:  # counted per file: used up once every file was (bundles.ensure_open)
+        if (
+            self.multi
+        ):  # counted per file: used up once every file was (shares/multi.py: ensure_open)
             return (
                 self.State.EXPIRED
                 if self.expires_at <= (now or timezone.now())
@@ -216,7 +218,7 @@ class ShareFile(models.Model):
 
 class Attempt(models.Model):
     """One counted attempt (a link password, a sign-up, a guest's upload start), kept while
-    it counts towards its limit (files/throttle.py, files/passwords.py).
+    it counts towards its limit (files/accounts/throttle.py, files/links/passwords.py).
 
     In the database, not a cache, so the limits hold across every worker and server.
     """

@@ -22,7 +22,7 @@ _SIGNED_PARAM = re.compile(
 # A link's token is the path segment after /s/ (a share link: the landing page and its
 # download) or /r/ (an upload request: its page and the guests' upload calls).
 _LINK_TOKEN = re.compile(r"/([sr])/[^/\s?#\"'<>]+")
-# A personal API token (files/tokens.py: "chute_" and token_urlsafe's alphabet), wherever it
+# A personal API token (files/accounts/tokens.py: "chute_" and token_urlsafe's alphabet), wherever it
 # appears: a query string (percent-encoded in a `next=` too), an Authorization header quoted in
 # an error, free text. Eight or more characters after the prefix, so the six-character prefix
 # shown on the tokens page stays readable.

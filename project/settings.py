@@ -91,14 +91,14 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "files.middleware.ApiAnswersMiddleware",
+    "files.web.middleware.ApiAnswersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "files.middleware.ServiceUnavailableMiddleware",
+    "files.web.middleware.ServiceUnavailableMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -115,7 +115,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "files.context_processors.chute",
+                "files.web.context_processors.chute",
             ],
         },
     },
@@ -156,7 +156,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# --- Sign-in and sign-up throttling (django-axes; files/accounts.py) ---------------------------
+# --- Sign-in and sign-up throttling (django-axes; files/accounts/signup.py) ---------------------------
 
 # Axes' backend refuses sign-ins from a locked-out address before any password is hashed.
 AUTHENTICATION_BACKENDS = [
@@ -168,13 +168,13 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 # The same client address as share-link throttling (last X-Forwarded-For entry only behind
 # a trusted proxy), not django-ipware's guess.
-AXES_CLIENT_IP_CALLABLE = "files.clients.client_address"
+AXES_CLIENT_IP_CALLABLE = "files.web.http.client_address"
 # Failed sign-ins from one address before it is locked out, and for how long.
 AXES_FAILURE_LIMIT = env_int("CHUTE_LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("CHUTE_LOGIN_LOCKOUT_MINUTES", 15))
 AXES_RESET_ON_SUCCESS = True  # a right password clears the address's count
-AXES_LOCKOUT_CALLABLE = "files.accounts.lockout_response"  # 429, Retry-After, a sentence
-# Sign-up form submissions each address may make in an hour (files/accounts.py).
+AXES_LOCKOUT_CALLABLE = "files.web.pages.auth.lockout_response"  # 429, Retry-After, a sentence
+# Sign-up form submissions each address may make in an hour (files/accounts/signup.py).
 CHUTE_SIGNUP_ATTEMPTS_PER_HOUR = env_int("CHUTE_SIGNUP_ATTEMPTS_PER_HOUR", 10)
 # Uploads one client address may start through upload request links in an hour.
 CHUTE_GUEST_UPLOADS_PER_HOUR = env_int("CHUTE_GUEST_UPLOADS_PER_HOUR", 100)
@@ -309,7 +309,7 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-CSRF_FAILURE_VIEW = "files.views.pages.csrf_failure"
+CSRF_FAILURE_VIEW = "files.web.pages.home.csrf_failure"
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

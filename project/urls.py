@@ -1,16 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from files.views import pages
+from files.web.pages import home
 
 urlpatterns = [
-    path("", pages.home, name="home"),
-    path("healthz", pages.healthz, name="healthz"),
-    path("accounts/signup/", pages.signup, name="signup"),
+    path("", home.home, name="home"),
+    path("healthz", home.healthz, name="healthz"),
+    path("accounts/signup/", home.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    path("", include("files.urls")),
+    path("", include("files.web.urls")),
 ]
 
-handler404 = "files.views.pages.not_found"
-handler500 = "files.views.pages.server_error"
+handler404 = "files.web.pages.home.not_found"
+handler500 = "files.web.pages.home.server_error"

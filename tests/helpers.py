@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -12,8 +11,10 @@ import requests
 from django.db import connection
 from django.test import Client
 
-from files import confirm, declarations, s3, uploads
+from files import s3
 from files.models import Upload
+from files.uploads import confirm, declarations
+from files.uploads.start import start_upload
 
 T = TypeVar("T")
 
@@ -26,7 +27,7 @@ def ready_file(
     content_type: str = "application/pdf",
 ) -> Upload:
     """A READY file whose bytes are in the bucket. The name is used as given (not sanitised)."""
-    issued = uploads.start_upload(
+    issued = start_upload(
         owner, declarations.Declaration(name=name, size=len(data), content_type=content_type)
     )
     s3.put_bytes(issued.upload.key, data, content_type=content_type)
@@ -66,12 +67,6 @@ def post_to_bucket(issued: dict, data: bytes) -> requests.Response:
     """Send `data` with the presigned POST form of an upload's answer, as a browser would."""
     post = issued["post"]
     return requests.post(post["url"], data=post["fields"], files={"file": ("f", data)}, timeout=30)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def choose_files(page: Any, files: Any) -> None:

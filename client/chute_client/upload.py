@@ -9,8 +9,6 @@ signed for it match the local bytes.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import mimetypes
 import os
 import threading
@@ -25,11 +23,21 @@ from typing import IO, Any, BinaryIO, cast
 import httpx
 
 from chute_client.api import Api, ChuteError, describe
+from chute_client.parts import (
+    CHUNK,
+    MiB,
+    Part,
+    already_stored,
+    b64sha256,
+    batches,
+    hash_part,
+    plan_parts,
+    read_part,
+    stored_parts,
+)
 from chute_client.progress import Progress, RateLimit, bar
 from chute_client.retry import Action, RetryPolicy, bucket_action, s3_error_code
 
-MiB = 1024 * 1024
-CHUNK = 1 * MiB  # read, hash, throttle and report progress this much at a time
 # A whole-file SHA-256 lets Chute check single uploads and `chute get` check downloads. Chute
 # refuses one for multipart uploads (S3 checks those part by part), and files below S3's
 # smallest part (5 MiB) always go in one request, whatever the server's threshold.
@@ -45,13 +53,6 @@ class Cancelled(Exception):
 
 
 @dataclass(frozen=True)
-class Part:
-    number: int
-    offset: int
-    size: int
-
-
-@dataclass(frozen=True)
 class Uploaded:
     """One file sent: its id and name in Chute, and how much of it this run sent."""
 
@@ -61,68 +62,6 @@ class Uploaded:
     parts_total: int
     bytes_sent: int
     seconds: float
-
-
-def plan_parts(size: int, part_size: int, part_count: int) -> list[Part]:
-    """The parts of a `size`-byte file, as Chute planned them (part_size each, the last less)."""
-    if part_size <= 0 or -(-size // part_size) != part_count:
-        raise ChuteError(
-            f"Chute planned {part_count} parts of {part_size} bytes for a {size}-byte file."
-        )
-    return [
-        Part(number=i + 1, offset=offset, size=min(part_size, size - offset))
-        for i, offset in enumerate(range(0, size, part_size))
-    ]
-
-
-def batches(parts: list[Part], size: int) -> list[list[Part]]:
-    return [parts[i : i + size] for i in range(0, len(parts), max(1, size))]
-
-
-def stored_parts(listed: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
-    """The listed parts by number, leaving out numbers listed twice.
-
-    A part sent again can be listed under both ETags (SeaweedFS 4.48) with the SHA-256 signed
-    last for either: which entry holds which bytes is unknown, so such a part is sent again.
-    """
-    seen: dict[int, int] = {}
-    for p in listed:
-        seen[p["number"]] = seen.get(p["number"], 0) + 1
-    return {p["number"]: p for p in listed if seen[p["number"]] == 1}
-
-
-def already_stored(part: Part, sha256: str, stored: dict[str, Any] | None) -> bool:
-    """The bucket holds this part with the same size and the same signed SHA-256."""
-    return bool(stored and stored.get("size") == part.size and stored.get("sha256") == sha256)
-
-
-def b64sha256(data: bytes) -> str:
-    return base64.b64encode(hashlib.sha256(data).digest()).decode()
-
-
-def read_part(fd: int, part: Part) -> bytes:
-    chunks = []
-    done = 0
-    while done < part.size:
-        chunk = os.pread(fd, part.size - done, part.offset + done)
-        if not chunk:
-            raise ChuteError("The file became shorter while it was being sent.")
-        chunks.append(chunk)
-        done += len(chunk)
-    return b"".join(chunks)
-
-
-def hash_part(fd: int, part: Part) -> str:
-    """The part's SHA-256 (base64), read a chunk at a time."""
-    digest = hashlib.sha256()
-    done = 0
-    while done < part.size:
-        chunk = os.pread(fd, min(CHUNK, part.size - done), part.offset + done)
-        if not chunk:
-            raise ChuteError("The file became shorter while it was being sent.")
-        digest.update(chunk)
-        done += len(chunk)
-    return base64.b64encode(digest.digest()).decode()
 
 
 def content_type(path: Path) -> str:

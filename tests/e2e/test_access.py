@@ -100,11 +100,11 @@ def test_no_serious_axe_violations_on_any_page(
 def make_share_url(user) -> str:
     from django.urls import reverse
 
-    from files import sharing
     from files.models import Upload
+    from files.shares import single
 
     upload = Upload.objects.filter(owner=user).first()
-    new = sharing.create_share(upload, expires_in=3600, max_downloads=None, password="")
+    new = single.create_share(upload, expires_in=3600, max_downloads=None, password="")
     return reverse("share", args=[new.token])
 
 

@@ -8,8 +8,9 @@ from datetime import timedelta
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from files import declarations, uploads
 from files.models import Upload
+from files.uploads import declarations
+from files.uploads.start import start_upload
 from tests.helpers import ready_file
 
 MiB = 1024 * 1024
@@ -38,7 +39,7 @@ def test_an_unfinished_uploads_resume_button_opens_the_chooser(
 ):
     settings.CHUTE_MULTIPART_THRESHOLD = 5 * MiB
     settings.CHUTE_PART_SIZE = 5 * MiB
-    uploads.start_upload(
+    start_upload(
         user,
         declarations.Declaration(name="film.mov", size=12 * MiB, content_type="video/quicktime"),
     )

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import Browser
 
-from files import tokens
+from files.accounts import tokens
 from tests.helpers import ready_file
 
 PAGE = """<!doctype html><meta charset="utf-8"><title>other app</title>

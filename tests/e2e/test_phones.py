@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
-from files import bundles, inbox
 from files.models import Upload
+from files.shares import multi
+from files.upload_requests import owners
 from tests.e2e.conftest import sign_in_context
 from tests.helpers import ready_file
 
@@ -64,10 +65,10 @@ def test_every_page_fits_a_phone_with_names_readable_and_buttons_in_view(
 ):
     ready_file(user, b"x" * 1500, name="notes.bin")
     long = ready_file(user, b"y" * 2_000_000, name=LONG_NAME)
-    made = inbox.create(user, title="Receipts", expires_in=86_400, max_files=5)
+    made = owners.create(user, title="Receipts", expires_in=86_400, max_files=5)
     received = ready_file(user, b"z" * 3000, name="receipt from the hardware store.pdf")
     Upload.objects.filter(pk=received.pk).update(request=made.row, sender_name="Bob")
-    link = bundles.create(user, [str(long.pk), str(received.pk)], expires_in=3600)
+    link = multi.create(user, [str(long.pk), str(received.pk)], expires_in=3600)
 
     # A recipient on a phone: every file's own Download button, in view.
     visitor = phone.new_page()

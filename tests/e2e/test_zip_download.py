@@ -8,8 +8,8 @@ import zipfile
 
 from playwright.sync_api import Browser, expect
 
-from files import bundles
 from files.models import Share, ShareFile
+from files.shares import multi
 from tests.helpers import ready_file
 
 DAY = 24 * 3600
@@ -21,7 +21,7 @@ def shared(user, *, password: str = "") -> tuple[str, list, Share]:
         ready_file(user, os.urandom(1_300_001), name="notes.bin"),
         ready_file(user, b"tiny", name="readme.txt", content_type="text/plain"),
     ]
-    new = bundles.create(user, [str(f.pk) for f in files], expires_in=DAY, password=password)
+    new = multi.create(user, [str(f.pk) for f in files], expires_in=DAY, password=password)
     return f"/s/{new.token}", files, new.share
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from files.clients import client_address
+from files.web.http import client_address
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +79,7 @@ def test_lockout_ignores_forwarded_for_without_a_trusted_proxy(user, three_tries
 
 
 def test_client_address_follows_the_same_rule_as_share_link_throttling(rf, settings):
-    from files.views.sharing import client_address as share_client_address
+    from files.web.pages.shares import client_address as share_client_address
 
     request = rf.post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 192.0.2.9")
     for proxy in (None, PROXY):

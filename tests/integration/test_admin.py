@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from files.models import Upload
+from files.upload_requests import owners
 from tests.helpers import in_bucket, ready_file
 
 
@@ -80,10 +81,9 @@ def test_bulk_delete_in_the_admin_deletes_every_files_bytes(admin_client, user):
 
 @pytest.mark.django_db
 def test_upload_requests_are_listed_with_state_and_files_and_closed_in_bulk(admin_client, user):
-    from files import inbox
 
-    first = inbox.create(user, title="Scans", expires_in=3600, password="pw").row
-    second = inbox.create(user, title="Photos", expires_in=3600).row
+    first = owners.create(user, title="Scans", expires_in=3600, password="pw").row
+    second = owners.create(user, title="Photos", expires_in=3600).row
     sent = ready_file(user, name="scan.pdf")
     Upload.objects.filter(pk=sent.pk).update(request=first, sender_name="Bob")
 
@@ -101,4 +101,4 @@ def test_upload_requests_are_listed_with_state_and_files_and_closed_in_bulk(admi
         follow=True,
     )
     assert "Closed 2 requests." in closed.content.decode()
-    assert not inbox.requests_of(user).filter(closed_at__isnull=True).exists()
+    assert not owners.requests_of(user).filter(closed_at__isnull=True).exists()

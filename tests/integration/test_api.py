@@ -8,8 +8,9 @@ import uuid
 import pytest
 from django.test import Client
 
-from files import confirm, declarations, s3, uploads
+from files import s3
 from files.models import Upload
+from files.uploads import confirm, declarations, start
 from tests.helpers import post_json
 
 
@@ -22,7 +23,7 @@ VALID = {"name": "a.txt", "size": 10, "content_type": "text/plain"}
 
 @pytest.fixture
 def alices_upload(user) -> Upload:
-    return uploads.start_upload(
+    return start.start_upload(
         user, declarations.Declaration(name="a.txt", size=5, content_type="text/plain")
     ).upload
 
@@ -161,15 +162,15 @@ def test_api_answers_are_not_cached(alice):
 
 @pytest.mark.django_db
 def test_home_lists_only_the_users_ready_files(alice, user, other_user):
-    mine = uploads.start_upload(
+    mine = start.start_upload(
         user, declarations.Declaration(name="mine.txt", size=2, content_type="text/plain")
     ).upload
     s3.put_bytes(mine.key, b"hi", content_type="text/plain")
     confirm.confirm(mine)
-    uploads.start_upload(
+    start.start_upload(
         user, declarations.Declaration(name="pending.txt", size=2, content_type="text/plain")
     )
-    theirs = uploads.start_upload(
+    theirs = start.start_upload(
         other_user, declarations.Declaration(name="theirs.txt", size=2, content_type="text/plain")
     ).upload
     s3.put_bytes(theirs.key, b"hi", content_type="text/plain")

@@ -12,10 +12,10 @@ from django.urls import URLPattern, URLResolver
 from ninja import Schema
 from openapi_spec_validator import validate
 
-from files import declarations, uploads
-from files.api import api
-from files.api.schemas import BIGINT_MAX, BODY_SCHEMAS, INTEGER_MAX, TIME_VALUE_MAX
 from files.models import ApiToken, Share, Upload, UploadRequest
+from files.uploads import declarations, start
+from files.web.api import api
+from files.web.api.schemas import BIGINT_MAX, BODY_SCHEMAS, INTEGER_MAX, TIME_VALUE_MAX
 from tests.helpers import ready_file
 from tests.integration.test_requests import Guest, make_request
 
@@ -35,7 +35,7 @@ DESIGN_PATHS = {
     "/api/tokens/{token_id}",
     "/api/requests",
     "/api/requests/{request_id}",
-    # Uppy Companion's S3 routes (files/api/uppy.py), in Companion's shapes.
+    # Uppy Companion's S3 routes (files/web/api/uppy.py), in Companion's shapes.
     "/api/uppy/s3/params",
     "/api/uppy/s3/multipart",
     "/api/uppy/s3/multipart/{upload_id}",
@@ -228,7 +228,7 @@ def numbered_calls(upload: Upload, token: str) -> list[tuple[str, dict, str]]:
 @pytest.mark.parametrize("huge", HUGE, ids=["2**63", "2**64", "10**30"])
 def test_numbers_past_what_a_column_holds_are_refused_naming_the_limit(user, settings, huge):
     settings.CHUTE_MULTIPART_THRESHOLD = 5 * 1024 * 1024
-    upload = uploads.start_upload(
+    upload = start.start_upload(
         user, declarations.Declaration(name="big.bin", size=20 * 1024 * 1024, content_type="a/b")
     ).upload
     row, token = make_request(user)

@@ -16,9 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from files import declarations, sharing, tokens, uploads
-from files.api import api
-from files.api.guests import guest_api
+from files.accounts import tokens
+from files.shares import single
+from files.uploads import declarations, start
+from files.web.api import api
+from files.web.api.guests import guest_api
 from tests.helpers import ready_file
 from tests.integration.test_api_contract import assert_json_refusal
 from tests.integration.test_requests import Guest, make_request
@@ -141,10 +143,10 @@ def owner_ids(user) -> dict[str, list[str]]:
     the calls naming it test the 404s instead.
     """
     upload = ready_file(user, b"data")
-    pending = uploads.start_upload(
+    pending = start.start_upload(
         user, declarations.Declaration(name="big.bin", size=MULTIPART, content_type="a/b")
     ).upload
-    share = sharing.create_share(upload, expires_in=60).share
+    share = single.create_share(upload, expires_in=60).share
     request, _ = make_request(user)
     token = tokens.create(user, name="cli").row
     return {

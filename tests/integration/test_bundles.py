@@ -1,4 +1,4 @@
-"""Share links to several files (files/bundles.py) against SeaweedFS: make, land, fetch, count, delete."""
+"""Share links to several files (files/shares/multi.py) against SeaweedFS: make, land, fetch, count, delete."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import pytest
 import requests
 from django.test import Client
 
-from files import bundles, errors, lifecycle
+from files import errors
+from files.lifecycle import delete
 from files.models import Share, ShareFile
+from files.shares import multi
 from tests.helpers import post_json, race, ready_file
 
 
@@ -82,7 +84,7 @@ def test_deleting_files_takes_them_off_the_link_then_the_link_is_gone(alice, use
     files = three_files(user)
     path = make_link(alice, files)
 
-    lifecycle.delete(files[0])
+    delete.delete(files[0])
     landing = Client().get(path)
     assert landing.status_code == 200
     assert (
@@ -91,7 +93,7 @@ def test_deleting_files_takes_them_off_the_link_then_the_link_is_gone(alice, use
     assert Client().post(f"{path}/download", {"file": str(files[0].id)}).status_code == 404
 
     for upload in files[1:]:
-        lifecycle.delete(upload)
+        delete.delete(upload)
     gone = Client().get(path)
     assert gone.status_code == 410
     assert b"The shared files were deleted" in gone.content
@@ -153,10 +155,10 @@ def test_the_share_selected_dialog_makes_one_link_to_the_ticked_files(alice, mal
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_downloads_of_one_file_never_pass_its_count(user):
     files = three_files(user)
-    new = bundles.create(user, [str(f.id) for f in files], expires_in=3600, max_downloads=2)
+    new = multi.create(user, [str(f.id) for f in files], expires_in=3600, max_downloads=2)
 
     results = race(
-        6, lambda _: bundles.claim_file(Share.objects.get(pk=new.share.pk), str(files[0].id))
+        6, lambda _: multi.claim_file(Share.objects.get(pk=new.share.pk), str(files[0].id))
     )
 
     gone = [result for result in results if isinstance(result, errors.LinkGone)]

@@ -14,9 +14,11 @@ from django.core.management import CommandError, call_command
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from files import cleanup, confirm, declarations, lifecycle, policy, s3, uploads
+from files import s3
+from files.lifecycle import cleanup, delete
 from files.management.commands.s3_setup import setup_bucket
 from files.models import Upload
+from files.uploads import confirm, declarations, policy, start
 from tests.conftest import storage_settings
 from tests.helpers import in_bucket, ready_file
 
@@ -44,7 +46,7 @@ def past_resume_window(upload: Upload) -> datetime:
 
 def single_upload(user, *, send: bool = True) -> Upload:
     """A presigned-POST upload whose bytes reached the bucket but was never confirmed."""
-    issued = uploads.start_upload(
+    issued = start.start_upload(
         user, declarations.Declaration(name="a.txt", size=11, content_type="text/plain")
     )
     if send:
@@ -284,7 +286,7 @@ def post_again(upload: Upload, data: bytes = b"hello world") -> None:
 @pytest.mark.django_db
 def test_bytes_sent_with_a_deleted_uploads_url_are_removed_once_it_expired(own_bucket, user):
     upload = single_upload(user, send=False)
-    lifecycle.delete(Upload.objects.get(pk=upload.pk))
+    delete.delete(Upload.objects.get(pk=upload.pk))
     post_again(upload)
     assert in_bucket(upload.key)
 
@@ -301,7 +303,7 @@ def test_bytes_sent_with_a_deleted_uploads_url_are_removed_once_it_expired(own_b
 def test_bytes_sent_after_confirm_and_delete_are_removed_once_the_url_expired(own_bucket, user):
     upload = single_upload(user)
     confirm.confirm(upload)
-    lifecycle.delete(Upload.objects.get(pk=upload.pk))
+    delete.delete(Upload.objects.get(pk=upload.pk))
     post_again(upload)
 
     cleanup.cleanup(now=later(upload, timedelta(minutes=5)))

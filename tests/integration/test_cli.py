@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from files import s3, tokens
+from files import s3
+from files.accounts import tokens
 from files.models import Upload
 from tests import helpers
 

@@ -25,7 +25,7 @@ import psycopg
 import pytest
 import requests
 
-from tests.helpers import free_port
+from files.embedded import free_port_pair
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"
@@ -50,7 +50,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def production_env(seaweedfs, database_url, tmp_path_factory) -> dict[str, str]:
-    port = free_port()
+    port = free_port_pair()
     env = {
         key: value
         for key, value in os.environ.items()

@@ -7,7 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from files import declarations, s3, uploads
+from files import s3
+from files.uploads import declarations, start
 from tests.helpers import ready_file
 
 
@@ -97,7 +98,7 @@ def test_very_long_names_are_capped_and_keep_their_extension(alice, user):
 
 @pytest.mark.django_db
 def test_pending_upload_cannot_be_downloaded(alice, user):
-    pending = uploads.start_upload(
+    pending = start.start_upload(
         user, declarations.Declaration(name="a.txt", size=4, content_type="text/plain")
     ).upload
     assert alice.get(f"/files/{pending.id}/download").status_code == 404

@@ -19,10 +19,12 @@ from types import SimpleNamespace
 import pytest
 from django.test.utils import override_settings
 
-from files import lifecycle, s3, sharing
+from files import s3
 from files.embedded import Ports, SeaweedFS
+from files.lifecycle import delete
 from files.management.commands.s3_setup import setup_bucket
 from files.models import Share, Upload
+from files.shares import single
 from tests import helpers
 from tests.conftest import storage_settings
 from tests.helpers import post_to_bucket, ready_file
@@ -222,7 +224,7 @@ def test_multipart_listing_and_completing_answer_503(alice, broken_endpoint, sea
     assert_unavailable(listed)
     assert_unavailable(completed)
     assert rows() == before
-    lifecycle.delete(Upload.objects.get(pk=issued["id"]))
+    delete.delete(Upload.objects.get(pk=issued["id"]))
 
 
 @pytest.mark.django_db
@@ -317,7 +319,7 @@ def test_stopped_bucket_answers_503_and_after_restart_the_upload_confirms(alice,
 def test_a_share_download_while_the_bucket_is_down_answers_503_and_spends_nothing(
     client, user, broken_endpoint, seaweedfs, bucket
 ):
-    new = sharing.create_share(ready_file(user), expires_in=3600, max_downloads=1)
+    new = single.create_share(ready_file(user), expires_in=3600, max_downloads=1)
 
     with bucket_at(broken_endpoint, seaweedfs, bucket):
         response = client.post(f"/s/{new.token}/download")

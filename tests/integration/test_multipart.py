@@ -11,8 +11,10 @@ import pytest
 import requests
 from botocore.stub import Stubber
 
-from files import declarations, errors, multipart, s3, uploads
+from files import errors, s3
 from files.models import Upload
+from files.uploads import declarations, multipart
+from files.uploads.start import start_upload
 from tests import helpers
 from tests.helpers import post_json
 
@@ -378,7 +380,7 @@ def test_a_refused_save_aborts_the_multipart_upload_it_started(user, monkeypatch
     monkeypatch.setattr(Upload, "save", refuse)
     request = declarations.Declaration(name="a.bin", size=3 * PART, content_type="video/mp4")
     with pytest.raises(errors.QuotaExceeded):
-        uploads.start_upload(user, request)
+        start_upload(user, request)
     assert open_uploads() == before
 
 
@@ -396,7 +398,7 @@ def test_listing_parts_follows_every_page_of_list_parts(alice):
 def test_batches_signed_concurrently_keep_every_checksum(user, settings):
     """Each batch merges its checksums into the row in one UPDATE; none drops another's."""
     settings.CHUTE_MAX_UPLOAD_SIZE = 200 * PART
-    upload = uploads.start_upload(
+    upload = start_upload(
         user, declarations.Declaration(name="big.bin", size=100 * PART, content_type="video/mp4")
     ).upload
     digest = b64sha(b"part")

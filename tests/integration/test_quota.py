@@ -13,8 +13,11 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from files import declarations, errors, lifecycle, policy, quotas, uploads
+from files import errors
+from files.lifecycle import delete
 from files.models import Upload
+from files.uploads import declarations, policy, quotas
+from files.uploads.start import Issued, start_upload
 from tests import helpers
 
 QUOTA = 1000
@@ -112,10 +115,10 @@ def test_concurrent_reservations_cannot_both_take_the_last_space(user):
     declared = declarations.Declaration(
         name="f.bin", size=600, content_type="application/octet-stream"
     )
-    results = helpers.race(4, lambda _: uploads.start_upload(user, declared))
+    results = helpers.race(4, lambda _: start_upload(user, declared))
 
     refused = [result for result in results if isinstance(result, errors.QuotaExceeded)]
-    accepted = [result for result in results if isinstance(result, uploads.Issued)]
+    accepted = [result for result in results if isinstance(result, Issued)]
     assert (len(accepted), len(refused)) == (1, 3), results
     assert quotas.usage(user.pk) == 600
 
@@ -128,7 +131,7 @@ def test_reservation_waits_for_a_concurrent_one_and_then_counts_it(user):
 
     def reserve() -> None:
         try:
-            uploads.start_upload(
+            start_upload(
                 user,
                 declarations.Declaration(
                     name="f.bin", size=600, content_type="application/octet-stream"
@@ -173,11 +176,11 @@ def wait_until_blocked_on_a_lock() -> None:
 @pytest.mark.django_db
 def test_a_deleted_uploads_space_stays_reserved_while_its_url_can_still_write(user):
     declared = declarations.Declaration(name="a.bin", size=QUOTA, content_type="text/plain")
-    first = uploads.start_upload(user, declared).upload
-    lifecycle.delete(first)
+    first = start_upload(user, declared).upload
+    delete.delete(first)
 
     # Its presigned form still stores bytes until it expires: the space is not free yet.
     with pytest.raises(errors.QuotaExceeded):
-        uploads.start_upload(user, declared)
+        start_upload(user, declared)
     Upload.objects.filter(pk=first.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert uploads.start_upload(user, declared).upload.status == Upload.Status.PENDING
+    assert start_upload(user, declared).upload.status == Upload.Status.PENDING

@@ -9,8 +9,10 @@ from datetime import timedelta
 
 import pytest
 
-from files import cleanup, quotas, s3
+from files import s3
+from files.lifecycle import cleanup
 from files.models import Upload
+from files.uploads import quotas
 from tests import helpers
 from tests.helpers import post_json, post_to_bucket
 from tests.integration.test_multipart import PART, complete, send_parts, three_parts

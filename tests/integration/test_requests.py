@@ -14,15 +14,19 @@ import requests
 from django.test import Client
 from django.utils import timezone
 
-from files import declarations, errors, inbox
+from files import errors
 from files.models import Upload, UploadRequest
+from files.upload_requests import guests, owners
+from files.uploads import declarations
 from tests.helpers import in_bucket, post_json, post_to_bucket, race, ready_file
 
 MiB = 1024 * 1024
 
 
 def make_request(owner, **options) -> tuple[UploadRequest, str]:
-    new = inbox.create(owner, title=options.pop("title", "Trip photos"), expires_in=3600, **options)
+    new = owners.create(
+        owner, title=options.pop("title", "Trip photos"), expires_in=3600, **options
+    )
     return new.row, new.token
 
 
@@ -353,7 +357,7 @@ def test_guests_racing_for_the_last_place_get_one_success(user, limit):
         name="f.bin", size=600, content_type="application/octet-stream"
     )
 
-    results = race(4, lambda _: inbox.start_guest_upload(row, declared))
+    results = race(4, lambda _: guests.start_guest_upload(row, declared))
 
     refused = [
         r for r in results if isinstance(r, errors.OverRequestLimit | errors.UploadRequestGone)

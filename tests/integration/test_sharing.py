@@ -13,9 +13,13 @@ from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
-from files import declarations, errors, passwords, sharing, uploads
+from files import errors
+from files.links import passwords
+from files.links.tokens import PREFIX_LENGTH
 from files.models import Attempt, Share, Upload
-from files.views.sharing import parse_form
+from files.shares import single
+from files.uploads import declarations, start
+from files.web.pages.shares import parse_form
 from tests.helpers import post_json, race, ready_file
 
 DATA = b"Shared through Chute\n" * 50
@@ -70,7 +74,7 @@ def test_owner_creates_link_and_gets_contract_shape_with_a_working_url(alice, us
 
     share = Share.objects.get(pk=body["id"])
     assert share.token_hash == hashlib.sha256(token.encode()).hexdigest()
-    assert share.token_prefix == token[: sharing.PREFIX_LENGTH]
+    assert share.token_prefix == token[:PREFIX_LENGTH]
     assert datetime.fromisoformat(body["expires_at"]) == share.expires_at
     assert client.get(f"/s/{token}").status_code == 200
 
@@ -78,7 +82,7 @@ def test_owner_creates_link_and_gets_contract_shape_with_a_working_url(alice, us
 @pytest.mark.django_db
 def test_tokens_are_distinct_and_never_stored(user):
     upload = ready_upload(user)
-    made = [sharing.create_share(upload) for _ in range(5)]
+    made = [single.create_share(upload) for _ in range(5)]
     assert len({new.token for new in made}) == 5
     for new in made:
         row = Share.objects.filter(pk=new.share.pk).values().get()
@@ -132,14 +136,14 @@ def test_expiry_cap_comes_from_the_setting(alice, user, settings):
 
 @pytest.mark.django_db
 def test_only_ready_files_can_be_shared(alice, user):
-    issued = uploads.start_upload(
+    issued = start.start_upload(
         user,
         declarations.Declaration(name="a.bin", size=3, content_type="application/octet-stream"),
     )
     response = create_via_api(alice, issued.upload, {"expires_in": 3600})
     assert response.status_code == 404
     with pytest.raises(errors.FileNotShareable):
-        sharing.create_share(issued.upload)
+        single.create_share(issued.upload)
 
 
 # --- Downloading ----------------------------------------------------------------------------
@@ -148,7 +152,7 @@ def test_only_ready_files_can_be_shared(alice, user):
 @pytest.mark.django_db
 def test_link_redirects_to_short_lived_url_with_exact_bytes_and_original_name(user, client):
     upload = ready_upload(user)
-    new = sharing.create_share(upload, max_downloads=3)
+    new = single.create_share(upload, max_downloads=3)
 
     response = client.get(download_path(new.token))
     assert response.status_code == 302
@@ -167,7 +171,7 @@ def test_link_redirects_to_short_lived_url_with_exact_bytes_and_original_name(us
 
 @pytest.mark.django_db
 def test_download_redirect_costs_two_queries(user, client, django_assert_num_queries):
-    new = sharing.create_share(ready_upload(user), max_downloads=3)
+    new = single.create_share(ready_upload(user), max_downloads=3)
     # One SELECT (link and file), one conditional UPDATE (the claim).
     with django_assert_num_queries(2):
         assert client.get(download_path(new.token)).status_code == 302
@@ -175,7 +179,7 @@ def test_download_redirect_costs_two_queries(user, client, django_assert_num_que
 
 @pytest.mark.django_db
 def test_landing_form_post_downloads_too(user, client):
-    new = sharing.create_share(ready_upload(user))
+    new = single.create_share(ready_upload(user))
     response = client.post(download_path(new.token))
     assert response.status_code == 302
     assert requests.get(response["Location"], timeout=30).content == DATA
@@ -200,7 +204,7 @@ def test_hostile_names_give_one_wellformed_attachment_header(user, client, name)
         content_type="text/html",
     )
     Upload.objects.filter(pk=upload.pk).update(name=name)
-    new = sharing.create_share(Upload.objects.get(pk=upload.pk))
+    new = single.create_share(Upload.objects.get(pk=upload.pk))
 
     response = client.get(download_path(new.token))
     assert response.status_code == 302
@@ -219,7 +223,7 @@ def test_hostile_names_give_one_wellformed_attachment_header(user, client, name)
 
 @pytest.mark.django_db
 def test_landing_page_describes_the_file_and_counts_nothing(user, client):
-    new = sharing.create_share(ready_upload(user), max_downloads=3)
+    new = single.create_share(ready_upload(user), max_downloads=3)
     response = client.get(f"/s/{new.token}")
     assert response.status_code == 200
     html = response.content.decode()
@@ -234,8 +238,8 @@ def test_landing_page_describes_the_file_and_counts_nothing(user, client):
 
 @pytest.mark.django_db
 def test_public_responses_are_never_cached_and_send_no_referrer(user, client):
-    new = sharing.create_share(ready_upload(user), max_downloads=1)
-    protected = sharing.create_share(ready_upload(user, name="b.pdf"), password=PASSWORD)
+    new = single.create_share(ready_upload(user), max_downloads=1)
+    protected = single.create_share(ready_upload(user, name="b.pdf"), password=PASSWORD)
     responses = [
         client.get(f"/s/{new.token}"),  # 200 landing
         client.get(download_path(new.token)),  # 302
@@ -254,7 +258,7 @@ def test_public_responses_are_never_cached_and_send_no_referrer(user, client):
 
 @pytest.mark.django_db
 def test_unknown_tokens_get_the_same_404_whatever_their_shape(user, client):
-    new = sharing.create_share(ready_upload(user))
+    new = single.create_share(ready_upload(user))
     shapes = [
         "A" * 43,
         new.token[:-1] + ("A" if new.token[-1] != "A" else "B"),
@@ -281,7 +285,7 @@ def test_unknown_tokens_get_the_same_404_whatever_their_shape(user, client):
 
 @pytest.mark.django_db
 def test_database_row_alone_cannot_be_turned_into_a_working_url(user, client):
-    new = sharing.create_share(ready_upload(user))
+    new = single.create_share(ready_upload(user))
     row = Share.objects.filter(pk=new.share.pk).values().get()
     candidates = [
         row["token_hash"],
@@ -304,7 +308,7 @@ def test_database_row_alone_cannot_be_turned_into_a_working_url(user, client):
 
 @pytest.mark.django_db
 def test_expired_link_answers_410_and_issues_no_presigned_url(user, client):
-    new = sharing.create_share(ready_upload(user))
+    new = single.create_share(ready_upload(user))
     Share.objects.filter(pk=new.share.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     for response in (client.get(f"/s/{new.token}"), client.get(download_path(new.token))):
         assert response.status_code == 410
@@ -316,7 +320,7 @@ def test_expired_link_answers_410_and_issues_no_presigned_url(user, client):
 
 @pytest.mark.django_db
 def test_exhausted_link_answers_410_after_its_last_download(user, client):
-    new = sharing.create_share(ready_upload(user), max_downloads=2)
+    new = single.create_share(ready_upload(user), max_downloads=2)
     assert client.get(download_path(new.token)).status_code == 302
     assert client.post(download_path(new.token)).status_code == 302
     response = client.get(download_path(new.token))
@@ -329,7 +333,7 @@ def test_exhausted_link_answers_410_after_its_last_download(user, client):
 
 @pytest.mark.django_db
 def test_revoked_link_answers_410_and_issues_no_presigned_url(alice, user, client):
-    new = sharing.create_share(ready_upload(user))
+    new = single.create_share(ready_upload(user))
     response = alice.delete(f"/api/shares/{new.share.id}")
     assert response.status_code == 204
     assert alice.delete(f"/api/shares/{new.share.id}").status_code == 204  # idempotent
@@ -342,7 +346,7 @@ def test_revoked_link_answers_410_and_issues_no_presigned_url(alice, user, clien
 @pytest.mark.django_db
 def test_deleting_the_file_revokes_its_links(alice, user, client):
     upload = ready_upload(user)
-    new = sharing.create_share(upload)
+    new = single.create_share(upload)
     assert alice.delete(f"/api/uploads/{upload.id}").status_code == 204
     share = Share.objects.get(pk=new.share.pk)
     assert share.upload is None
@@ -356,7 +360,7 @@ def test_deleting_the_file_revokes_its_links(alice, user, client):
 
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_downloads_of_a_five_download_link_yield_exactly_five(user):
-    new = sharing.create_share(ready_upload(user), max_downloads=5)
+    new = single.create_share(ready_upload(user), max_downloads=5)
     answers = race(20, lambda _: Client().get(download_path(new.token)))
     assert sorted(answer.status_code for answer in answers) == [302] * 5 + [410] * 15
     assert Share.objects.get(pk=new.share.pk).downloads == 5
@@ -367,7 +371,7 @@ def test_twenty_concurrent_downloads_of_a_five_download_link_yield_exactly_five(
 
 @pytest.mark.django_db
 def test_password_link_needs_the_password(user, client):
-    new = sharing.create_share(ready_upload(user), password=PASSWORD)
+    new = single.create_share(ready_upload(user), password=PASSWORD)
     assert PASSWORD not in new.share.password  # a hasher's output, not the text
     landing = client.get(f"/s/{new.token}")
     assert 'type="password"' in landing.content.decode()
@@ -392,7 +396,7 @@ def test_password_link_needs_the_password(user, client):
 
 @pytest.mark.django_db
 def test_wrong_passwords_are_throttled_per_link_and_client(user, client):
-    new = sharing.create_share(ready_upload(user), password=PASSWORD)
+    new = single.create_share(ready_upload(user), password=PASSWORD)
     path = download_path(new.token)
     for _ in range(passwords.PASSWORD_FAILURES):
         assert client.post(path, {"password": "guess"}).status_code == 403
@@ -408,7 +412,7 @@ def test_wrong_passwords_are_throttled_per_link_and_client(user, client):
     assert elsewhere.post(path, {"password": PASSWORD}).status_code == 302
 
     # Another link is not held back either.
-    other = sharing.create_share(new.share.upload, password=PASSWORD)
+    other = single.create_share(new.share.upload, password=PASSWORD)
     assert client.post(download_path(other.token), {"password": PASSWORD}).status_code == 302
 
     # Once the failures leave the window, the client may try again.
@@ -418,7 +422,7 @@ def test_wrong_passwords_are_throttled_per_link_and_client(user, client):
 
 @pytest.mark.django_db
 def test_throttle_counts_failures_from_all_clients_on_one_link(user):
-    new = sharing.create_share(ready_upload(user), password=PASSWORD)
+    new = single.create_share(ready_upload(user), password=PASSWORD)
     path = download_path(new.token)
     for number in range(passwords.LINK_PASSWORD_FAILURES):
         visitor = Client(REMOTE_ADDR=f"198.51.100.{number}")
@@ -429,7 +433,7 @@ def test_throttle_counts_failures_from_all_clients_on_one_link(user):
 
 @pytest.mark.django_db
 def test_attempts_record_no_client_address(user):
-    new = sharing.create_share(ready_upload(user), password=PASSWORD)
+    new = single.create_share(ready_upload(user), password=PASSWORD)
     Client(REMOTE_ADDR="192.0.2.55").post(download_path(new.token), {"password": "guess"})
     attempt = Attempt.objects.get()
     assert "192.0.2.55" not in attempt.client
@@ -441,11 +445,11 @@ def test_attempts_record_no_client_address(user):
 @pytest.mark.django_db
 def test_owner_lists_links_with_state_and_downloads_but_no_tokens(alice, user, client):
     upload = ready_upload(user)
-    used = sharing.create_share(upload, max_downloads=1)
-    revoked = sharing.create_share(upload)
-    active = sharing.create_share(upload)
+    used = single.create_share(upload, max_downloads=1)
+    revoked = single.create_share(upload)
+    active = single.create_share(upload)
     client.get(download_path(used.token))
-    sharing.revoke(revoked.share)
+    single.revoke(revoked.share)
 
     response = alice.get(f"/api/files/{upload.id}/shares")
     assert response.status_code == 200
@@ -465,7 +469,7 @@ def test_another_user_cannot_list_create_or_revoke_links_to_your_files(
     user, other_user, mallory, client
 ):
     upload = ready_upload(user)
-    new = sharing.create_share(upload)
+    new = single.create_share(upload)
 
     assert mallory.get(f"/api/files/{upload.id}/shares").status_code == 404
     assert create_via_api(mallory, upload, {"expires_in": 3600}).status_code == 404
@@ -559,7 +563,7 @@ def test_form_date_without_zone_is_read_as_utc():
 @pytest.mark.django_db
 def test_admin_filters_links_by_state_and_revokes_in_bulk(admin_client, user):
     upload = ready_upload(user)
-    first, second = sharing.create_share(upload), sharing.create_share(upload)
+    first, second = single.create_share(upload), single.create_share(upload)
     active = admin_client.get("/admin/files/share/?state=active")
     assert active.status_code == 200
     assert first.share.token_prefix in active.content.decode()
@@ -579,7 +583,7 @@ def test_admin_filters_links_by_state_and_revokes_in_bulk(admin_client, user):
 
 
 def test_throttle_trusts_forwarded_address_only_behind_a_trusted_proxy(rf, settings):
-    from files.views.sharing import client_address
+    from files.web.pages.shares import client_address
 
     request = rf.post(
         "/s/x/download", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 192.0.2.9"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from files import inbox
 from files.models import ApiToken, Upload, UploadRequest
+from files.upload_requests import guests, owners
 from tests.helpers import post_json
 from tests.integration.test_requests import Guest, send_small
 
@@ -77,7 +77,7 @@ def test_a_request_message_over_its_cap_is_refused_with_a_sentence(alice):
 
 @pytest.mark.django_db
 def test_a_guests_name_from_the_request_page_is_stored_clean(user):
-    token = inbox.create(user, title="Photos", expires_in=3600).token
+    token = owners.create(user, title="Photos", expires_in=3600).token
     guest = Guest(token)
     named = guest.client.post(
         f"/r/{token}", {"sender_name": f"{HIDDEN_IN_FORMS}Bob\tSmith" + "x" * 200}
@@ -90,12 +90,12 @@ def test_a_guests_name_from_the_request_page_is_stored_clean(user):
 
     sender_name = Upload.objects.get().sender_name
     assert sender_name.startswith("Bob Smithxxx")
-    assert len(sender_name) == inbox.MAX_SENDER_NAME  # cut, not refused: the file still came
+    assert len(sender_name) == guests.MAX_SENDER_NAME  # cut, not refused: the file still came
 
 
 @pytest.mark.django_db
 def test_a_guests_name_in_the_upload_call_is_stored_clean(user):
-    token = inbox.create(user, title="Photos", expires_in=3600).token
+    token = owners.create(user, title="Photos", expires_in=3600).token
     send_small(Guest(token), sender_name=f"{HIDDEN}Bob")
     assert Upload.objects.get().sender_name == "Bob"
 
@@ -134,7 +134,7 @@ def test_the_admin_cleans_a_token_name_and_a_requests_wording(admin_client, user
     token.refresh_from_db()
     assert token.name == "new name"
 
-    row = inbox.create(user, title="Photos", expires_in=3600).row
+    row = owners.create(user, title="Photos", expires_in=3600).row
     refused = admin_client.post(
         f"/admin/files/uploadrequest/{row.pk}/change/",
         {

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from files import tokens
+from files.accounts import tokens
 from files.models import ApiToken
 from tests.helpers import post_json, ready_file
 

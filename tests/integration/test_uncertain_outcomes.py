@@ -23,9 +23,12 @@ from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from files import cleanup, declarations, policy, s3, uploads
+from files import s3
+from files.lifecycle import cleanup
 from files.models import Upload
 from files.sizes import format_size
+from files.uploads import declarations, policy
+from files.uploads.start import start_upload
 from tests.helpers import in_bucket, post_json, post_to_bucket, start
 
 MiB = 1024 * 1024
@@ -151,10 +154,10 @@ def test_a_database_error_while_a_multipart_upload_starts_never_leaves_a_row_wit
     declared = declarations.Declaration(
         name="movie.bin", size=MiB, content_type="application/octet-stream"
     )
-    count = queries_of(lambda: uploads.start_upload(user, declared))
+    count = queries_of(lambda: start_upload(user, declared))
     for number in range(count):
         with pytest.raises(OperationalError), failing_query(number, after=after):
-            uploads.start_upload(user, declared)
+            start_upload(user, declared)
     in_progress = {info.upload_id for info in s3.list_multipart_uploads(f"users/{user.pk}/")}
     for row in Upload.objects.filter(owner=user):
         assert row.multipart_upload_id in in_progress  # every row can still be completed

@@ -11,9 +11,12 @@ import requests
 from django.test import Client
 from django.utils import timezone
 
-from files import confirm as confirmation
-from files import declarations, errors, s3, sharing, uploads
+from files import errors, s3
 from files.models import Upload
+from files.shares import single
+from files.uploads import confirm as confirmation
+from files.uploads import declarations
+from files.uploads.start import start_upload
 from tests import helpers
 
 
@@ -120,7 +123,7 @@ def test_confirm_is_idempotent(alice):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_confirms_register_one_file(user):
-    upload = uploads.start_upload(
+    upload = start_upload(
         user,
         declarations.Declaration(name="a.bin", size=4, content_type="application/octet-stream"),
     ).upload
@@ -239,7 +242,7 @@ def served(client, upload_id: str) -> bytes:
 
 
 def shared(upload_id: str) -> bytes:
-    new = sharing.create_share(Upload.objects.get(pk=upload_id), expires_in=3600)
+    new = single.create_share(Upload.objects.get(pk=upload_id), expires_in=3600)
     response = Client().get(f"/s/{new.token}/download")
     assert response.status_code == 302
     return requests.get(response["Location"], timeout=30).content
@@ -300,7 +303,7 @@ def test_confirm_refuses_a_declared_sha256_the_bucket_cannot_vouch_for(user):
     declared = declarations.declare(
         name="a.txt", size=11, content_type="text/plain", sha256=b64sha(b"hello world")
     )
-    upload = uploads.start_upload(user, declared).upload
+    upload = start_upload(user, declared).upload
     # Stored without a checksum (an operator, or a store that drops the form field):
     # nothing in the bucket says these are the declared bytes.
     s3.put_bytes(upload.key, b"hello wOrld", content_type="text/plain")

@@ -12,8 +12,10 @@ import pytest
 import requests
 from django.test import Client
 
-from files import cleanup, companion, s3
+from files import s3
+from files.lifecycle import cleanup
 from files.models import Upload
+from files.uploads import uppy
 from tests.helpers import in_bucket, post_json
 
 MiB = 1024 * 1024
@@ -61,10 +63,10 @@ def assert_refusal(response, status: int) -> dict:
 
 def test_uppy_default_chunks_match_its_source():
     # @uppy/aws-s3 6.x S3Uploader: max(ceil(size / 10000), 5 MiB).
-    assert companion.uppy_part_plan(12 * MiB) == (5 * MiB, 3)
-    assert companion.uppy_part_plan(5 * MiB) == (5 * MiB, 1)
+    assert uppy.uppy_part_plan(12 * MiB) == (5 * MiB, 3)
+    assert uppy.uppy_part_plan(5 * MiB) == (5 * MiB, 1)
     big = 100_000 * MiB
-    assert companion.uppy_part_plan(big) == (-(-big // 10_000), 10_000)
+    assert uppy.uppy_part_plan(big) == (-(-big // 10_000), 10_000)
 
 
 # --- Single files: /s3/params --------------------------------------------------------------
@@ -106,7 +108,7 @@ def test_small_file_without_a_size_takes_what_landed_within_the_limit(alice, set
     answer = params(alice, "photo.jpg", "image/jpeg").json()
     assert post_form(answer, os.urandom(10_001)).status_code in {400, 403}  # over the limit
     assert post_form(answer, data).status_code == 201
-    assert companion.confirm_landed() == 1
+    assert uppy.confirm_landed() == 1
     upload = Upload.objects.get(key=answer["fields"]["key"])
     assert upload.status == Upload.Status.READY and upload.size == len(data)
     assert not upload.size_declared
@@ -325,7 +327,7 @@ def test_session_calls_from_another_site_are_refused(user):
 @pytest.mark.django_db(transaction=True)
 def test_unauthenticated_is_401_and_a_token_works(client, user):
     assert_refusal(client.get(f"{BASE}/params", {"filename": "a"}), 401)
-    from files import tokens
+    from files.accounts import tokens
 
     token = tokens.create(user, name="uppy").token
     answer = client.get(

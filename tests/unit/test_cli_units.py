@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from chute_client.api import ChuteError, check_id
+from chute_client.parts import Part, already_stored, b64sha256, batches, plan_parts, stored_parts
 from chute_client.retry import Action, RetryPolicy, bucket_action, s3_error_code
 from chute_client.units import parse_duration, parse_size
-from chute_client.upload import Part, already_stored, b64sha256, batches, plan_parts, stored_parts
 
 MiB = 1024 * 1024
 BAD_DIGEST = "<Error><Code>BadDigest</Code><Message>x</Message></Error>"

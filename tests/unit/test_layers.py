@@ -1,6 +1,17 @@
-"""The code's shape: no import cycles in files/, a domain core that knows no HTTP, one S3 boundary
-(files/s3/) with one module on botocore's internals; the browser's uploader apart from the page
-scripts, and no JS module over 400 lines."""
+"""The code's shape, as folder rules: each rule names folders, never a list of modules.
+
+1. No import cycle between modules in files/.
+2. The packages of files/ import one way only: s3 ← accounts ← uploads ← links ←
+   shares, upload_requests ← lifecycle ← web (a package imports only those to its left);
+   the shared primitives (models, errors, text, sizes) import none of them.
+3. Only files/web/ speaks HTTP.
+4. files/web/pages/ and files/web/api/ never import each other.
+5. Only files/s3/ imports boto3/botocore, and only files/s3/sigv4.py touches botocore's
+   internals.
+6. No Python module over 400 lines in files/, project/ or client/.
+7. The browser's uploader (static/files/uploader/) imports no page script, and no JS module
+   of ours is over 400 lines.
+"""
 
 from __future__ import annotations
 
@@ -8,60 +19,102 @@ import ast
 import re
 from pathlib import Path
 
-FILES = Path(__file__).resolve().parents[2] / "files"
-STATIC = FILES.parent / "static"
-# The HTTP side: the only modules that may speak HTTP or build responses.
-ADAPTERS = {
-    "api",
-    "views",
-    "middleware",
-    "urls",
-    "admin",
-    "context_processors",
-    "requests",
-    "accounts",  # the sign-up form and the sign-in lockout page
-    "clients",  # who is asking: reads the request's address
+ROOT = Path(__file__).resolve().parents[2]
+FILES = ROOT / "files"
+STATIC = ROOT / "static"
+
+# Rule 2: a package may import the packages of a lower rank, never an equal or higher one.
+RANK = {
+    "s3": 0,
+    "embedded": 0,  # the SeaweedFS runner; it moves into files/s3/
+    "accounts": 1,
+    "uploads": 2,
+    "links": 3,
+    "shares": 4,
+    "upload_requests": 4,
+    "lifecycle": 5,
+    "web": 6,
 }
-HTTP_MODULES = ("django.http", "django.shortcuts", "ninja", "django.urls")
+PRIMITIVES = {"models", "errors", "text", "sizes"}  # every package may use them; they use none
+# App glue that Django finds by name: it may import any package.
+GLUE = {"apps", "admin", "checks", "management", "templatetags", "migrations"}
+
+# Rule 3. Exceptions, each because Django hands it a request or a template on its own terms:
+# admin.py (ModelAdmin hooks take the request) and templatetags/ (a tag library is a
+# django.template.Library).
+HTTP_MODULES = (
+    "django.http",
+    "django.shortcuts",
+    "django.views",
+    "django.template",
+    "django.urls",
+    "django_htmx",
+    "ninja",
+)
+MAY_SPEAK_HTTP = ("files/web/", "files/admin.py", "files/templatetags/")
+
+# Rule 6.
+MAX_LINES = 400
+
+
+def python_files(*folders: str) -> list[Path]:
+    return sorted(
+        path
+        for folder in folders
+        for path in (ROOT / folder).rglob("*.py")
+        if "migrations" not in path.parts and "__pycache__" not in path.parts
+    )
 
 
 def module_name(path: Path) -> str:
-    parts = path.relative_to(FILES.parent).with_suffix("").parts
+    parts = path.relative_to(ROOT).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+MODULES = {module_name(path): path for path in python_files("files")}
+
+
 def imports_of(path: Path) -> set[str]:
+    """Every name an import statement in `path` reaches, as `package.module` or `module.name`.
+
+    `from files.web.api import handlers` counts as an import of files.web.api.handlers alone
+    (not of files/web/api/__init__.py, which Python runs first but which is not what the
+    line is about); relative imports are resolved against the module's package.
+    """
     tree = ast.parse(path.read_text())
+    package = module_name(path) if path.name == "__init__.py" else module_name(path.parent)
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            submodules = {f"{base}.{alias.name}" for alias in node.names}
+            found.update(submodules)
+            if not submodules & MODULES.keys():
+                found.add(base)
     return found
 
 
 def graph() -> dict[str, set[str]]:
-    modules = {
-        module_name(path): path for path in FILES.rglob("*.py") if "migrations" not in path.parts
-    }
     return {
-        name: {target for target in imports_of(path) if target in modules and target != name}
-        for name, path in modules.items()
+        name: {target for target in imports_of(path) if target in MODULES and target != name}
+        for name, path in MODULES.items()
     }
 
 
-def test_files_has_no_import_cycle():
-    edges = graph()
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     state: dict[str, str] = {}
-    cycles: list[list[str]] = []
+    found: list[list[str]] = []
 
     def visit(node: str, trail: list[str]) -> None:
         state[node] = "open"
-        for target in sorted(edges[node]):
+        for target in sorted(edges.get(node, ())):
             if state.get(target) == "open":
-                cycles.append([*trail[trail.index(target) :], target])
+                found.append([*trail[trail.index(target) :], target])
             elif target not in state:
                 visit(target, [*trail, target])
         state[node] = "done"
@@ -69,31 +122,83 @@ def test_files_has_no_import_cycle():
     for node in sorted(edges):
         if node not in state:
             visit(node, [node])
-    assert cycles == []
+    return found
 
 
-def test_the_domain_core_knows_no_http():
+def top(module: str) -> str:
+    """The files/ sub-package (or top-level module) a module belongs to: files.web.api.x → web."""
+    return module.split(".")[1] if module.count(".") else module
+
+
+def test_files_has_no_import_cycle():
+    assert cycles(graph()) == []
+
+
+def test_every_folder_in_files_has_a_place_in_the_order():
+    folders = {path.name for path in FILES.iterdir() if (path / "__init__.py").exists()}
+    assert folders - RANK.keys() - GLUE == set()
+
+
+def test_packages_import_one_way():
+    wrong = []
+    package_edges: dict[str, set[str]] = {}
+    for source, targets in graph().items():
+        for target in targets:
+            here, there = top(source), top(target)
+            if here == there or there in PRIMITIVES:
+                continue
+            package_edges.setdefault(here, set()).add(there)
+            if here in PRIMITIVES:
+                wrong.append(f"{source} → {target} (the primitives import no package)")
+            elif here in RANK and there in RANK and RANK[there] >= RANK[here]:
+                wrong.append(f"{source} → {target} ({here} may not import {there})")
+            elif here in RANK and there not in RANK:
+                wrong.append(f"{source} → {target} ({there} is app glue)")
+    assert wrong == []
+    assert cycles(package_edges) == []
+
+
+def test_only_the_web_package_speaks_http():
     speaking = {}
-    for path in FILES.glob("*.py"):
-        if path.stem in ADAPTERS:
+    for path in python_files("files"):
+        where = str(path.relative_to(ROOT))
+        if where.startswith(MAY_SPEAK_HTTP):
             continue
         http = sorted(i for i in imports_of(path) if i.startswith(HTTP_MODULES))
         if http:
-            speaking[path.name] = http
+            speaking[where] = http
     assert speaking == {}
 
 
-def test_only_the_s3_package_imports_boto3_or_botocore():
-    importers = sorted(
-        str(path.relative_to(FILES.parent))
-        for path in FILES.parent.glob("[!.]*/**/*.py")
-        if ".venv" not in path.parts
-        and any(i.split(".")[0] in {"boto3", "botocore"} for i in imports_of(path))
-        and "tests" not in path.parts
-        and "bench" not in path.parts
-    )
-    assert importers
-    assert [name for name in importers if not name.startswith("files/s3/")] == []
+def test_pages_and_the_api_never_import_each_other():
+    crossing = [
+        f"{source} → {target}"
+        for source, targets in graph().items()
+        for target in targets
+        for a, b in [("files.web.pages", "files.web.api"), ("files.web.api", "files.web.pages")]
+        if (source == a or source.startswith(a + "."))
+        and (target == b or target.startswith(b + "."))
+    ]
+    assert crossing == []
+
+
+def test_only_s3_imports_boto3_or_botocore():
+    importers = [
+        str(path.relative_to(ROOT))
+        for path in python_files("files", "project", "client")
+        if any(i.split(".")[0] in {"boto3", "botocore"} for i in imports_of(path))
+    ]
+    assert importers  # the rule still looks at the right place
+    assert [where for where in importers if not where.startswith("files/s3/")] == []
+
+
+def test_no_module_is_over_400_lines():
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for path in python_files("files", "project", "client")
+        if (lines := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert long == {}
 
 
 # What the S3 package may use of boto3/botocore outside sigv4.py: their documented surface.
@@ -133,22 +238,11 @@ def botocore_internals(path: Path) -> list[str]:
 
 def test_only_sigv4_touches_botocore_internals():
     touching = {
-        str(path.relative_to(FILES.parent)): botocore_internals(path)
+        str(path.relative_to(ROOT)): botocore_internals(path)
         for path in sorted((FILES / "s3").glob("*.py"))
         if botocore_internals(path)
     }
     assert list(touching) == ["files/s3/sigv4.py"], touching
-
-
-def test_no_module_in_files_is_over_300_lines_without_saying_why():
-    long = [
-        path.name
-        for path in FILES.rglob("*.py")
-        if "migrations" not in path.parts
-        and len(path.read_text().splitlines()) > 300
-        and "300 lines" not in (ast.get_docstring(ast.parse(path.read_text())) or "")
-    ]
-    assert long == []
 
 
 def js_modules() -> list[Path]:

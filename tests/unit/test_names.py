@@ -2,8 +2,13 @@
 
 import pytest
 
-from files.declarations import MAX_FOLDER_LENGTH, MAX_NAME_LENGTH, sanitize_folder, sanitize_name
-from files.policy import build_key
+from files.uploads.declarations import (
+    MAX_FOLDER_LENGTH,
+    MAX_NAME_LENGTH,
+    sanitize_folder,
+    sanitize_name,
+)
+from files.uploads.policy import build_key
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from files import s3
-from files.policy import part_plan
+from files.uploads.policy import part_plan
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB

@@ -5,7 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from files import cleanup, s3
+from files import s3
+from files.lifecycle import cleanup
 from files.sizes import format_size
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")

@@ -4,7 +4,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from files import policy, s3
+from files import s3
+from files.uploads import policy
 
 
 def setup_bucket(origins: list[str], *, abort_after_days: int | None = None) -> bool:

@@ -1,4 +1,4 @@
-// Share dialogs (templates/sharing/manage.html). htmx appends the dialog to <body>; this module
+// Share dialogs (templates/shares/manage.html). htmx appends the dialog to <body>; this module
 // opens it as a modal, removes it once closed, sends a chosen expiry date with the browser's
 // time zone, and lets htmx show the form's 400 answers (its errors). copy.js copies new links.
 

@@ -1,0 +1,219 @@
+"""Links to one file: creation, expiry presets, revocation and the atomic download check.
+
+Tokens are made and matched by files/links/tokens.py. Views call one function here; presigned
+GETs come from `downloads.download_url`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from files.accounts.tokens import hash_token
+from files.errors import (
+    FileNotShareable,
+    InvalidShare,
+    LinkGone,
+    ShareNotFound,
+)
+from files.links import passwords
+from files.links.passwords import MAX_PASSWORD_LENGTH, format_duration
+from files.links.tokens import PREFIX_LENGTH, TOKEN_PATTERN, new_token
+from files.models import Share, Upload
+from files.uploads import downloads, start
+
+MAX_DOWNLOADS_LIMIT = 1_000_000
+
+DEFAULT_EXPIRY = 7 * 24 * 3600
+# Expiry choices offered in the dialog (seconds, label); those over the cap are hidden.
+EXPIRY_PRESETS = [
+    (3600, "1 hour"),
+    (24 * 3600, "1 day"),
+    (7 * 24 * 3600, "7 days"),
+    (30 * 24 * 3600, "30 days"),
+]
+
+
+# --- Creating, listing, revoking ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShareRequest:
+    expires_in: int
+    max_downloads: int | None = None
+    password: str = ""
+
+
+@dataclass(frozen=True)
+class NewShare:
+    """A link just made: the only moment its token exists outside the visitor's hands."""
+
+    share: Share
+    token: str
+
+
+def max_expiry() -> int:
+    return settings.CHUTE_SHARE_MAX_EXPIRY
+
+
+def expiry_presets() -> list[tuple[int, str]]:
+    presets = [(seconds, label) for seconds, label in EXPIRY_PRESETS if seconds <= max_expiry()]
+    # A cap below the shortest preset still leaves one choice: the cap itself.
+    return presets or [(max_expiry(), format_duration(max_expiry()))]
+
+
+def default_expiry() -> int:
+    """The dialog's preselected expiry: 7 days, or the longest preset the cap allows."""
+    allowed = [seconds for seconds, _ in expiry_presets() if seconds <= DEFAULT_EXPIRY]
+    return allowed[-1] if allowed else max_expiry()
+
+
+def validate(request: ShareRequest) -> ShareRequest:
+    """Range checks shared by the JSON API, the dialog and direct callers."""
+    if request.expires_in <= 0:
+        raise InvalidShare("expires_in must be a positive number of seconds.")
+    if request.expires_in > max_expiry():
+        raise InvalidShare(
+            f"Share links can last at most {format_duration(max_expiry())} "
+            f"(expires_in ≤ {max_expiry()})."
+        )
+    if request.max_downloads is not None and not (
+        1 <= request.max_downloads <= MAX_DOWNLOADS_LIMIT
+    ):
+        raise InvalidShare(
+            f"max_downloads must be between 1 and {MAX_DOWNLOADS_LIMIT:,}, or left out for no limit."
+        )
+    if len(request.password) > MAX_PASSWORD_LENGTH:
+        raise InvalidShare(f"The password can be at most {MAX_PASSWORD_LENGTH} characters.")
+    return request
+
+
+def create_share(
+    upload: Upload,
+    *,
+    expires_in: int = 24 * 3600,
+    max_downloads: int | None = None,
+    password: str = "",
+) -> NewShare:
+    """Make a link to a ready file. Tests and benchmarks call this directly."""
+    request = validate(
+        ShareRequest(expires_in=expires_in, max_downloads=max_downloads, password=password)
+    )
+    if upload.status != Upload.Status.READY:
+        raise FileNotShareable()
+    token = new_token()
+    share = Share.objects.create(
+        upload=upload,
+        owner_id=upload.owner_id,
+        token_hash=hash_token(token),
+        token_prefix=token[:PREFIX_LENGTH],
+        name=upload.name,
+        password=make_password(request.password) if request.password else "",
+        expires_at=timezone.now() + timedelta(seconds=request.expires_in),
+        max_downloads=request.max_downloads,
+    )
+    return NewShare(share=share, token=token)
+
+
+def get_shareable(owner: User, upload_id: Any) -> Upload:
+    """The owner's ready file; UploadNotFound for anyone else's or a missing one."""
+    return start.get_ready(owner, upload_id)
+
+
+def shares_of(upload: Upload) -> list[Share]:
+    return list(Share.objects.filter(upload=upload).order_by("-created_at"))
+
+
+def get_owned_share(owner: User, share_id: Any) -> Share:
+    try:
+        return Share.objects.get(pk=share_id, owner=owner)
+    except (Share.DoesNotExist, ValueError, ValidationError):  # ValidationError: not a UUID
+        raise ShareNotFound() from None
+
+
+def revoke(share: Share) -> Share:
+    """Stop a link from handing out its file; idempotent (the first revocation time stays)."""
+    now = timezone.now()
+    Share.objects.filter(pk=share.pk, revoked_at__isnull=True).update(revoked_at=now)
+    share.refresh_from_db(fields=["revoked_at"])
+    return share
+
+
+def revoke_for_upload(upload: Upload) -> int:
+    """Revoke and detach every link to a file that is being deleted (they answer "deleted").
+
+    Links to several files lose just this one: they list only READY files, and the entry
+    goes with the row (files/shares/multi.py); they answer "deleted" once none is left.
+    """
+    return Share.objects.filter(upload=upload).update(
+        upload=None, revoked_at=Coalesce(F("revoked_at"), Value(timezone.now()))
+    )
+
+
+# --- Opening a link -----------------------------------------------------------------------
+
+
+def find(token: str, *, with_owner: bool = False) -> Share:
+    """The link a token opens, with its file; ShareNotFound for anything else, whatever its shape."""
+    if not TOKEN_PATTERN.fullmatch(token):
+        raise ShareNotFound()
+    related = ["upload", "owner"] if with_owner else ["upload"]
+    try:
+        return Share.objects.select_related(*related).get(token_hash=hash_token(token))
+    except Share.DoesNotExist:
+        raise ShareNotFound() from None
+
+
+def ensure_open(share: Share, now: datetime | None = None) -> None:
+    state = share.state(now)
+    if state != Share.State.ACTIVE:
+        raise LinkGone(share, state)
+
+
+def verify_password(share: Share, password: str, client: str, now: datetime | None = None) -> None:
+    """Check a link's password, throttled per link and client (files/links/passwords.py)."""
+    passwords.verify(
+        f"share:{share.pk}",
+        share.password,
+        password,
+        client,
+        prompt="This link is protected by a password. Enter it to download.",
+        now=now,
+    )
+
+
+def claim_download(share: Share, now: datetime | None = None) -> str:
+    """Count one download atomically and return a presigned GET (≤ 60 s) for the file.
+
+    One conditional UPDATE decides: the row must still be unrevoked, unexpired, attached to
+    its file and under its download limit. Every condition is on the share's own columns, so
+    PostgreSQL re-checks them against the latest row version when concurrent requests queue
+    on the row lock: twenty requests for five downloads yield exactly five URLs.
+    """
+    now = now or timezone.now()
+    if share.upload is not None:
+        downloads.ensure_servable(share.upload)  # before the count is taken
+    claimed = (
+        Share.objects.filter(
+            pk=share.pk, revoked_at__isnull=True, upload__isnull=False, expires_at__gt=now
+        )
+        .filter(Q(max_downloads__isnull=True) | Q(downloads__lt=F("max_downloads")))
+        .update(downloads=F("downloads") + 1, last_download_at=now)
+    )
+    if not claimed:
+        share.refresh_from_db()
+        state = share.state(now)
+        # Claimed by nobody yet still "active" cannot happen; report it as used up.
+        raise LinkGone(share, Share.State.USED_UP if state == Share.State.ACTIVE else state)
+    share.downloads += 1
+    assert share.upload is not None  # the UPDATE required it
+    return downloads.download_url(share.upload)

@@ -1,0 +1,1 @@
+"""Upload requests: links through which people without an account send files to an owner."""

@@ -1,1 +1,0 @@
-"""Views, split by audience: `pages` for people, `api` for the uploader's JSON calls."""

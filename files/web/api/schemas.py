@@ -1,0 +1,388 @@
+"""The API's request and response shapes: the declared contract of ../shared/DESIGN.md.
+
+Each input field's `description` finishes the sentence "<field> must be …" that a client sees
+when the field has the wrong type, so the OpenAPI document and the error messages agree.
+Over 300 lines on purpose: the whole contract's shapes read as one reference, declarations
+only, with no logic to hold in one's head.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from ninja import Field, Schema
+from pydantic import StrictInt, StrictStr
+
+from files.s3 import MAX_PARTS
+
+# --- Bounds -------------------------------------------------------------------------------
+# Every whole number a call takes declares the most it can ever be (`le`): what its column
+# holds, or S3's or JavaScript's own limit. Past it a value would overflow the database; the
+# error sentence and the OpenAPI document both name it. Tighter limits, and the lower ones,
+# are the domain's to check, in words naming the deployment's setting or the upload's parts.
+INTEGER_MAX = 2**31 - 1  # PositiveIntegerField: PostgreSQL's integer (seconds: 68 years)
+BIGINT_MAX = 2**63 - 1  # (Positive)BigIntegerField: PostgreSQL's bigint, SQLite's integer
+TIME_VALUE_MAX = 8_640_000_000_000_000  # ms from the epoch: JavaScript's Date range (ECMA-262)
+
+# --- Uploads ------------------------------------------------------------------------------
+
+
+class UploadIn(Schema):
+    """`POST /api/uploads`: what the client declares about the file it is about to send."""
+
+    shape: ClassVar[str] = "with name, size and content_type"
+
+    name: StrictStr = Field(description="the file's name as text")
+    size: StrictInt = Field(
+        le=BIGINT_MAX, description="the file's size in bytes, as a whole number"
+    )
+    content_type: StrictStr = Field(description="text such as image/png")
+    sha256: StrictStr | None = Field(
+        None, description="the file's SHA-256 as text (base64 or hex), or left out"
+    )
+    last_modified: StrictInt | None = Field(
+        None,
+        ge=-TIME_VALUE_MAX,
+        le=TIME_VALUE_MAX,
+        description="the file's modification time in ms since the epoch, or left out; "
+        "with name and size it resumes your unfinished upload of the same file",
+    )
+    path: StrictStr | None = Field(
+        None,
+        description="the file's path within a folder you chose, such as photos/2024/a.jpg, "
+        "or left out; its folders are shown with the file",
+    )
+
+
+class PartChecksumIn(Schema):
+    number: StrictInt = Field(le=MAX_PARTS, description="the part's number, a whole number from 1")
+    sha256: StrictStr = Field(description="the part's SHA-256 in base64, as text")
+
+
+class SignPartsIn(Schema):
+    """`POST /api/uploads/<id>/parts`: the parts to sign, each with its SHA-256."""
+
+    shape: ClassVar[str] = '{"parts": [{"number": 1, "sha256": "<base64>"}, ...]}'
+
+    parts: list[PartChecksumIn] = Field(
+        description='a list of parts such as {"number": 1, "sha256": "<base64>"}'
+    )
+
+
+class PartEtagIn(Schema):
+    number: StrictInt = Field(le=MAX_PARTS, description="the part's number, a whole number from 1")
+    etag: StrictStr = Field(description="the ETag the bucket answered for the part, as text")
+
+
+class CompleteIn(Schema):
+    """`POST /api/uploads/<id>/complete`: every part with the ETag the bucket answered."""
+
+    shape: ClassVar[str] = '{"parts": [{"number": 1, "etag": "<ETag>"}, ...]}'
+
+    parts: list[PartEtagIn] = Field(
+        description='a list of parts such as {"number": 1, "etag": "<ETag>"}'
+    )
+
+
+class PresignedPostOut(Schema):
+    url: str
+    fields: dict[str, str]
+
+
+class PresignedPutOut(Schema):
+    url: str
+    headers: dict[str, str]
+
+
+class UploadLinks(Schema):
+    self: str = Field(description="DELETE aborts the upload or deletes the file")
+    confirm: str
+    parts: str
+    complete: str
+
+
+class UploadLimits(Schema):
+    parts_per_request: int = Field(description="most parts signed by one call to links.parts")
+    parallel_parts: int = Field(description="parts a client should keep in flight")
+
+
+class UploadOut(Schema):
+    id: str
+    key: str
+    name: str
+    size: int
+    content_type: str
+    status: str
+    method: str = Field(description='"post", "put" or "multipart"')
+    expires_at: str
+    links: UploadLinks
+    limits: UploadLimits
+    post: PresignedPostOut | None = None
+    put: PresignedPutOut | None = None
+    part_size: int | None = None
+    part_count: int | None = None
+    resumed: bool | None = Field(
+        None,
+        description="true when this continues your unfinished upload of the same file: "
+        "list its parts (links.parts) and send only the missing ones",
+    )
+
+
+class ConfirmedOut(UploadOut):
+    etag: str
+    checksum_sha256: str
+
+
+class ResumableOut(UploadOut):
+    uploaded: int | None = Field(description="bytes in the bucket; null when it did not answer")
+
+
+class ResumableListOut(Schema):
+    uploads: list[ResumableOut]
+
+
+class SignedPartsOut(Schema):
+    urls: dict[str, str]
+    expires_at: str
+
+
+class StoredPartOut(Schema):
+    number: int
+    etag: str
+    size: int
+    sha256: str | None = Field(
+        description="the SHA-256 (base64) signed for this part: compare your bytes before skipping"
+    )
+
+
+class StoredPartsOut(Schema):
+    parts: list[StoredPartOut]
+
+
+# --- Share links --------------------------------------------------------------------------
+
+
+class ShareIn(Schema):
+    """`POST /api/files/<id>/shares`: how long the link lives, how often and with what password."""
+
+    shape: ClassVar[str] = 'such as {"expires_in": 86400}'
+
+    expires_in: StrictInt = Field(
+        le=INTEGER_MAX,
+        description="a whole number of seconds, such as 86400 (seconds until the link expires)",
+    )
+    max_downloads: StrictInt | None = Field(
+        None, le=INTEGER_MAX, description="a whole number, or null for no limit"
+    )
+    password: StrictStr | None = Field(None, description="text")
+
+
+class NewShareOut(Schema):
+    id: str
+    url: str
+    expires_at: str
+    max_downloads: int | None
+
+
+class ShareOut(Schema):
+    id: str
+    prefix: str
+    state: str
+    expires_at: str
+    max_downloads: int | None
+    downloads: int
+    has_password: bool
+    created_at: str
+    revoked_at: str | None
+
+
+class ShareListOut(Schema):
+    shares: list[ShareOut]
+
+
+class ErrorOut(Schema):
+    error: str = Field(description="a code for programs, such as invalid_upload")
+    message: str = Field(description="a sentence for people")
+
+
+# --- Files and API tokens -----------------------------------------------------------------
+
+
+class FileOut(Schema):
+    id: str
+    name: str
+    size: int
+    content_type: str
+    sha256: str | None = Field(description="the SHA-256 (base64) declared and verified, if any")
+    confirmed_at: str | None
+    path: str = Field(description="the name with the folders it was uploaded in: photos/a.jpg")
+
+
+class FileListOut(Schema):
+    files: list[FileOut]
+    next: str | None = Field(description="cursor for the next page (?cursor=…), null at the end")
+
+
+class TokenIn(Schema):
+    """`POST /api/tokens`: a name saying what the token is for, and an optional lifetime."""
+
+    shape: ClassVar[str] = 'such as {"name": "laptop CLI", "expires_in": 2592000}'
+
+    name: StrictStr = Field(description="text saying what the token is for")
+    expires_in: StrictInt | None = Field(
+        None, le=INTEGER_MAX, description="a whole number of seconds, or left out for no expiry"
+    )
+
+
+class TokenOut(Schema):
+    id: str
+    name: str
+    created_at: str
+    last_used_at: str | None
+    expires_at: str | None
+
+
+class NewTokenOut(TokenOut):
+    token: str = Field(description="the token itself, shown only in this answer")
+
+
+class TokenListOut(Schema):
+    tokens: list[TokenOut]
+
+
+# The body each operation takes, by its URL name: error sentences quote its shape and fields.
+BODY_SCHEMAS: dict[str, type[Schema]] = {
+    "create-upload": UploadIn,
+    "upload-parts": SignPartsIn,
+    "complete-upload": CompleteIn,
+    "file-shares-api": ShareIn,
+    "tokens": TokenIn,
+}
+
+
+# --- Uppy's Companion S3 routes (files/web/api/uppy.py) -----------------------------------------
+# Field names are Uppy's (@uppy/aws-s3 6.x, CompanionS3.ts), not Chute's.
+
+
+class UppyCreateIn(Schema):
+    """`POST /api/uppy/s3/multipart`: what @uppy/aws-s3 sends to start a multipart upload."""
+
+    shape: ClassVar[str] = '{"filename": "…", "type": "…", "metadata": {"size": "…"}}'
+
+    filename: StrictStr = Field(description="the file's name as text")
+    type: StrictStr = Field("", description="the file's type as text, such as image/png")
+    metadata: dict[str, object] = Field(
+        default_factory=dict,
+        description='an object of the file\'s Uppy metadata, such as {"size": "1048576"}',
+    )
+
+
+class UppyPartIn(Schema):
+    PartNumber: StrictInt = Field(
+        le=MAX_PARTS, description="the part's number, a whole number from 1"
+    )
+    ETag: StrictStr = Field(description="the ETag the bucket answered for the part, as text")
+
+
+class UppyCompleteIn(Schema):
+    """`POST /api/uppy/s3/multipart/<uploadId>/complete?key=`: every part and its ETag."""
+
+    shape: ClassVar[str] = '{"parts": [{"PartNumber": 1, "ETag": "<ETag>"}, ...]}'
+
+    parts: list[UppyPartIn] = Field(
+        description='a list of parts such as {"PartNumber": 1, "ETag": "<ETag>"}'
+    )
+
+
+BODY_SCHEMAS.update({"uppy-create-upload": UppyCreateIn, "uppy-complete-upload": UppyCompleteIn})
+
+
+# --- Upload requests (files/web/api/upload_requests.py) and their guests (files/web/api/guests.py) ---------
+
+
+class UploadRequestIn(Schema):
+    """`POST /api/requests`: what to ask guests for, for how long, within what limits."""
+
+    shape: ClassVar[str] = 'such as {"title": "Photos from the trip", "expires_in": 604800}'
+
+    title: StrictStr = Field(description="text telling guests what to send")
+    message: StrictStr | None = Field(None, description="text shown to guests, or left out")
+    expires_in: StrictInt = Field(
+        le=INTEGER_MAX,
+        description="a whole number of seconds, such as 604800 (seconds until the link expires)",
+    )
+    max_files: StrictInt | None = Field(
+        None, le=INTEGER_MAX, description="a whole number of files, or left out for no limit"
+    )
+    max_bytes: StrictInt | None = Field(
+        None, le=BIGINT_MAX, description="a whole number of bytes in all, or left out for no limit"
+    )
+    password: StrictStr | None = Field(None, description="text guests must enter, or left out")
+
+
+class NewUploadRequestOut(Schema):
+    id: str
+    url: str = Field(description="the page guests open, <origin>/r/<token>; shown only here")
+    expires_at: str
+    max_files: int | None
+    max_bytes: int | None
+
+
+class ReceivedFileOut(Schema):
+    id: str
+    name: str
+    size: int
+    content_type: str
+    sender_name: str = Field(description="the name the guest gave, or empty")
+    confirmed_at: str | None
+
+
+class UploadRequestOut(Schema):
+    id: str
+    prefix: str = Field(description="the token's first characters, to recognise the link")
+    title: str
+    message: str
+    state: str = Field(description='"open", "full", "expired" or "closed"')
+    expires_at: str
+    max_files: int | None
+    max_bytes: int | None
+    has_password: bool
+    created_at: str
+    closed_at: str | None
+    received_files: int = Field(description="files received or on their way")
+    received_bytes: int = Field(description="bytes received or reserved by uploads on their way")
+    files: list[ReceivedFileOut] = Field(description="the files received, newest first")
+
+
+class UploadRequestListOut(Schema):
+    requests: list[UploadRequestOut]
+
+
+class GuestUploadIn(UploadIn):
+    """`POST /r/<token>/uploads`: the file a guest is about to send, and optionally who they are."""
+
+    sender_name: StrictStr | None = Field(
+        None, description="text: the name the owner sees next to the file, or left out"
+    )
+
+
+# --- Shares of several files (files/web/api/shares.py) ------------------------------------------
+
+
+class MultiShareIn(ShareIn):
+    """`POST /api/shares`: one link to several of the caller's ready files."""
+
+    shape: ClassVar[str] = 'such as {"files": ["<id>", "<id>"], "expires_in": 86400}'
+
+    files: list[StrictStr] = Field(description="a list of file ids (text), one or more")
+
+
+BODY_SCHEMAS.update(
+    {
+        "upload-requests": UploadRequestIn,
+        "guest-create-upload": GuestUploadIn,
+        "guest-upload-parts": SignPartsIn,
+        "guest-complete-upload": CompleteIn,
+        "shares": MultiShareIn,
+    }
+)

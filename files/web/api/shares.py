@@ -1,0 +1,92 @@
+"""`/api/files/<id>/shares`, `/api/shares` and `/api/shares/<id>`: make, list, revoke links."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from ninja import Router, Status
+
+from files.models import Share
+from files.shares import multi, single
+from files.web.api.schemas import ErrorOut, MultiShareIn, NewShareOut, ShareIn, ShareListOut
+from files.web.http import AuthenticatedRequest
+
+router = Router(tags=["shares"])
+ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 409)}
+
+
+def share_json(share: Share, now: datetime) -> dict[str, Any]:
+    return {
+        "id": str(share.id),
+        "prefix": share.token_prefix,
+        "state": share.state(now),
+        "expires_at": share.expires_at.isoformat(),
+        "max_downloads": share.max_downloads,
+        "downloads": share.downloads,
+        "has_password": share.has_password,
+        "created_at": share.created_at.isoformat(),
+        "revoked_at": share.revoked_at.isoformat() if share.revoked_at else None,
+    }
+
+
+@router.get(
+    "/files/{uuid_any:upload_id}/shares",
+    url_name="file-shares-api",
+    response={200: ShareListOut, **ERRORS},
+)
+def list_shares(request: AuthenticatedRequest, upload_id: uuid.UUID) -> Any:
+    """The file's links, newest first, with their state and downloads so far."""
+    upload = single.get_shareable(request.user, upload_id)
+    now = timezone.now()
+    return {"shares": [share_json(share, now) for share in single.shares_of(upload)]}
+
+
+@router.post(
+    "/files/{uuid_any:upload_id}/shares",
+    url_name="file-shares-api",
+    response={201: NewShareOut, **ERRORS},
+)
+def create_share(request: AuthenticatedRequest, upload_id: uuid.UUID, body: ShareIn) -> Any:
+    """Make a link; its full URL is shown only in this answer."""
+    upload = single.get_shareable(request.user, upload_id)
+    new = single.create_share(
+        upload,
+        expires_in=body.expires_in,
+        max_downloads=body.max_downloads,
+        password=body.password or "",
+    )
+    return Status(201, new_share_json(request, new))
+
+
+def new_share_json(request: AuthenticatedRequest, new: single.NewShare) -> dict[str, Any]:
+    return {
+        "id": str(new.share.id),
+        "url": request.build_absolute_uri(reverse("share", args=[new.token])),
+        "expires_at": new.share.expires_at.isoformat(),
+        "max_downloads": new.share.max_downloads,
+    }
+
+
+@router.post("/shares", url_name="shares", response={201: NewShareOut, **ERRORS})
+def create_multi_share(request: AuthenticatedRequest, body: MultiShareIn) -> Any:
+    """One link to several of your ready files; max_downloads counts each file fetched."""
+    new = multi.create(
+        request.user,
+        body.files,
+        expires_in=body.expires_in,
+        max_downloads=body.max_downloads,
+        password=body.password or "",
+    )
+    return Status(201, new_share_json(request, new))
+
+
+@router.delete("/shares/{uuid_any:share_id}", url_name="share-api", response={204: None, **ERRORS})
+def revoke_share(request: AuthenticatedRequest, share_id: uuid.UUID) -> HttpResponse:
+    """Stop a link from handing out its file; idempotent."""
+    single.revoke(single.get_owned_share(request.user, share_id))
+    return HttpResponse(status=204)

@@ -1,0 +1,151 @@
+"""Pages for people: the file list, sign-up, downloads, health and error pages."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from files import s3
+from files.accounts.signup import SignupForm, sign_up
+from files.errors import RETRY_AFTER_SECONDS, SignupThrottled, UploadNotFound
+from files.models import Upload
+from files.uploads import downloads, reconcile, start
+from files.web.errors import CSRF_REFUSED_RELOAD, error_response, not_found_response, wants_json
+from files.web.http import AuthenticatedRequest, client_address
+from files.web.pages.auth import login_or_token_required
+
+logger = logging.getLogger(__name__)
+
+# --- Pages --------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def home(request: AuthenticatedRequest) -> HttpResponse:
+    if not request.htmx:
+        # A file whose tab closed after its bytes landed shows up the next time (issue 13).
+        reconcile.settle_stale(request.user)
+    files = (
+        Upload.objects.filter(owner=request.user, status=Upload.Status.READY)
+        .select_related("request")  # a file sent through a request says which, and by whom
+        .only(
+            "id",
+            "name",
+            "size",
+            "content_type",
+            "confirmed_at",
+            "created_at",
+            "sender_name",
+            "request__title",
+        )
+        .order_by("-confirmed_at", "-created_at")
+    )
+    page = Paginator(files, settings.CHUTE_PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "files/home.html#file-list" if request.htmx else "files/home.html"
+    return render(
+        request, template, {"page": page, "max_upload_size": settings.CHUTE_MAX_UPLOAD_SIZE}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if not settings.CHUTE_SIGNUP_ENABLED:
+        raise Http404("Sign-up is closed.")
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            user = sign_up(form, client_address(request))
+        except SignupThrottled as error:
+            context = {"form": SignupForm(), "throttled": error.message}
+            response = render(request, "registration/signup.html", context, status=429)
+            response["Retry-After"] = str(error.retry_after)
+            return response
+        if user is not None:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("home")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@require_GET
+@login_or_token_required
+def download(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpResponse:
+    try:
+        upload = start.get_ready(request.user, upload_id)
+    except UploadNotFound:
+        raise Http404("No such file.") from None
+    response = redirect(downloads.download_url(upload, inline=request.GET.get("inline") == "1"))
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {"database": "ok", "bucket": "ok"}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        logger.exception("Health check: database unreachable")
+        checks["database"] = "unavailable"
+    try:
+        s3.ping()
+    except s3.S3Failure:
+        checks["bucket"] = "unavailable"
+    except Exception:
+        # Refused credentials or a missing permission: unhealthy too, and worth a traceback.
+        logger.exception("Health check: the bucket refused the request")
+        checks["bucket"] = "unavailable"
+    healthy = all(value == "ok" for value in checks.values())
+    response = JsonResponse(
+        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
+    )
+    if not healthy:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+# --- Errors -------------------------------------------------------------------------------
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    if wants_json(request):
+        return error_response("csrf_failed", CSRF_REFUSED_RELOAD, 403)
+    return render(
+        request,
+        "error.html",
+        {"title": "Request refused", "message": CSRF_REFUSED_RELOAD},
+        status=403,
+    )
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if wants_json(request):
+        return not_found_response()
+    return render(
+        request,
+        "error.html",
+        {"title": "Not found", "message": "There is nothing at this address."},
+        status=404,
+    )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    message = "Something went wrong on our side. Please try again."
+    if wants_json(request):
+        return error_response("server_error", message, 500)
+    return render(request, "error.html", {"title": "Server error", "message": message}, status=500)

@@ -1,0 +1,298 @@
+"""Share links: the owner's dialogs (one file, several files) and the public pages a link opens."""
+
+from __future__ import annotations
+
+import functools
+import math
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from files.errors import (
+    InvalidShare,
+    LinkGone,
+    PasswordRefused,
+    ShareNotFound,
+    TooManyAttempts,
+    UploadNotFound,
+)
+from files.links.passwords import format_duration
+from files.models import Share, Upload
+from files.shares import multi, single
+from files.web.http import AuthenticatedRequest, client_address
+
+View = Callable[..., HttpResponse]
+
+# --- Owner dialog (htmx) ------------------------------------------------------------------
+
+
+def parse_form(data: QueryDict, now: datetime | None = None) -> single.ShareRequest:
+    """Validate the dialog's form: a preset (seconds) or a date, optional count and password."""
+    now = now or timezone.now()
+    choice = (data.get("expires") or "").strip()
+    if choice == "date":
+        expires_in = math.ceil((_form_date(data) - now).total_seconds())
+        if expires_in <= 0:
+            raise InvalidShare("Choose an expiry date in the future.")
+    elif choice.isascii() and choice.isdigit():
+        expires_in = int(choice)
+    else:
+        raise InvalidShare("Choose when the link expires.")
+    raw_count = (data.get("max_downloads") or "").strip()
+    # isascii: "²".isdigit() is True, yet int("²") fails.
+    if raw_count and not (raw_count.isascii() and raw_count.isdigit()):
+        raise InvalidShare("Maximum downloads must be a whole number, or empty for no limit.")
+    return single.validate(
+        single.ShareRequest(
+            expires_in=expires_in,
+            max_downloads=int(raw_count) if raw_count else None,
+            password=data.get("password") or "",
+        )
+    )
+
+
+def _form_date(data: QueryDict) -> datetime:
+    # The page's script sends the chosen local time as ISO 8601 with an offset (expires_at);
+    # without it, the datetime-local value (expires_on) is read as UTC.
+    raw = (data.get("expires_at") or data.get("expires_on") or "").strip()
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidShare("Choose the expiry date and time.") from None
+    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
+
+
+def _manage_context(request: HttpRequest, upload: Upload, **extra: Any) -> dict[str, Any]:
+    return {
+        "file": upload,
+        "shares": single.shares_of(upload),
+        "presets": single.expiry_presets(),
+        "default_expiry": single.default_expiry(),
+        "max_expiry": format_duration(single.max_expiry()),
+        "now": timezone.now(),
+        **extra,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@vary_on_headers("HX-Request")
+def manage_shares(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpResponse:
+    """The file's share dialog: GET shows it, POST makes a link (or revokes one) from the form."""
+    try:
+        upload = single.get_shareable(request.user, upload_id)
+    except UploadNotFound:
+        raise Http404("No such file.") from None
+
+    status = 200
+    extra: dict[str, Any] = {}
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            try:
+                share = single.get_owned_share(request.user, request.POST["revoke"])
+            except ShareNotFound:
+                raise Http404("No such share link.") from None
+            if share.upload_id != upload.id:
+                raise Http404("No such share link.")
+            single.revoke(share)
+        else:
+            try:
+                declared = parse_form(request.POST)
+                new = single.create_share(
+                    upload,
+                    expires_in=declared.expires_in,
+                    max_downloads=declared.max_downloads,
+                    password=declared.password,
+                )
+                extra["created"] = new.share
+                extra["created_url"] = request.build_absolute_uri(
+                    reverse("share", args=[new.token])
+                )
+            except InvalidShare as error:
+                status = error.status
+                extra["error"] = error.message
+                extra["form"] = request.POST
+
+    if request.htmx:
+        # A GET opens the dialog; a form post replaces the panel inside it.
+        template = (
+            "shares/manage.html#panel" if request.method == "POST" else "shares/manage.html#dialog"
+        )
+    else:
+        template = "shares/manage.html"
+    response = render(request, template, _manage_context(request, upload, **extra), status=status)
+    # The panel may hold a new link's full URL: keep it out of caches.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Owner dialog for several files (htmx) ---------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@vary_on_headers("HX-Request")
+def share_files(request: AuthenticatedRequest) -> HttpResponse:
+    """GET ?files=<id>&files=<id>… opens the dialog; POST makes the link (shown once)."""
+    data = request.POST if request.method == "POST" else request.GET
+    if not data.getlist("files"):
+        # "Share selected" with nothing ticked: say so in the dialog rather than fail silently.
+        return render(
+            request,
+            "shares/files.html#dialog" if request.htmx else "shares/files.html",
+            {"files": [], "nothing_selected": True},
+        )
+    try:
+        files = multi.ready_files(request.user, data.getlist("files"))
+    except (UploadNotFound, InvalidShare):
+        raise Http404("Choose some of your files first.") from None
+    context: dict[str, Any] = {
+        "files": files,
+        "presets": single.expiry_presets(),
+        "default_expiry": single.default_expiry(),
+        "max_expiry": format_duration(single.max_expiry()),
+    }
+    status = 200
+    if request.method == "POST":
+        try:
+            declared = parse_form(request.POST)
+            new = multi.create(
+                request.user,
+                [str(upload.id) for upload in files],
+                expires_in=declared.expires_in,
+                max_downloads=declared.max_downloads,
+                password=declared.password,
+            )
+            context["created_url"] = request.build_absolute_uri(reverse("share", args=[new.token]))
+        except InvalidShare as error:
+            status, context["error"], context["form"] = error.status, error.message, request.POST
+    if request.htmx:
+        template = "shares/files.html#" + ("panel" if request.method == "POST" else "dialog")
+    else:
+        template = "shares/files.html"
+    response = render(request, template, context, status=status)
+    response["Cache-Control"] = "no-store"  # the panel may hold a new link's full URL
+    return response
+
+
+# --- Public pages -------------------------------------------------------------------------
+
+
+def public(view: View) -> View:
+    """Every answer to a link's URL: never cached, never leaking the URL in a Referer."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapper
+
+
+GONE_MESSAGES = {
+    Share.State.EXPIRED: "This link expired on {expires:%B %-d, %Y at %H:%M} UTC.",
+    Share.State.USED_UP: "This link has been used up: it allowed {max} download{plural}.",
+    Share.State.REVOKED: "The person who shared this link revoked it.",
+}
+
+
+def not_found(request: HttpRequest) -> HttpResponse:
+    # The same page for every unknown token, whatever its shape: nothing to probe.
+    return render(
+        request,
+        "shares/unavailable.html",
+        {"title": "Link not found", "message": "There is no share link at this address."},
+        status=404,
+    )
+
+
+def gone(request: HttpRequest, error: LinkGone) -> HttpResponse:
+    share = error.share
+    message = GONE_MESSAGES[error.state].format(
+        expires=share.expires_at,
+        max=share.max_downloads,
+        plural="" if share.max_downloads == 1 else "s",
+    )
+    if error.state == Share.State.REVOKED and multi.files_were_deleted(share):
+        message = "The shared files were deleted, so this link no longer works."
+    elif error.state == Share.State.REVOKED and share.upload_id is None and not share.multi:
+        message = "The shared file was deleted, so this link no longer works."
+    return render(
+        request,
+        "shares/unavailable.html",
+        {"title": "This link no longer works", "message": message, "state": error.state},
+        status=410,
+    )
+
+
+def landing_page(
+    request: HttpRequest, share: Share, token: str, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    context: dict[str, Any] = {"share": share, "file": share.upload, "token": token, "error": error}
+    if share.multi:
+        context["entries"] = list(multi.entries(share))
+    return render(request, "shares/landing.html", context, status=status)
+
+
+@public
+@require_safe
+def landing(request: HttpRequest, token: str) -> HttpResponse:
+    """Name, size, who shared it, time and downloads left; opening it counts nothing."""
+    try:
+        share = single.find(token, with_owner=True)
+        multi.ensure_open(share)
+    except ShareNotFound:
+        return not_found(request)
+    except LinkGone as error:
+        return gone(request, error)
+    return landing_page(request, share, token)
+
+
+# No CSRF check: a link carries no session or other ambient authority to abuse, and the
+# landing page's `Referrer-Policy: no-referrer` makes browsers send `Origin: null` on its
+# form posts, which Django's CSRF check would refuse.
+@csrf_exempt
+@public
+@require_http_methods(["GET", "POST"])
+def download(request: HttpRequest, token: str) -> HttpResponse:
+    """Check expiry, revocation, password and count atomically, then 302 to the bucket."""
+    try:
+        share = single.find(token)
+        multi.ensure_open(share)
+        password = request.POST.get("password", "") if request.method == "POST" else ""
+        single.verify_password(share, password, client_address(request))
+        if share.multi:
+            # A link to several files names the one to fetch (the landing page's buttons).
+            url = multi.claim_file(share, request.POST.get("file") or request.GET.get("file", ""))
+        else:
+            url = single.claim_download(share)
+    except ShareNotFound:
+        return not_found(request)
+    except LinkGone as error:
+        return gone(request, error)
+    except PasswordRefused as refused:
+        response = landing_page(request, share, token, error=refused.message, status=refused.status)
+        if isinstance(refused, TooManyAttempts):
+            response["Retry-After"] = str(refused.retry_after)
+        return response
+    return HttpResponseRedirect(url)
+
+
+@csrf_exempt
+@public
+def unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other address under /s/: the same 404 as an unknown token."""
+    return not_found(request)

@@ -1,0 +1,27 @@
+"""Chute's addresses: the JSON API under api/, the pages, share links (s/) and upload requests (r/)."""
+
+from django.urls import path, re_path
+
+from files.web.api import api, handlers
+from files.web.api.guests import guest_api
+from files.web.pages import home, shares, tokens, upload_requests
+
+urlpatterns = [
+    path("api/", api.urls),
+    # Any other address under api/ (and r/ below) is a JSON 404, with DEBUG on too. No "$"
+    # in these: "." stops at a newline, and an address may hold an encoded one.
+    re_path(r"^api/", handlers.unknown),
+    path("files/<uuid:upload_id>/download", home.download, name="download"),
+    path("tokens/", tokens.api_tokens, name="api-tokens"),
+    # Share links: the owner's dialog, then the public pages a link opens.
+    path("files/<uuid:upload_id>/shares", shares.manage_shares, name="file-shares"),
+    path("shares/new", shares.share_files, name="share-files"),
+    path("s/<str:token>", shares.landing, name="share"),
+    path("s/<str:token>/download", shares.download, name="share-download"),
+    re_path(r"^s/(?P<rest>.*)$", shares.unknown),
+    # Upload requests: the owner's page, the guests' page and their upload protocol.
+    path("requests/", upload_requests.owner_requests, name="upload-requests"),
+    path("r/<str:token>", upload_requests.guest_page, name="upload-request"),
+    path("r/", guest_api.urls),
+    re_path(r"^r/", upload_requests.unknown),
+]
