@@ -82,7 +82,10 @@ INSTALLED_APPS = [
     "corsheaders",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "files",
+    "files.tasks",
 ]
 
 MIDDLEWARE = [
@@ -302,6 +305,26 @@ CHUTE_S3_READ_TIMEOUT = env_int("CHUTE_S3_READ_TIMEOUT", 8)
 CHUTE_S3_MAX_ATTEMPTS = env_int("CHUTE_S3_MAX_ATTEMPTS", 1)
 # Longest a share link may live, in seconds (links are Chute URLs, so beyond SigV4's 7 days).
 CHUTE_SHARE_MAX_EXPIRY = env_int("CHUTE_SHARE_MAX_EXPIRY", 30 * 24 * 3600)
+
+# --- Tasks (django-tasks; files/tasks/) ------------------------------------------------------
+
+# Work that happens later runs as tasks through Django's Tasks API, on `manage.py worker`
+# (the Procfile's worker, and bin/run). By default the queue is the database itself
+# (django-tasks-db: no other server); with CHUTE_TASKS_REDIS_URL (e.g. redis://host:6379/0)
+# the same tasks go to Redis and run on RQ workers (django-tasks-rq).
+CHUTE_TASKS_REDIS_URL = env("CHUTE_TASKS_REDIS_URL")
+TASK_QUEUES = ["default"]
+if CHUTE_TASKS_REDIS_URL:
+    if urlsplit(CHUTE_TASKS_REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(
+            "CHUTE_TASKS_REDIS_URL must be a redis://, rediss:// or unix:// URL, "
+            f"not {CHUTE_TASKS_REDIS_URL!r}."
+        )
+    INSTALLED_APPS.append("django_rq")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
+    RQ_QUEUES = {name: {"URL": CHUTE_TASKS_REDIS_URL} for name in TASK_QUEUES}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
 
 # --- Security -----------------------------------------------------------------------------
 
