@@ -248,8 +248,12 @@ class Backend:
     # RQ's scheduler keeps times in whole seconds: a job may start up to a second early.
     resolution: timedelta = timedelta(0)
 
-    def drain(self, timeout: float = 60) -> None:
-        """Run burst workers until no attempt waits, as a worker would over time."""
+    def drain(self, timeout: float = 180) -> None:
+        """Run burst workers until no attempt waits, as a worker would over time.
+
+        Generous: an RQ burst worker has been seen to take about a minute to return on a
+        loaded machine (its Redis pub/sub thread waits up to 60 s).
+        """
         deadline = time.monotonic() + timeout
         while True:
             run_worker()
