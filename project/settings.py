@@ -4,7 +4,6 @@ Development defaults apply only when DEBUG is on; with DEBUG off the service ref
 to start without SECRET_KEY, ALLOWED_HOSTS and a bucket, naming what is missing.
 """
 
-import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,41 +13,14 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from project.env import env, env_bool, env_int, env_list, origin, s3_origins
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 KiB = 1024
 MiB = 1024 * KiB
 GiB = 1024 * MiB
 TiB = 1024 * GiB
-
-
-def env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = env(name)
-    if not value:
-        return default
-    if value.lower() in {"1", "true", "yes", "on"}:
-        return True
-    if value.lower() in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
-
-
-def env_int(name: str, default: int) -> int:
-    value = env(name)
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
 def required(name: str, dev_default: str) -> str:
@@ -82,7 +54,10 @@ INSTALLED_APPS = [
     "corsheaders",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "files",
+    "files.tasks",
 ]
 
 MIDDLEWARE = [
@@ -303,6 +278,26 @@ CHUTE_S3_MAX_ATTEMPTS = env_int("CHUTE_S3_MAX_ATTEMPTS", 1)
 # Longest a share link may live, in seconds (links are Chute URLs, so beyond SigV4's 7 days).
 CHUTE_SHARE_MAX_EXPIRY = env_int("CHUTE_SHARE_MAX_EXPIRY", 30 * 24 * 3600)
 
+# --- Tasks (django-tasks; files/tasks/) ------------------------------------------------------
+
+# Work that happens later runs as tasks through Django's Tasks API, on `manage.py worker`
+# (the Procfile's worker, and bin/run). By default the queue is the database itself
+# (django-tasks-db: no other server); with CHUTE_TASKS_REDIS_URL (e.g. redis://host:6379/0)
+# the same tasks go to Redis and run on RQ workers (django-tasks-rq).
+CHUTE_TASKS_REDIS_URL = env("CHUTE_TASKS_REDIS_URL")
+TASK_QUEUES = ["default"]
+if CHUTE_TASKS_REDIS_URL:
+    if urlsplit(CHUTE_TASKS_REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(
+            "CHUTE_TASKS_REDIS_URL must be a redis://, rediss:// or unix:// URL, "
+            f"not {CHUTE_TASKS_REDIS_URL!r}."
+        )
+    INSTALLED_APPS.append("django_rq")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
+    RQ_QUEUES = {name: {"URL": CHUTE_TASKS_REDIS_URL} for name in TASK_QUEUES}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
+
 # --- Security -----------------------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True
@@ -319,23 +314,6 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-
-
-def origin(url: str) -> str:
-    parts = urlsplit(url if "://" in url else f"https://{url}")
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def s3_origins(endpoint: str, bucket: str, region: str) -> list[str]:
-    """Origins browsers reach the bucket at: presigned POST/PUT/part URLs and downloads."""
-    if endpoint:
-        parts = urlsplit(endpoint)
-        # Virtual-hosted style puts the bucket in the host name.
-        return [origin(endpoint), f"{parts.scheme}://{bucket}.{parts.netloc}"]
-    hosts = [f"s3.{region}.amazonaws.com", f"{bucket}.s3.{region}.amazonaws.com"]
-    if region == "us-east-1":  # boto3 may sign for the global endpoint there
-        hosts += ["s3.amazonaws.com", f"{bucket}.s3.amazonaws.com"]
-    return [f"https://{host}" for host in hosts]
 
 
 BUCKET_ORIGINS = s3_origins(

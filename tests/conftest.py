@@ -16,7 +16,7 @@ from django.test.utils import override_settings
 from files import s3
 from files.embedded import Ports, SeaweedFS
 from files.management.commands.s3_setup import setup_bucket
-from project.settings import s3_origins
+from project.env import s3_origins
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -91,6 +92,42 @@ def test_dev_environment_points_children_at_the_chosen_s3_port_and_app_origins()
     assert env["PATH"] == "/bin"
 
 
+def processes() -> dict[int, tuple[int, str, str]]:
+    """Every process: its parent, state and command line, from /proc."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:  # it ended meanwhile
+            continue
+        state, parent = stat.rsplit(")", 1)[1].split()[:2]
+        found[int(entry.name)] = (int(parent), state, command)
+    return found
+
+
+def running_under(ancestor: int, text: str) -> set[int]:
+    """Live processes descending from `ancestor` whose command line contains `text`."""
+    table = processes()
+    found, frontier = set(), [ancestor]
+    while frontier:
+        parent = frontier.pop()
+        for pid, (ppid, state, command) in table.items():
+            if ppid == parent:
+                frontier.append(pid)
+                if text in command and state != "Z":
+                    found.add(pid)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running, not ended nor a zombie left for a parent that is gone."""
+    entry = processes().get(pid)
+    return entry is not None and entry[1] != "Z"
+
+
 def wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> requests.Response:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -102,7 +139,8 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> reques
 
 
 def test_bin_run_on_chosen_ports_serves_with_cors_for_its_own_port(tmp_path):
-    """The real command: --port and --s3-port, SeaweedFS's usual 8080 taken if we can."""
+    """The real command: --port and --s3-port, SeaweedFS's usual 8080 taken if we can; a
+    task worker runs beside the app and stops with it."""
     port, s3_port = free_port_pair(), free_port_pair()
     env = {
         key: value
@@ -138,11 +176,15 @@ def test_bin_run_on_chosen_ports_serves_with_cors_for_its_own_port(tmp_path):
             assert [rule["AllowedOrigins"] for rule in rules] == [
                 [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
             ]
+            # The task worker runs next to the app.
+            workers = running_under(dev.pid, "manage.py worker")
+            assert workers
         finally:
             os.killpg(dev.pid, signal.SIGTERM)
             dev.wait(timeout=30)
     assert dev.returncode == 0
     assert port_free(s3_port) and port_free(port)
+    assert not [pid for pid in workers if alive(pid)], "the worker outlived manage.py dev"
 
 
 def test_the_embedded_server_sends_no_telemetry(seaweedfs):

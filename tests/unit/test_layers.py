@@ -2,7 +2,7 @@
 
 1. No import cycle between modules in files/.
 2. The packages of files/ import one way only: s3 ← accounts ← uploads ← links ←
-   shares, upload_requests ← lifecycle ← web (a package imports only those to its left);
+   shares, upload_requests ← lifecycle ← tasks ← web (a package imports only those to its left);
    the shared primitives (models, errors, text, sizes) import none of them.
 3. Only files/web/ speaks HTTP.
 4. files/web/pages/ and files/web/api/ never import each other.
@@ -33,14 +33,15 @@ RANK = {
     "shares": 4,
     "upload_requests": 4,
     "lifecycle": 5,
-    "web": 6,
+    "tasks": 6,
+    "web": 7,
 }
 PRIMITIVES = {"models", "errors", "text", "sizes"}  # every package may use them; they use none
 # App glue that Django finds by name: it may import any package.
 GLUE = {"apps", "admin", "checks", "management", "templatetags", "migrations"}
 
 # Rule 3. Exceptions, each because Django hands it a request or a template on its own terms:
-# admin.py (ModelAdmin hooks take the request) and templatetags/ (a tag library is a
+# every admin.py (ModelAdmin hooks take the request) and templatetags/ (a tag library is a
 # django.template.Library).
 HTTP_MODULES = (
     "django.http",
@@ -162,7 +163,7 @@ def test_only_the_web_package_speaks_http():
     speaking = {}
     for path in python_files("files"):
         where = str(path.relative_to(ROOT))
-        if where.startswith(MAY_SPEAK_HTTP):
+        if where.startswith(MAY_SPEAK_HTTP) or where.endswith("/admin.py"):
             continue
         http = sorted(i for i in imports_of(path) if i.startswith(HTTP_MODULES))
         if http:

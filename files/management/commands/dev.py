@@ -46,11 +46,35 @@ def dev_environment(environ: Mapping[str, str], *, port: int, s3_port: int) -> d
     return env
 
 
+def spawn(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`manage.py <command>` in its own process group, so stopping it also stops the
+    autoreloader's child (runserver's, and the worker's with DEBUG)."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *command],
+        cwd=settings.BASE_DIR,
+        env=env,
+        start_new_session=True,
+    )
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
+    """SIGTERM to its group (the worker finishes the task it is running), then SIGKILL if it
+    is still there after `timeout` seconds: nothing outlives `manage.py dev`."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 class Command(BaseCommand):
     help = (
-        "Development: start the embedded SeaweedFS S3 server, set up the bucket, migrate and "
-        "serve the app. Ctrl-C stops everything; data stays in .data/ for the next run. "
-        "SeaweedFS's internal ports are picked free on every run."
+        "Development: start the embedded SeaweedFS S3 server, set up the bucket, migrate, "
+        "serve the app and run the task worker. Ctrl-C stops everything; data stays in .data/ "
+        "for the next run. SeaweedFS's internal ports are picked free on every run."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -136,21 +160,19 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"Chute is starting on http://{address}/ — Ctrl-C stops it.")
             )
-            # Its own process group, so stopping it also stops the autoreloader's child.
-            runserver = subprocess.Popen(
-                [sys.executable, "manage.py", "runserver", address],
-                cwd=settings.BASE_DIR,
-                env=env,
-                start_new_session=True,
-            )
+            # The task worker runs next to the app, as the Procfile's worker does.
+            worker = spawn(["worker"], env)
             try:
-                runserver.wait()
-            except (KeyboardInterrupt, SystemExit):
-                pass
+                runserver = spawn(["runserver", address], env)
+                try:
+                    runserver.wait()
+                except (KeyboardInterrupt, SystemExit):
+                    pass
+                finally:
+                    stop(runserver)
             finally:
-                if runserver.poll() is None:
-                    os.killpg(runserver.pid, signal.SIGTERM)
-                    runserver.wait(timeout=15)
+                self.stdout.write("Stopping the task worker …")
+                stop(worker)
         finally:
             self.stdout.write("Stopping SeaweedFS …")
             server.stop()
