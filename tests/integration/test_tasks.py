@@ -27,11 +27,12 @@ from django_tasks import TaskResultStatus, default_task_backend
 from django_tasks_db.models import DBTaskResult
 from rq.job import Job
 
-from files import declarations, uploads
 from files.management.commands.s3_setup import setup_bucket
 from files.models import Upload
 from files.tasks import worker
 from files.tasks.cleanup import settle_and_clean
+from files.uploads import declarations
+from files.uploads.start import start_upload
 from tests.conftest import storage_settings
 from tests.integration import task_doubles
 
@@ -49,7 +50,7 @@ def own_bucket(seaweedfs) -> Iterator[str]:
 
 def abandoned_upload(owner) -> Upload:
     """An upload whose bytes never came and whose URLs expired a day ago: the cleanup's."""
-    issued = uploads.start_upload(
+    issued = start_upload(
         owner, declarations.Declaration(name="a.txt", size=11, content_type="text/plain")
     )
     long_ago = timezone.now() - timedelta(days=1)
