@@ -31,6 +31,7 @@ class UploadIn(Schema):
     """`POST /api/uploads`: what the client declares about the file it is about to send."""
 
     shape: ClassVar[str] = "with name, size and content_type"
+    error_code: ClassVar[str] = "invalid_upload"  # a malformed body's code
 
     name: StrictStr = Field(description="the file's name as text")
     size: StrictInt = Field(
@@ -63,6 +64,7 @@ class SignPartsIn(Schema):
     """`POST /api/uploads/<id>/parts`: the parts to sign, each with its SHA-256."""
 
     shape: ClassVar[str] = '{"parts": [{"number": 1, "sha256": "<base64>"}, ...]}'
+    error_code: ClassVar[str] = "invalid_upload"  # a malformed body's code
 
     parts: list[PartChecksumIn] = Field(
         description='a list of parts such as {"number": 1, "sha256": "<base64>"}'
@@ -78,6 +80,7 @@ class CompleteIn(Schema):
     """`POST /api/uploads/<id>/complete`: every part with the ETag the bucket answered."""
 
     shape: ClassVar[str] = '{"parts": [{"number": 1, "etag": "<ETag>"}, ...]}'
+    error_code: ClassVar[str] = "invalid_upload"  # a malformed body's code
 
     parts: list[PartEtagIn] = Field(
         description='a list of parts such as {"number": 1, "etag": "<ETag>"}'
@@ -166,6 +169,7 @@ class ShareIn(Schema):
     """`POST /api/files/<id>/shares`: how long the link lives, how often and with what password."""
 
     shape: ClassVar[str] = 'such as {"expires_in": 86400}'
+    error_code: ClassVar[str] = "invalid_share"  # a malformed body's code
 
     expires_in: StrictInt = Field(
         le=INTEGER_MAX,
@@ -227,6 +231,7 @@ class TokenIn(Schema):
     """`POST /api/tokens`: a name saying what the token is for, and an optional lifetime."""
 
     shape: ClassVar[str] = 'such as {"name": "laptop CLI", "expires_in": 2592000}'
+    error_code: ClassVar[str] = "invalid_token_request"  # a malformed body's code
 
     name: StrictStr = Field(description="text saying what the token is for")
     expires_in: StrictInt | None = Field(
@@ -268,6 +273,7 @@ class UppyCreateIn(Schema):
     """`POST /api/uppy/s3/multipart`: what @uppy/aws-s3 sends to start a multipart upload."""
 
     shape: ClassVar[str] = '{"filename": "…", "type": "…", "metadata": {"size": "…"}}'
+    error_code: ClassVar[str] = "invalid_upload"  # a malformed body's code
 
     filename: StrictStr = Field(description="the file's name as text")
     type: StrictStr = Field("", description="the file's type as text, such as image/png")
@@ -288,6 +294,7 @@ class UppyCompleteIn(Schema):
     """`POST /api/uppy/s3/multipart/<uploadId>/complete?key=`: every part and its ETag."""
 
     shape: ClassVar[str] = '{"parts": [{"PartNumber": 1, "ETag": "<ETag>"}, ...]}'
+    error_code: ClassVar[str] = "invalid_upload"  # a malformed body's code
 
     parts: list[UppyPartIn] = Field(
         description='a list of parts such as {"PartNumber": 1, "ETag": "<ETag>"}'
@@ -304,6 +311,7 @@ class UploadRequestIn(Schema):
     """`POST /api/requests`: what to ask guests for, for how long, within what limits."""
 
     shape: ClassVar[str] = 'such as {"title": "Photos from the trip", "expires_in": 604800}'
+    error_code: ClassVar[str] = "invalid_upload_request"  # a malformed body's code
 
     title: StrictStr = Field(description="text telling guests what to send")
     message: StrictStr | None = Field(None, description="text shown to guests, or left out")
