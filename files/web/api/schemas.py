@@ -3,17 +3,18 @@
 Each input field's `description` finishes the sentence "<field> must be …" that a client sees
 when the field has the wrong type, so the OpenAPI document and the error messages agree.
 Over 300 lines on purpose: the whole contract's shapes read as one reference, declarations
-only, with no logic to hold in one's head.
+only; how a domain value is written (times, ids) is files/web/api/shapes.py.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ninja import Field, Schema
 from pydantic import StrictInt, StrictStr
 
 from files.s3 import MAX_PARTS
+from files.web.api.shapes import Id, Time, declared_sha256, share_state, token_prefix
 
 # --- Bounds -------------------------------------------------------------------------------
 # Every whole number a call takes declares the most it can ever be (`le`): what its column
@@ -189,15 +190,17 @@ class NewShareOut(Schema):
 
 
 class ShareOut(Schema):
-    id: str
+    id: Id
     prefix: str
     state: str
-    expires_at: str
+    expires_at: Time
     max_downloads: int | None
     downloads: int
     has_password: bool
-    created_at: str
-    revoked_at: str | None
+    created_at: Time
+    revoked_at: Time | None
+    resolve_prefix: ClassVar[Any] = staticmethod(token_prefix)
+    resolve_state: ClassVar[Any] = staticmethod(share_state)
 
 
 class ShareListOut(Schema):
@@ -213,13 +216,14 @@ class ErrorOut(Schema):
 
 
 class FileOut(Schema):
-    id: str
+    id: Id
     name: str
     size: int
     content_type: str
     sha256: str | None = Field(description="the SHA-256 (base64) declared and verified, if any")
-    confirmed_at: str | None
+    confirmed_at: Time | None
     path: str = Field(description="the name with the folders it was uploaded in: photos/a.jpg")
+    resolve_sha256: ClassVar[Any] = staticmethod(declared_sha256)
 
 
 class FileListOut(Schema):
@@ -240,11 +244,11 @@ class TokenIn(Schema):
 
 
 class TokenOut(Schema):
-    id: str
+    id: Id
     name: str
-    created_at: str
-    last_used_at: str | None
-    expires_at: str | None
+    created_at: Time
+    last_used_at: Time | None
+    expires_at: Time | None
 
 
 class NewTokenOut(TokenOut):
@@ -337,12 +341,12 @@ class NewUploadRequestOut(Schema):
 
 
 class ReceivedFileOut(Schema):
-    id: str
+    id: Id
     name: str
     size: int
     content_type: str
     sender_name: str = Field(description="the name the guest gave, or empty")
-    confirmed_at: str | None
+    confirmed_at: Time | None
 
 
 class UploadRequestOut(Schema):
