@@ -86,3 +86,15 @@ def clean(raw: str, *, multiline: bool = False, max_length: int | None = None) -
     if max_length is not None and len(text) > max_length:
         text = _without_hidden(text[:max_length], multiline).rstrip(_EDGES)
     return text
+
+
+def whole_number(text: str, *, max_digits: int = 4300) -> int:
+    """`text` as a whole number in ASCII digits (no sign, no spaces); ValueError otherwise.
+
+    `int()` alone takes too much: "²".isdigit() is True yet int("²") fails, int() reads
+    "1_000", " 7" and other scripts' digits, and past 4,300 digits it hits Python's
+    conversion cap (sys.get_int_max_str_digits); `max_digits` keeps it cheap.
+    """
+    if not (text.isascii() and text.isdigit() and len(text) <= max_digits):
+        raise ValueError(f"Not a whole number: {text[:40]!r}")
+    return int(text)

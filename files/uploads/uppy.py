@@ -37,6 +37,7 @@ from files.errors import (
 )
 from files.models import Upload
 from files.sizes import format_size
+from files.text import whole_number
 from files.uploads import multipart, policy, quotas, start
 from files.uploads.confirm import confirm
 from files.uploads.declarations import declare
@@ -59,12 +60,12 @@ def parse_size(raw: object) -> int | None:
     if raw is None or raw == "":
         return None
     text = str(raw).strip()
-    # isascii: "²".isdigit() is True, yet int("²") fails; 4,000 digits would hit Python's cap.
-    if not (text.isascii() and text.isdigit() and len(text) <= 20):
+    try:
+        return whole_number(text, max_digits=20)
+    except ValueError:
         raise InvalidUpload(
             f"metadata size must be the file's size in bytes as a whole number, not “{text[:40]}”."
-        )
-    return int(text)
+        ) from None
 
 
 def _room(owner: User) -> int:

@@ -10,6 +10,7 @@ from urllib.parse import unquote
 import pytest
 import requests
 from django.db.models import F
+from django.http import QueryDict
 from django.test import Client
 from django.utils import timezone
 
@@ -19,7 +20,7 @@ from files.links.tokens import PREFIX_LENGTH
 from files.models import Attempt, Share, Upload
 from files.shares import single
 from files.uploads import declarations, start
-from files.web.pages.shares import parse_form
+from files.web.pages.forms import ShareForm
 from tests.helpers import post_json, race, ready_file
 
 DATA = b"Shared through Chute\n" * 50
@@ -553,7 +554,8 @@ def test_dialog_accepts_a_date_and_refuses_a_past_one(alice, user):
 
 def test_form_date_without_zone_is_read_as_utc():
     now = datetime(2030, 1, 1, tzinfo=UTC)
-    request = parse_form({"expires": "date", "expires_on": "2030-01-02T00:00"}, now=now)
+    form = ShareForm(QueryDict("expires=date&expires_on=2030-01-02T00:00"), now=now)
+    request = form.share_request()
     assert request.expires_in == 86400
 
 

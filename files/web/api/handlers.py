@@ -64,18 +64,8 @@ class StrictJSONParser(Parser):
 
 
 def invalid_code(request: HttpRequest) -> str:
-    """The error code for a malformed body: named for the resource the path addresses."""
-    match = request.resolver_match
-    name = (match.url_name if match else "") or ""
-    if "upload-request" in name:
-        return "invalid_upload_request"
-    if "share" in name:
-        return "invalid_share"
-    if "token" in name:
-        return "invalid_token_request"
-    if "upload" in name or "part" in name:
-        return "invalid_upload"
-    return "invalid_request"
+    """The error code for a malformed body: the one its input schema declares."""
+    return getattr(body_schema(request), "error_code", "invalid_request")
 
 
 def body_schema(request: HttpRequest) -> type[Schema] | None:

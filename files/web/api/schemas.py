@@ -3,17 +3,18 @@
 Each input field's `description` finishes the sentence "<field> must be …" that a client sees
 when the field has the wrong type, so the OpenAPI document and the error messages agree.
 Over 300 lines on purpose: the whole contract's shapes read as one reference, declarations
-only, with no logic to hold in one's head.
+only; how a domain value is written (times, ids) is files/web/api/shapes.py.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ninja import Field, Schema
 from pydantic import StrictInt, StrictStr
 
 from files.s3 import MAX_PARTS
+from files.web.api.shapes import Id, Time, declared_sha256, share_state, token_prefix
 
 # --- Bounds -------------------------------------------------------------------------------
 # Every whole number a call takes declares the most it can ever be (`le`): what its column
@@ -31,6 +32,7 @@ class UploadIn(Schema):
     """`POST /api/uploads`: what the client declares about the file it is about to send."""
 
     shape: ClassVar[str] = "with name, size and content_type"
+    error_code: ClassVar[str] = "invalid_upload"  # a malformed body's code
 
     name: StrictStr = Field(description="the file's name as text")
     size: StrictInt = Field(
@@ -63,6 +65,7 @@ class SignPartsIn(Schema):
     """`POST /api/uploads/<id>/parts`: the parts to sign, each with its SHA-256."""
 
     shape: ClassVar[str] = '{"parts": [{"number": 1, "sha256": "<base64>"}, ...]}'
+    error_code: ClassVar[str] = "invalid_upload"  # a malformed body's code
 
     parts: list[PartChecksumIn] = Field(
         description='a list of parts such as {"number": 1, "sha256": "<base64>"}'
@@ -78,6 +81,7 @@ class CompleteIn(Schema):
     """`POST /api/uploads/<id>/complete`: every part with the ETag the bucket answered."""
 
     shape: ClassVar[str] = '{"parts": [{"number": 1, "etag": "<ETag>"}, ...]}'
+    error_code: ClassVar[str] = "invalid_upload"  # a malformed body's code
 
     parts: list[PartEtagIn] = Field(
         description='a list of parts such as {"number": 1, "etag": "<ETag>"}'
@@ -166,6 +170,7 @@ class ShareIn(Schema):
     """`POST /api/files/<id>/shares`: how long the link lives, how often and with what password."""
 
     shape: ClassVar[str] = 'such as {"expires_in": 86400}'
+    error_code: ClassVar[str] = "invalid_share"  # a malformed body's code
 
     expires_in: StrictInt = Field(
         le=INTEGER_MAX,
@@ -185,15 +190,17 @@ class NewShareOut(Schema):
 
 
 class ShareOut(Schema):
-    id: str
+    id: Id
     prefix: str
     state: str
-    expires_at: str
+    expires_at: Time
     max_downloads: int | None
     downloads: int
     has_password: bool
-    created_at: str
-    revoked_at: str | None
+    created_at: Time
+    revoked_at: Time | None
+    resolve_prefix: ClassVar[Any] = staticmethod(token_prefix)
+    resolve_state: ClassVar[Any] = staticmethod(share_state)
 
 
 class ShareListOut(Schema):
@@ -209,13 +216,14 @@ class ErrorOut(Schema):
 
 
 class FileOut(Schema):
-    id: str
+    id: Id
     name: str
     size: int
     content_type: str
     sha256: str | None = Field(description="the SHA-256 (base64) declared and verified, if any")
-    confirmed_at: str | None
+    confirmed_at: Time | None
     path: str = Field(description="the name with the folders it was uploaded in: photos/a.jpg")
+    resolve_sha256: ClassVar[Any] = staticmethod(declared_sha256)
 
 
 class FileListOut(Schema):
@@ -227,6 +235,7 @@ class TokenIn(Schema):
     """`POST /api/tokens`: a name saying what the token is for, and an optional lifetime."""
 
     shape: ClassVar[str] = 'such as {"name": "laptop CLI", "expires_in": 2592000}'
+    error_code: ClassVar[str] = "invalid_token_request"  # a malformed body's code
 
     name: StrictStr = Field(description="text saying what the token is for")
     expires_in: StrictInt | None = Field(
@@ -235,11 +244,11 @@ class TokenIn(Schema):
 
 
 class TokenOut(Schema):
-    id: str
+    id: Id
     name: str
-    created_at: str
-    last_used_at: str | None
-    expires_at: str | None
+    created_at: Time
+    last_used_at: Time | None
+    expires_at: Time | None
 
 
 class NewTokenOut(TokenOut):
@@ -268,6 +277,7 @@ class UppyCreateIn(Schema):
     """`POST /api/uppy/s3/multipart`: what @uppy/aws-s3 sends to start a multipart upload."""
 
     shape: ClassVar[str] = '{"filename": "…", "type": "…", "metadata": {"size": "…"}}'
+    error_code: ClassVar[str] = "invalid_upload"  # a malformed body's code
 
     filename: StrictStr = Field(description="the file's name as text")
     type: StrictStr = Field("", description="the file's type as text, such as image/png")
@@ -288,6 +298,7 @@ class UppyCompleteIn(Schema):
     """`POST /api/uppy/s3/multipart/<uploadId>/complete?key=`: every part and its ETag."""
 
     shape: ClassVar[str] = '{"parts": [{"PartNumber": 1, "ETag": "<ETag>"}, ...]}'
+    error_code: ClassVar[str] = "invalid_upload"  # a malformed body's code
 
     parts: list[UppyPartIn] = Field(
         description='a list of parts such as {"PartNumber": 1, "ETag": "<ETag>"}'
@@ -304,6 +315,7 @@ class UploadRequestIn(Schema):
     """`POST /api/requests`: what to ask guests for, for how long, within what limits."""
 
     shape: ClassVar[str] = 'such as {"title": "Photos from the trip", "expires_in": 604800}'
+    error_code: ClassVar[str] = "invalid_upload_request"  # a malformed body's code
 
     title: StrictStr = Field(description="text telling guests what to send")
     message: StrictStr | None = Field(None, description="text shown to guests, or left out")
@@ -329,12 +341,12 @@ class NewUploadRequestOut(Schema):
 
 
 class ReceivedFileOut(Schema):
-    id: str
+    id: Id
     name: str
     size: int
     content_type: str
     sender_name: str = Field(description="the name the guest gave, or empty")
-    confirmed_at: str | None
+    confirmed_at: Time | None
 
 
 class UploadRequestOut(Schema):

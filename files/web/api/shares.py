@@ -3,35 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from ninja import Router, Status
 
-from files.models import Share
 from files.shares import multi, single
 from files.web.api.schemas import ErrorOut, MultiShareIn, NewShareOut, ShareIn, ShareListOut
 from files.web.http import AuthenticatedRequest
 
 router = Router(tags=["shares"])
 ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 409)}
-
-
-def share_json(share: Share, now: datetime) -> dict[str, Any]:
-    return {
-        "id": str(share.id),
-        "prefix": share.token_prefix,
-        "state": share.state(now),
-        "expires_at": share.expires_at.isoformat(),
-        "max_downloads": share.max_downloads,
-        "downloads": share.downloads,
-        "has_password": share.has_password,
-        "created_at": share.created_at.isoformat(),
-        "revoked_at": share.revoked_at.isoformat() if share.revoked_at else None,
-    }
 
 
 @router.get(
@@ -42,8 +25,7 @@ def share_json(share: Share, now: datetime) -> dict[str, Any]:
 def list_shares(request: AuthenticatedRequest, upload_id: uuid.UUID) -> Any:
     """The file's links, newest first, with their state and downloads so far."""
     upload = single.get_shareable(request.user, upload_id)
-    now = timezone.now()
-    return {"shares": [share_json(share, now) for share in single.shares_of(upload)]}
+    return {"shares": single.shares_of(upload)}
 
 
 @router.post(

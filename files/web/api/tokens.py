@@ -11,8 +11,7 @@ from ninja.security import SessionAuth
 
 from files.accounts import tokens
 from files.errors import TokensNeedASession
-from files.models import ApiToken
-from files.web.api.schemas import ErrorOut, NewTokenOut, TokenIn, TokenListOut
+from files.web.api.schemas import ErrorOut, NewTokenOut, TokenIn, TokenListOut, TokenOut
 from files.web.http import AuthenticatedRequest
 
 
@@ -29,27 +28,19 @@ router = Router(tags=["tokens"], auth=SessionOnly(csrf=True))
 ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404)}
 
 
-def token_json(token: ApiToken) -> dict[str, Any]:
-    return {
-        "id": str(token.id),
-        "name": token.name,
-        "created_at": token.created_at.isoformat(),
-        "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
-        "expires_at": token.expires_at.isoformat() if token.expires_at else None,
-    }
-
-
 @router.post("/tokens", url_name="tokens", response={201: NewTokenOut, **ERRORS})
 def create_token(request: AuthenticatedRequest, body: TokenIn) -> Status:
     """Make a token; it is in this answer only, so keep it now."""
     new = tokens.create(request.user, name=body.name, expires_in=body.expires_in)
-    return Status(201, {**token_json(new.row), "token": new.token})
+    return Status(
+        201, NewTokenOut(**TokenOut.model_validate(new.row).model_dump(), token=new.token)
+    )
 
 
 @router.get("/tokens", url_name="tokens", response={200: TokenListOut, **ERRORS})
 def list_tokens(request: AuthenticatedRequest) -> Any:
     """Your tokens (never the tokens themselves)."""
-    return {"tokens": [token_json(token) for token in tokens.tokens_of(request.user)]}
+    return {"tokens": tokens.tokens_of(request.user)}
 
 
 @router.delete("/tokens/{uuid_any:token_id}", url_name="token", response={204: None, **ERRORS})

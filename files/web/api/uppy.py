@@ -27,6 +27,7 @@ from ninja.utils import check_csrf
 from files.errors import ChuteError, InvalidUpload, UploadNotFound
 from files.lifecycle import delete
 from files.models import Upload
+from files.text import whole_number
 from files.uploads import multipart, uppy
 from files.web.api.auth import BearerToken
 from files.web.api.schemas import ErrorOut, UppyCompleteIn, UppyCreateIn
@@ -89,10 +90,13 @@ def _metadata_from_query(request: HttpRequest) -> dict[str, str]:
 
 
 def _number(raw: str) -> int:
-    # isascii: "²".isdigit() is True, yet int("²") fails; the length check keeps int() cheap.
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 5) or not 1 <= int(raw) <= 10_000:
+    try:
+        number = whole_number(raw, max_digits=5)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 10_000:
         raise InvalidUpload(f"The part number must be a number between 1 and 10000, not “{raw}”.")
-    return int(raw)
+    return number
 
 
 def _upload(request: AuthenticatedRequest, upload_id: str) -> Upload:

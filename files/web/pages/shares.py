@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import functools
-import math
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -30,46 +28,12 @@ from files.links.passwords import format_duration
 from files.models import Share, Upload
 from files.shares import multi, single
 from files.web.http import AuthenticatedRequest, client_address
+from files.web.pages.forms import DownloadForm, SelectedFilesForm, ShareForm, parse
+from files.web.pages.owner import Context, create_or_revoke, owner_page
 
 View = Callable[..., HttpResponse]
 
 # --- Owner dialog (htmx) ------------------------------------------------------------------
-
-
-def parse_form(data: QueryDict, now: datetime | None = None) -> single.ShareRequest:
-    """Validate the dialog's form: a preset (seconds) or a date, optional count and password."""
-    now = now or timezone.now()
-    choice = (data.get("expires") or "").strip()
-    if choice == "date":
-        expires_in = math.ceil((_form_date(data) - now).total_seconds())
-        if expires_in <= 0:
-            raise InvalidShare("Choose an expiry date in the future.")
-    elif choice.isascii() and choice.isdigit():
-        expires_in = int(choice)
-    else:
-        raise InvalidShare("Choose when the link expires.")
-    raw_count = (data.get("max_downloads") or "").strip()
-    # isascii: "²".isdigit() is True, yet int("²") fails.
-    if raw_count and not (raw_count.isascii() and raw_count.isdigit()):
-        raise InvalidShare("Maximum downloads must be a whole number, or empty for no limit.")
-    return single.validate(
-        single.ShareRequest(
-            expires_in=expires_in,
-            max_downloads=int(raw_count) if raw_count else None,
-            password=data.get("password") or "",
-        )
-    )
-
-
-def _form_date(data: QueryDict) -> datetime:
-    # The page's script sends the chosen local time as ISO 8601 with an offset (expires_at);
-    # without it, the datetime-local value (expires_on) is read as UTC.
-    raw = (data.get("expires_at") or data.get("expires_on") or "").strip()
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise InvalidShare("Choose the expiry date and time.") from None
-    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
 
 
 def _manage_context(request: HttpRequest, upload: Upload, **extra: Any) -> dict[str, Any]:
@@ -94,35 +58,28 @@ def manage_shares(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpRe
     except UploadNotFound:
         raise Http404("No such file.") from None
 
-    status = 200
-    extra: dict[str, Any] = {}
-    if request.method == "POST":
-        if "revoke" in request.POST:
-            try:
-                share = single.get_owned_share(request.user, request.POST["revoke"])
-            except ShareNotFound:
-                raise Http404("No such share link.") from None
-            if share.upload_id != upload.id:
-                raise Http404("No such share link.")
-            single.revoke(share)
-        else:
-            try:
-                declared = parse_form(request.POST)
-                new = single.create_share(
-                    upload,
-                    expires_in=declared.expires_in,
-                    max_downloads=declared.max_downloads,
-                    password=declared.password,
-                )
-                extra["created"] = new.share
-                extra["created_url"] = request.build_absolute_uri(
-                    reverse("share", args=[new.token])
-                )
-            except InvalidShare as error:
-                status = error.status
-                extra["error"] = error.message
-                extra["form"] = request.POST
+    def revoke(share_id: str) -> Context:
+        try:
+            share = single.get_owned_share(request.user, share_id)
+        except ShareNotFound:
+            raise Http404("No such share link.") from None
+        if share.upload_id != upload.id:
+            raise Http404("No such share link.")
+        single.revoke(share)
+        return {}
 
+    def create(data: QueryDict) -> Context:
+        declared = ShareForm(data).share_request()
+        new = single.create_share(
+            upload,
+            expires_in=declared.expires_in,
+            max_downloads=declared.max_downloads,
+            password=declared.password,
+        )
+        url = request.build_absolute_uri(reverse("share", args=[new.token]))
+        return {"created": new.share, "created_url": url}
+
+    extra, status = create_or_revoke(request, create=create, revoke=revoke, errors=(InvalidShare,))
     if request.htmx:
         # A GET opens the dialog; a form post replaces the panel inside it.
         template = (
@@ -130,10 +87,8 @@ def manage_shares(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpRe
         )
     else:
         template = "shares/manage.html"
-    response = render(request, template, _manage_context(request, upload, **extra), status=status)
-    # The panel may hold a new link's full URL: keep it out of caches.
-    response["Cache-Control"] = "no-store"
-    return response
+    # The panel may hold a new link's full URL (owner_page keeps it out of caches).
+    return owner_page(request, template, _manage_context(request, upload, **extra), status)
 
 
 # --- Owner dialog for several files (htmx) ---------------------------------------------
@@ -145,7 +100,8 @@ def manage_shares(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpRe
 def share_files(request: AuthenticatedRequest) -> HttpResponse:
     """GET ?files=<id>&files=<id>… opens the dialog; POST makes the link (shown once)."""
     data = request.POST if request.method == "POST" else request.GET
-    if not data.getlist("files"):
+    selected = parse(SelectedFilesForm(data), InvalidShare)["files"]
+    if not selected:
         # "Share selected" with nothing ticked: say so in the dialog rather than fail silently.
         return render(
             request,
@@ -153,36 +109,33 @@ def share_files(request: AuthenticatedRequest) -> HttpResponse:
             {"files": [], "nothing_selected": True},
         )
     try:
-        files = multi.ready_files(request.user, data.getlist("files"))
+        files = multi.ready_files(request.user, selected)
     except (UploadNotFound, InvalidShare):
         raise Http404("Choose some of your files first.") from None
-    context: dict[str, Any] = {
+
+    def create(data: QueryDict) -> Context:
+        declared = ShareForm(data).share_request()
+        new = multi.create(
+            request.user,
+            [str(upload.id) for upload in files],
+            expires_in=declared.expires_in,
+            max_downloads=declared.max_downloads,
+            password=declared.password,
+        )
+        return {"created_url": request.build_absolute_uri(reverse("share", args=[new.token]))}
+
+    context, status = create_or_revoke(request, create=create, errors=(InvalidShare,))
+    context |= {
         "files": files,
         "presets": single.expiry_presets(),
         "default_expiry": single.default_expiry(),
         "max_expiry": format_duration(single.max_expiry()),
     }
-    status = 200
-    if request.method == "POST":
-        try:
-            declared = parse_form(request.POST)
-            new = multi.create(
-                request.user,
-                [str(upload.id) for upload in files],
-                expires_in=declared.expires_in,
-                max_downloads=declared.max_downloads,
-                password=declared.password,
-            )
-            context["created_url"] = request.build_absolute_uri(reverse("share", args=[new.token]))
-        except InvalidShare as error:
-            status, context["error"], context["form"] = error.status, error.message, request.POST
     if request.htmx:
         template = "shares/files.html#" + ("panel" if request.method == "POST" else "dialog")
     else:
         template = "shares/files.html"
-    response = render(request, template, context, status=status)
-    response["Cache-Control"] = "no-store"  # the panel may hold a new link's full URL
-    return response
+    return owner_page(request, template, context, status)  # the panel may hold a new link's URL
 
 
 # --- Public pages -------------------------------------------------------------------------
@@ -272,11 +225,12 @@ def download(request: HttpRequest, token: str) -> HttpResponse:
     try:
         share = single.find(token)
         multi.ensure_open(share)
-        password = request.POST.get("password", "") if request.method == "POST" else ""
-        single.verify_password(share, password, client_address(request))
+        posted = parse(DownloadForm(request.POST), ShareNotFound)  # text alone: never refused
+        single.verify_password(share, posted["password"], client_address(request))
         if share.multi:
             # A link to several files names the one to fetch (the landing page's buttons).
-            url = multi.claim_file(share, request.POST.get("file") or request.GET.get("file", ""))
+            chosen = posted["file"] or parse(DownloadForm(request.GET), ShareNotFound)["file"]
+            url = multi.claim_file(share, chosen)
         else:
             url = single.claim_download(share)
     except ShareNotFound:

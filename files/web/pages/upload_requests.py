@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
@@ -27,72 +27,48 @@ from files.upload_requests import guests, owners
 from files.web import guest_session
 from files.web.errors import not_found_response, wants_json
 from files.web.http import AuthenticatedRequest, client_address
+from files.web.pages.forms import UPLOAD_REQUEST_LIFETIMES, GuestForm, UploadRequestForm, parse
+from files.web.pages.owner import Context, create_or_revoke, owner_page
 from files.web.pages.shares import public
 
-# Lifetimes offered on the owner's page (seconds, label); the API takes any up to 90 days.
-EXPIRY_CHOICES = [
-    (str(24 * 3600), "1 day"),
-    (str(7 * 24 * 3600), "7 days"),
-    (str(30 * 24 * 3600), "30 days"),
-    (str(90 * 24 * 3600), "90 days"),
-]
 MB = 1000 * 1000  # decimal, as every size on the pages is shown (files/sizes.py)
 
 # --- The owner's page ---------------------------------------------------------------------
-
-
-def _whole_number(raw: str, field: str) -> int | None:
-    raw = raw.strip()
-    if not raw:
-        return None
-    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit() is True, yet int("²") fails
-        raise InvalidUploadRequest(f"{field} must be a whole number, or empty for no limit.")
-    return int(raw)
-
-
-def _create_from_form(request: AuthenticatedRequest) -> owners.NewUploadRequest:
-    data = request.POST
-    expiry = data.get("expires_in", "")
-    if expiry not in dict(EXPIRY_CHOICES):
-        raise InvalidUploadRequest("Choose how long the request stays open.")
-    max_mb = _whole_number(data.get("max_mb", ""), "The size limit")
-    return owners.create(
-        request.user,
-        title=data.get("title", ""),
-        message=data.get("message", ""),
-        expires_in=int(expiry),
-        max_files=_whole_number(data.get("max_files", ""), "The number of files"),
-        max_bytes=max_mb * MB if max_mb is not None else None,
-        password=data.get("password", ""),
-    )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def owner_requests(request: AuthenticatedRequest) -> HttpResponse:
     """Make a request (its link shown once), see what each one received, close one."""
-    context: dict[str, Any] = {"choices": EXPIRY_CHOICES}
-    status = 200
-    if request.method == "POST":
-        try:
-            if "close" in request.POST:
-                owners.close(owners.get_owned(request.user, request.POST["close"]))
-                context["notice"] = "The request was closed; its link takes no more files."
-            else:
-                new = _create_from_form(request)
-                context["created"] = new.row
-                context["created_url"] = request.build_absolute_uri(
-                    reverse("upload-request", args=[new.token])
-                )
-        except (InvalidUploadRequest, UploadRequestNotFound) as error:
-            context["error"] = error.message
-            context["form"] = request.POST
-            status = error.status
-    context["summaries"] = owners.overview(request.user)
-    response = render(request, "upload_requests/owner.html", context, status=status)
-    # The answer may hold a new request's link: keep it out of caches.
-    response["Cache-Control"] = "no-store"
-    return response
+
+    def close(request_id: str) -> Context:
+        owners.close(owners.get_owned(request.user, request_id))
+        return {"notice": "The request was closed; its link takes no more files."}
+
+    def create(data: QueryDict) -> Context:
+        values = parse(UploadRequestForm(data), InvalidUploadRequest)
+        max_mb = values["max_mb"]
+        new = owners.create(
+            request.user,
+            title=values["title"],
+            message=values["message"],
+            expires_in=values["expires_in"],
+            max_files=values["max_files"],
+            max_bytes=max_mb * MB if max_mb is not None else None,
+            password=values["password"],
+        )
+        url = request.build_absolute_uri(reverse("upload-request", args=[new.token]))
+        return {"created": new.row, "created_url": url}
+
+    context, status = create_or_revoke(
+        request,
+        action="close",
+        revoke=close,
+        create=create,
+        errors=(InvalidUploadRequest, UploadRequestNotFound),
+    )
+    context |= {"choices": UPLOAD_REQUEST_LIFETIMES, "summaries": owners.overview(request.user)}
+    return owner_page(request, "upload_requests/owner.html", context, status)
 
 
 # --- The page a request's link opens --------------------------------------------------------
@@ -143,13 +119,12 @@ def guest_page(request: HttpRequest, token: str) -> HttpResponse:
     refused: PasswordRefused | None = None
     if request.method == "POST":
         try:
+            values = parse(GuestForm(request.POST), PasswordRefused)  # text alone: never refused
             if row.has_password and not guest_session.is_unlocked(request.session, row):
-                guests.verify_password(
-                    row, request.POST.get("password", ""), client_address(request)
-                )
+                guests.verify_password(row, values["password"], client_address(request))
                 guest_session.unlock(request.session, row)
-            if "sender_name" in request.POST:
-                guest_session.set_sender_name(request.session, row, request.POST["sender_name"])
+            if values["sender_name"] is not None:
+                guest_session.set_sender_name(request.session, row, values["sender_name"])
         except PasswordRefused as error:
             refused = error
         else:
