@@ -254,6 +254,7 @@ def test_row_actions_name_their_file(signed_in_page: Page, user):
     open_share_dialog(page, "notes.bin")
     page.locator("dialog[data-share-dialog]").get_by_role("button", name="Create link").click()
     revoke = page.locator("dialog[data-share-dialog]").get_by_role("button", name="Revoke")
+    expect(revoke).to_be_visible()  # the link exists once its row is shown
     expect(revoke).to_have_accessible_name(f"Revoke link {Share.objects.get().token_prefix}…")
 
 

@@ -11,8 +11,8 @@ from tests.integration.test_requests import Guest, send_small
 
 # A right-to-left override (shows "txt.exe" as "exe.txt"), an escape (a terminal control), a
 # zero-width space and a bidi isolate: none may be stored. (NUL, which PostgreSQL refuses in
-# text, is refused in any JSON body by the API's parser: test_api_contract.py; a form's NUL
-# is removed with the rest: HIDDEN_IN_FORMS.)
+# text, is refused in any JSON body by the API's parser: test_api_contract.py; in a page's
+# form it is removed with the rest: HIDDEN_IN_FORMS.)
 HIDDEN = "\u202e\x1b\u200b\u2066"
 HIDDEN_IN_FORMS = HIDDEN + "\x00"
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django import forms
+from django.core import validators
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
@@ -51,9 +52,24 @@ class WholeNumberField(forms.IntegerField):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
+class TypedText(forms.CharField):
+    """Free text handed to the domain as typed: the domain cleans and checks it (files/text.py).
+
+    NUL included: files/text.py removes it with the other control characters, as the API's
+    text does, rather than the form refusing it with a sentence about a character nobody sees.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(required=False, strip=False)
+        self.validators = [
+            validator
+            for validator in self.validators
+            if not isinstance(validator, validators.ProhibitNullCharactersValidator)
+        ]
+
+
 def _text() -> forms.CharField:
-    """Free text handed to the domain as typed: it cleans and checks it (files/text.py)."""
-    return forms.CharField(required=False, strip=False)
+    return TypedText()
 
 
 def parse(form: forms.Form, error: type[ChuteError]) -> dict[str, Any]:
