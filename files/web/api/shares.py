@@ -14,16 +14,8 @@ from ninja import Router, Status
 
 from files.models import Share
 from files.shares import listing, multi, single
-from files.web.api.schemas import (
-    ErrorOut,
-    LinkListOut,
-    LinkOut,
-    MultiShareIn,
-    NewShareOut,
-    ShareExpiryIn,
-    ShareIn,
-    ShareListOut,
-)
+from files.web.api.schemas import ErrorOut, MultiShareIn, NewShareOut, ShareIn, ShareListOut
+from files.web.api.share_schemas import LinkListOut, LinkOut, ShareExpiryIn
 from files.web.http import AuthenticatedRequest
 
 router = Router(tags=["shares"])
