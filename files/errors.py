@@ -225,6 +225,14 @@ class LinkGone(ChuteError):
         super().__init__(state.label)
 
 
+class LinkClosed(ChuteError):
+    """Raised when an owner changes a link that no longer works for good (revoked, files deleted)."""
+
+    status = 409
+    code = "link_closed"
+    message = "This link was revoked, so its expiry can no longer change."
+
+
 class PasswordRefused(ChuteError):
     """Raised when a password-protected link was opened without the right password."""
 

@@ -149,6 +149,8 @@ class Share(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_download_at = models.DateTimeField(null=True, blank=True)
+    # Shown on the landing page, escaped, line breaks kept (files/text.py cleans it).
+    message = models.TextField(blank=True, max_length=2000)
     # A link to several files (files/shares/multi.py) has no `upload`: its files are `files`, each
     # with its own download count (ShareFile), and it lives while one of them is left.
     multi = models.BooleanField(default=False)
@@ -161,10 +163,16 @@ class Share(models.Model):
         EXPIRED = "expired", "Expired"
         USED_UP = "used_up", "Used up"
         REVOKED = "revoked", "Revoked"
+        # Only the owner's list says this (files/shares/listing.py); a visitor hears why.
+        FILES_DELETED = "files_deleted", "Files deleted"
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["upload", "-created_at"])]
+        indexes = [
+            models.Index(fields=["upload", "-created_at"]),
+            # The owner's links page and GET /api/shares: newest first, a keyset page at a time.
+            models.Index(fields=["owner", "-created_at", "-id"], name="share_owner_list"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.token_prefix}… → {self.name}"

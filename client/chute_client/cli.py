@@ -10,9 +10,10 @@ import argparse
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from chute_client import __version__
 from chute_client.api import Api, ChuteError, check_id
@@ -41,6 +42,9 @@ def rate(text: str) -> int:
         return parse_size(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+DEFAULT_EXPIRY = 7 * 24 * 3600  # the web dialog's default
 
 
 def positive(text: str) -> int:
@@ -77,16 +81,35 @@ def build_parser() -> Parser:
         "-v", "--verbose", action="store_true", help="say on stderr what was sent and resumed"
     )
 
-    command("ls", "List your files: <id>TAB<size>TAB<name>, newest first.")
+    ls = command(
+        "ls",
+        "List your files: <id>TAB<size>TAB<name>, newest first. On a terminal (or with "
+        "--human): <id>TAB<readable size>TAB<date>TAB<name>.",
+    )
+    ls.add_argument("--human", action="store_true", help="readable sizes and dates even when piped")
 
     get = command("get", "Download a file, checking its size and SHA-256.")
     get.add_argument("id", metavar="ID")
     get.add_argument("-o", "--output", metavar="PATH", help="where to write it (- for stdout)")
 
-    share = command("share", "Make a share link for a file; prints its URL.")
-    share.add_argument("id", metavar="ID")
-    share.add_argument("--expires", type=duration, required=True, metavar="DURATION")
-    share.add_argument("--max-downloads", type=positive, metavar="N")
+    share = command("share", "Make one share link for one or several files; prints its URL.")
+    share.add_argument("ids", nargs="+", metavar="ID")
+    share.add_argument(
+        "--expires",
+        type=duration,
+        default=DEFAULT_EXPIRY,
+        metavar="DURATION",
+        help="e.g. 30m, 12h, 7d (default: 7d)",
+    )
+    share.add_argument(
+        "--max-downloads", type=positive, metavar="N", help="downloads allowed (of each file)"
+    )
+    share.add_argument("--message", metavar="TEXT", help="shown on the link's page")
+
+    command(
+        "links",
+        "List your share links: <id>TAB<state>TAB<expires>TAB<url>TAB<names>, newest first.",
+    )
 
     rm = command("rm", "Delete a file (its share links stop working).")
     rm.add_argument("id", metavar="ID")
@@ -142,15 +165,50 @@ def run_upload(api: Api, args: argparse.Namespace) -> None:
         print("\t".join(fields), flush=True)
 
 
-def run_ls(api: Api) -> None:
+def pages(api: Api, path: str, key: str) -> Iterator[dict[str, Any]]:
+    """Every item of a paginated list, following its `next` cursors."""
     cursor = None
     while True:
-        page = api.get("api/files", cursor=cursor) if cursor else api.get("api/files")
-        for file in page["files"]:
-            print(f"{file['id']}\t{file['size']}\t{file['name']}")
+        page = api.get(path, cursor=cursor) if cursor else api.get(path)
+        yield from page[key]
         cursor = page.get("next")
         if not cursor:
             break
+
+
+def when(iso: str | None) -> str:
+    """`2026-12-04 17:34` in local time, from the API's ISO 8601 (UTC) times."""
+    if not iso:
+        return "-"
+    return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def run_ls(api: Api, human: bool) -> None:
+    for file in pages(api, "api/files", "files"):
+        if human:
+            size, date = format_size(file["size"]), when(file["confirmed_at"])
+            print(f"{file['id']}\t{size}\t{date}\t{file['name']}")
+        else:
+            print(f"{file['id']}\t{file['size']}\t{file['name']}")
+
+
+def run_share(api: Api, args: argparse.Namespace) -> str:
+    ids = [check_id(file_id) for file_id in args.ids]
+    body: dict[str, Any] = {"expires_in": args.expires}
+    if args.max_downloads:
+        body["max_downloads"] = args.max_downloads
+    if args.message:
+        body["message"] = args.message
+    if len(ids) == 1:
+        return str(api.post(f"api/files/{ids[0]}/shares", body)["url"])
+    return str(api.post("api/shares", {"files": ids, **body})["url"])
+
+
+def run_links(api: Api) -> None:
+    for link in pages(api, "api/shares", "shares"):
+        names = ", ".join(file["name"] for file in link["files"]) or "-"
+        fields = [link["id"], link["state"], when(link["expires_at"]), link["url"] or "-", names]
+        print("\t".join(fields))
 
 
 def run(args: argparse.Namespace) -> None:
@@ -159,11 +217,13 @@ def run(args: argparse.Namespace) -> None:
         if args.command == "upload":
             run_upload(api, args)
         elif args.command == "ls":
-            run_ls(api)
+            run_ls(api, args.human or sys.stdout.isatty())
         elif args.command == "get":
             download(api, args.id, args.output)
         elif args.command == "share":
-            print(share_url(api, check_id(args.id), args.expires, args.max_downloads))
+            print(run_share(api, args))
+        elif args.command == "links":
+            run_links(api)
         elif args.command == "rm":
             api.delete(f"api/uploads/{check_id(args.id)}")
     finally:

@@ -20,9 +20,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from files.accounts.tokens import hash_token
 from files.errors import InvalidShare, LinkGone, ShareNotFound, UploadNotFound
-from files.links.tokens import PREFIX_LENGTH, new_token
 from files.models import Share, ShareFile, Upload
 from files.shares import single
 from files.uploads import downloads
@@ -57,10 +55,13 @@ def create(
     expires_in: int,
     max_downloads: int | None = None,
     password: str = "",
+    message: str = "",
 ) -> single.NewShare:
     """One link to several of the owner's ready files (one id: an ordinary one-file link)."""
     request = single.validate(
-        single.ShareRequest(expires_in=expires_in, max_downloads=max_downloads, password=password)
+        single.ShareRequest(
+            expires_in=expires_in, max_downloads=max_downloads, password=password, message=message
+        )
     )
     uploads = ready_files(owner, file_ids)
     if len(uploads) == 1:
@@ -69,14 +70,16 @@ def create(
             expires_in=request.expires_in,
             max_downloads=request.max_downloads,
             password=request.password,
+            message=request.message,
         )
-    token = new_token()
+    share_id = uuid.uuid4()
     with transaction.atomic():
         share = Share.objects.create(
+            id=share_id,
             owner=owner,
             multi=True,
-            token_hash=hash_token(token),
-            token_prefix=token[:PREFIX_LENGTH],
+            **single.new_link(share_id),
+            message=request.message,
             name=f"{uploads[0].name} and {len(uploads) - 1} more",
             password=make_password(request.password) if request.password else "",
             expires_at=timezone.now() + timedelta(seconds=request.expires_in),
@@ -85,6 +88,8 @@ def create(
         ShareFile.objects.bulk_create(
             ShareFile(share=share, upload=upload, position=n) for n, upload in enumerate(uploads)
         )
+    token = single.token_of(share)
+    assert token is not None  # derived just now under SECRET_KEY
     return single.NewShare(share=share, token=token)
 
 

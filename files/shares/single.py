@@ -6,7 +6,8 @@ GETs come from `downloads.download_url`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,20 +19,24 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from files import text
 from files.accounts.tokens import hash_token
 from files.errors import (
     FileNotShareable,
     InvalidShare,
+    LinkClosed,
     LinkGone,
     ShareNotFound,
 )
-from files.links import passwords
+from files.links import passwords, tokens
 from files.links.passwords import MAX_PASSWORD_LENGTH, format_duration
-from files.links.tokens import PREFIX_LENGTH, TOKEN_PATTERN, new_token
+from files.links.tokens import PREFIX_LENGTH, TOKEN_PATTERN
 from files.models import Share, Upload
 from files.uploads import downloads, start
 
 MAX_DOWNLOADS_LIMIT = 1_000_000
+MAX_MESSAGE_LENGTH = 2000  # as an upload request's message (upload_requests/owners.py)
+LINK_SALT = "share"  # what files/links/tokens.py derive mixes into the HMAC
 
 DEFAULT_EXPIRY = 7 * 24 * 3600
 # Expiry choices offered in the dialog (seconds, label); those over the cap are hidden.
@@ -51,6 +56,7 @@ class ShareRequest:
     expires_in: int
     max_downloads: int | None = None
     password: str = ""
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,22 @@ def validate(request: ShareRequest) -> ShareRequest:
         )
     if len(request.password) > MAX_PASSWORD_LENGTH:
         raise InvalidShare(f"The password can be at most {MAX_PASSWORD_LENGTH} characters.")
-    return request
+    # Refused when too long, not cut: the owner is typing it and can shorten it.
+    message = text.clean(request.message, multiline=True)
+    if len(message) > MAX_MESSAGE_LENGTH:
+        raise InvalidShare(f"The message can be at most {MAX_MESSAGE_LENGTH} characters.")
+    return replace(request, message=message)
+
+
+def new_link(share_id: uuid.UUID) -> dict[str, str]:
+    """A new link's token columns: the hash and prefix of the token derived from its id."""
+    token = tokens.derive(LINK_SALT, share_id)
+    return {"token_hash": hash_token(token), "token_prefix": token[:PREFIX_LENGTH]}
+
+
+def token_of(share: Share) -> str | None:
+    """The link's token, computed again; None for links made before tokens were derived."""
+    return tokens.recover(LINK_SALT, share.pk, share.token_hash)
 
 
 def create_share(
@@ -103,24 +124,30 @@ def create_share(
     expires_in: int = 24 * 3600,
     max_downloads: int | None = None,
     password: str = "",
+    message: str = "",
 ) -> NewShare:
     """Make a link to a ready file. Tests and benchmarks call this directly."""
     request = validate(
-        ShareRequest(expires_in=expires_in, max_downloads=max_downloads, password=password)
+        ShareRequest(
+            expires_in=expires_in, max_downloads=max_downloads, password=password, message=message
+        )
     )
     if upload.status != Upload.Status.READY:
         raise FileNotShareable()
-    token = new_token()
+    share_id = uuid.uuid4()
     share = Share.objects.create(
+        id=share_id,
         upload=upload,
         owner_id=upload.owner_id,
-        token_hash=hash_token(token),
-        token_prefix=token[:PREFIX_LENGTH],
+        **new_link(share_id),
         name=upload.name,
         password=make_password(request.password) if request.password else "",
         expires_at=timezone.now() + timedelta(seconds=request.expires_in),
         max_downloads=request.max_downloads,
+        message=request.message,
     )
+    token = token_of(share)
+    assert token is not None  # derived just now under SECRET_KEY
     return NewShare(share=share, token=token)
 
 
@@ -145,6 +172,25 @@ def revoke(share: Share) -> Share:
     now = timezone.now()
     Share.objects.filter(pk=share.pk, revoked_at__isnull=True).update(revoked_at=now)
     share.refresh_from_db(fields=["revoked_at"])
+    return share
+
+
+def change_expiry(share: Share, expires_in: int, now: datetime | None = None) -> Share:
+    """Move a link's expiry to `expires_in` seconds from now, within the creation limits.
+
+    Expired or used-up links may be given more time; revoked ones (and those whose files were
+    deleted) stay closed. The UPDATE re-checks revocation, so a concurrent Revoke wins.
+    """
+    validate(ShareRequest(expires_in=expires_in))
+    now = now or timezone.now()
+    if share.upload_id is None and not share.multi:
+        raise LinkClosed("The shared file was deleted, so this link can no longer change.")
+    if share.multi and not share.entries.filter(upload__status=Upload.Status.READY).exists():
+        raise LinkClosed("The shared files were deleted, so this link can no longer change.")
+    expires_at = now + timedelta(seconds=expires_in)
+    if not Share.objects.filter(pk=share.pk, revoked_at__isnull=True).update(expires_at=expires_at):
+        raise LinkClosed()
+    share.expires_at = expires_at
     return share
 
 

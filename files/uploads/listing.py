@@ -28,7 +28,12 @@ class Page:
 
 def encode_cursor(upload: Upload) -> str:
     assert upload.confirmed_at is not None
-    raw = f"{upload.confirmed_at.isoformat()}|{upload.id}"
+    return encode_position(upload.confirmed_at, upload.id)
+
+
+def encode_position(when: datetime, ident: uuid.UUID) -> str:
+    """A cursor after the row with this time and id (share links' pages use it too)."""
+    raw = f"{when.isoformat()}|{ident}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 

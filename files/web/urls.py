@@ -4,7 +4,7 @@ from django.urls import path, re_path
 
 from files.web.api import api, handlers
 from files.web.api.guests import guest_api
-from files.web.pages import home, shares, tokens, upload_requests
+from files.web.pages import home, links, shares, tokens, upload_requests
 
 urlpatterns = [
     path("api/", api.urls),
@@ -16,6 +16,10 @@ urlpatterns = [
     # Share links: the owner's dialog, then the public pages a link opens.
     path("files/<uuid:upload_id>/shares", shares.manage_shares, name="file-shares"),
     path("shares/new", shares.share_files, name="share-files"),
+    # Every link the owner made (files/web/pages/links.py).
+    path("links/", links.links, name="links"),
+    path("links/<uuid:share_id>/revoke", links.revoke, name="link-revoke"),
+    path("links/<uuid:share_id>/expiry", links.change_expiry, name="link-expiry"),
     path("s/<str:token>", shares.landing, name="share"),
     path("s/<str:token>/download", shares.download, name="share-download"),
     re_path(r"^s/(?P<rest>.*)$", shares.unknown),

@@ -15,6 +15,7 @@ import termios
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -290,3 +291,44 @@ def test_a_killed_upload_resumes_sending_only_the_missing_parts(
     assert upload.status == Upload.Status.READY
     stored_bytes = s3.get_bytes(upload.file.name)
     assert hashlib.sha256(stored_bytes).digest() == hashlib.sha256(data).digest()
+
+
+# --- Links of several files, `chute links`, readable `ls` -----------------------------------
+
+
+def test_share_of_several_ids_makes_one_link_that_links_lists(chute, tmp_path, settings):
+    settings.CHUTE_PAGE_SIZE = 1  # `links` follows the cursors
+    ids = [
+        chute.ok("upload", write(tmp_path / name, b"data " + name.encode())).split("\t")[0]
+        for name in ("one.txt", "two.txt")
+    ]
+    url = chute.ok(
+        "share", *ids, "--expires", "2h", "--max-downloads", "2", "--message", "Both <files>"
+    ).strip()
+    page = requests.get(url, timeout=30).text
+    assert "one.txt" in page and "two.txt" in page and "Both &lt;files&gt;" in page
+    single_url = chute.ok("share", ids[0]).strip()  # --expires defaults to 7 days
+
+    lines = [line.split("\t") for line in chute.ok("links").splitlines()]
+    assert [(fields[1], fields[3], fields[4]) for fields in lines] == [
+        ("active", single_url, "one.txt"),
+        ("active", url, "one.txt, two.txt"),
+    ]
+    link_id, expires = lines[1][0], datetime.strptime(lines[1][2], "%Y-%m-%d %H:%M")
+    assert timedelta(minutes=118) < expires - datetime.now() <= timedelta(hours=2)
+
+    requests.delete(
+        f"{chute.url}/api/shares/{link_id}",
+        headers={"Authorization": f"Bearer {chute.token}"},
+        timeout=30,
+    ).raise_for_status()
+    assert chute.ok("links").splitlines()[1].split("\t")[1] == "revoked"
+
+
+def test_ls_keeps_its_columns_when_piped_and_reads_well_with_human(chute, tmp_path):
+    file_id = chute.ok("upload", write(tmp_path / "big.bin", os.urandom(1_500_000))).split("\t")[0]
+    assert chute.ok("ls").splitlines() == [f"{file_id}\t1500000\tbig.bin"]
+    (line,) = chute.ok("ls", "--human").splitlines()
+    listed_id, size, date, name = line.split("\t")
+    assert (listed_id, size, name) == (file_id, "1.5 MB", "big.bin")
+    assert abs(datetime.strptime(date, "%Y-%m-%d %H:%M") - datetime.now()) < timedelta(minutes=2)

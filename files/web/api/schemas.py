@@ -180,6 +180,9 @@ class ShareIn(Schema):
         None, le=INTEGER_MAX, description="a whole number, or null for no limit"
     )
     password: StrictStr | None = Field(None, description="text")
+    message: StrictStr | None = Field(
+        None, description="text shown on the link's page (several lines), or left out"
+    )
 
 
 class NewShareOut(Schema):

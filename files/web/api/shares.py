@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
 from ninja import Router, Status
 
-from files.shares import multi, single
+from files.shares import listing, multi, single
 from files.web.api.schemas import ErrorOut, MultiShareIn, NewShareOut, ShareIn, ShareListOut
+from files.web.api.share_schemas import LinkListOut, LinkOut, ShareExpiryIn
 from files.web.http import AuthenticatedRequest
 
 router = Router(tags=["shares"])
@@ -41,6 +43,7 @@ def create_share(request: AuthenticatedRequest, upload_id: uuid.UUID, body: Shar
         expires_in=body.expires_in,
         max_downloads=body.max_downloads,
         password=body.password or "",
+        message=body.message or "",
     )
     return Status(201, new_share_json(request, new))
 
@@ -63,8 +66,25 @@ def create_multi_share(request: AuthenticatedRequest, body: MultiShareIn) -> Any
         expires_in=body.expires_in,
         max_downloads=body.max_downloads,
         password=body.password or "",
+        message=body.message or "",
     )
     return Status(201, new_share_json(request, new))
+
+
+@router.get("/shares", url_name="shares", response={200: LinkListOut, **ERRORS})
+def list_links(request: AuthenticatedRequest, cursor: str | None = None) -> Any:
+    """Every link you made (one file or several), newest first; follow `next` for more."""
+    page = listing.owned(request.user, cursor=cursor, limit=settings.CHUTE_PAGE_SIZE)
+    return {"shares": page.links, "next": page.next_cursor}
+
+
+@router.patch(
+    "/shares/{uuid_any:share_id}", url_name="share-api", response={200: LinkOut, **ERRORS}
+)
+def change_expiry(request: AuthenticatedRequest, share_id: uuid.UUID, body: ShareExpiryIn) -> Any:
+    """Move a link's expiry to `expires_in` seconds from now (revoked links stay closed)."""
+    single.change_expiry(single.get_owned_share(request.user, share_id), body.expires_in)
+    return listing.one(request.user, share_id)
 
 
 @router.delete("/shares/{uuid_any:share_id}", url_name="share-api", response={204: None, **ERRORS})

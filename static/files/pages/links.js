@@ -1,0 +1,22 @@
+// The links page (templates/shares/links.html): Copy buttons (copy.js), and htmx shows a
+// refused expiry form's answer (400 or 409, the row with its sentence) in place of the row.
+
+import "./copy.js";
+
+function refusedLinkForm(detail) {
+  const status = detail.xhr.status;
+  return (status === 400 || status === 409) && Boolean(detail.elt?.closest?.("[data-link-form]"));
+}
+
+// With DEBUG on, django-htmx's debug script replaces the page with any 4xx answer: a refused
+// form is an answer, not an error, so stop its event before it reaches that listener.
+document.body.addEventListener("htmx:beforeOnLoad", (event) => {
+  if (refusedLinkForm(event.detail)) event.stopPropagation();
+});
+
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (refusedLinkForm(event.detail)) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
