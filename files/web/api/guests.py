@@ -29,12 +29,12 @@ from files.web.api.schemas import (
     CompleteIn,
     ConfirmedOut,
     ErrorOut,
-    GuestUploadIn,
     SignedPartsOut,
     SignPartsIn,
     StoredPartsOut,
     UploadOut,
 )
+from files.web.api.upload_request_schemas import GuestUploadIn
 from files.web.api.uploads import (
     declaration,
     issued_json,

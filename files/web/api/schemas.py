@@ -1,4 +1,4 @@
-"""The API's request and response shapes: the declared contract of ../shared/DESIGN.md.
+"""The API's request and response shapes: the declared contract (docs/api.md).
 
 Each input field's `description` finishes the sentence "<field> must be …" that a client sees
 when the field has the wrong type, so the OpenAPI document and the error messages agree.
@@ -311,76 +311,6 @@ class UppyCompleteIn(Schema):
 BODY_SCHEMAS.update({"uppy-create-upload": UppyCreateIn, "uppy-complete-upload": UppyCompleteIn})
 
 
-# --- Upload requests (files/web/api/upload_requests.py) and their guests (files/web/api/guests.py) ---------
-
-
-class UploadRequestIn(Schema):
-    """`POST /api/requests`: what to ask guests for, for how long, within what limits."""
-
-    shape: ClassVar[str] = 'such as {"title": "Photos from the trip", "expires_in": 604800}'
-    error_code: ClassVar[str] = "invalid_upload_request"  # a malformed body's code
-
-    title: StrictStr = Field(description="text telling guests what to send")
-    message: StrictStr | None = Field(None, description="text shown to guests, or left out")
-    expires_in: StrictInt = Field(
-        le=INTEGER_MAX,
-        description="a whole number of seconds, such as 604800 (seconds until the link expires)",
-    )
-    max_files: StrictInt | None = Field(
-        None, le=INTEGER_MAX, description="a whole number of files, or left out for no limit"
-    )
-    max_bytes: StrictInt | None = Field(
-        None, le=BIGINT_MAX, description="a whole number of bytes in all, or left out for no limit"
-    )
-    password: StrictStr | None = Field(None, description="text guests must enter, or left out")
-
-
-class NewUploadRequestOut(Schema):
-    id: str
-    url: str = Field(description="the page guests open, <origin>/r/<token>; shown only here")
-    expires_at: str
-    max_files: int | None
-    max_bytes: int | None
-
-
-class ReceivedFileOut(Schema):
-    id: Id
-    name: str
-    size: int
-    content_type: str
-    sender_name: str = Field(description="the name the guest gave, or empty")
-    confirmed_at: Time | None
-
-
-class UploadRequestOut(Schema):
-    id: str
-    prefix: str = Field(description="the token's first characters, to recognise the link")
-    title: str
-    message: str
-    state: str = Field(description='"open", "full", "expired" or "closed"')
-    expires_at: str
-    max_files: int | None
-    max_bytes: int | None
-    has_password: bool
-    created_at: str
-    closed_at: str | None
-    received_files: int = Field(description="files received or on their way")
-    received_bytes: int = Field(description="bytes received or reserved by uploads on their way")
-    files: list[ReceivedFileOut] = Field(description="the files received, newest first")
-
-
-class UploadRequestListOut(Schema):
-    requests: list[UploadRequestOut]
-
-
-class GuestUploadIn(UploadIn):
-    """`POST /r/<token>/uploads`: the file a guest is about to send, and optionally who they are."""
-
-    sender_name: StrictStr | None = Field(
-        None, description="text: the name the owner sees next to the file, or left out"
-    )
-
-
 # --- Shares of several files (files/web/api/shares.py) ------------------------------------------
 
 
@@ -392,12 +322,4 @@ class MultiShareIn(ShareIn):
     files: list[StrictStr] = Field(description="a list of file ids (text), one or more")
 
 
-BODY_SCHEMAS.update(
-    {
-        "upload-requests": UploadRequestIn,
-        "guest-create-upload": GuestUploadIn,
-        "guest-upload-parts": SignPartsIn,
-        "guest-complete-upload": CompleteIn,
-        "shares": MultiShareIn,
-    }
-)
+BODY_SCHEMAS.update({"shares": MultiShareIn})

@@ -11,8 +11,8 @@ from ninja import Router, Status
 
 from files.models import Upload
 from files.upload_requests import owners
-from files.web.api.schemas import (
-    ErrorOut,
+from files.web.api.schemas import ErrorOut
+from files.web.api.upload_request_schemas import (
     NewUploadRequestOut,
     UploadRequestIn,
     UploadRequestListOut,
