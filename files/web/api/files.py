@@ -9,7 +9,7 @@ from django.conf import settings
 from ninja import Router
 
 from files.models import Upload
-from files.uploads import listing, start
+from files.uploads import listing, start, thumbnails
 from files.web.api.schemas import ErrorOut, FileListOut, FileOut
 from files.web.http import AuthenticatedRequest
 
@@ -26,6 +26,7 @@ def file_json(upload: Upload) -> dict[str, Any]:
         "sha256": upload.sha256 or None,
         "confirmed_at": upload.confirmed_at.isoformat() if upload.confirmed_at else None,
         "path": upload.path,
+        "thumbnail": thumbnails.url(upload),
     }
 
 

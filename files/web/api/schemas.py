@@ -99,6 +99,7 @@ class UploadLinks(Schema):
     confirm: str
     parts: str
     complete: str
+    thumbnail: str | None = Field(None, description="POST a preview once the file is ready")
 
 
 class UploadLimits(Schema):
@@ -216,6 +217,7 @@ class FileOut(Schema):
     sha256: str | None = Field(description="the SHA-256 (base64) declared and verified, if any")
     confirmed_at: str | None
     path: str = Field(description="the name with the folders it was uploaded in: photos/a.jpg")
+    thumbnail: str | None = Field(None, description="a short-lived URL of its preview, or null")
 
 
 class FileListOut(Schema):
@@ -386,3 +388,26 @@ BODY_SCHEMAS.update(
         "shares": MultiShareIn,
     }
 )
+
+
+# --- Previews (files/web/api/uploads.py, files/web/api/guests.py) -------------------------------
+
+
+class ThumbnailIn(Schema):
+    """`POST /api/uploads/<id>/thumbnail`: the preview the browser made of a ready file."""
+
+    shape: ClassVar[str] = '{"content_type": "image/webp", "size": 12345}'
+
+    content_type: StrictStr = Field(description='text: "image/webp" or "image/jpeg"')
+    size: StrictInt = Field(le=INTEGER_MAX, description="the thumbnail's bytes, a whole number")
+
+
+class ThumbnailPostOut(Schema):
+    post: PresignedPostOut
+
+
+class ThumbnailOut(Schema):
+    thumbnail: str | None = Field(description="a short-lived URL showing it, or null")
+
+
+BODY_SCHEMAS.update({"upload-thumbnail": ThumbnailIn, "guest-upload-thumbnail": ThumbnailIn})

@@ -16,7 +16,7 @@ from ninja import Router, Status
 
 from files.lifecycle import delete
 from files.models import Upload
-from files.uploads import confirm, declarations, multipart, policy, resume, start
+from files.uploads import confirm, declarations, multipart, policy, resume, start, thumbnails
 from files.web.api.schemas import (
     CompleteIn,
     ConfirmedOut,
@@ -25,6 +25,9 @@ from files.web.api.schemas import (
     SignedPartsOut,
     SignPartsIn,
     StoredPartsOut,
+    ThumbnailIn,
+    ThumbnailOut,
+    ThumbnailPostOut,
     UploadIn,
     UploadOut,
 )
@@ -44,6 +47,7 @@ def api_links(upload: Upload) -> dict[str, str]:
         "confirm": reverse("api:confirm-upload", args=[upload.id]),
         "parts": reverse("api:upload-parts", args=[upload.id]),
         "complete": reverse("api:complete-upload", args=[upload.id]),
+        "thumbnail": reverse("api:upload-thumbnail", args=[upload.id]),
     }
 
 
@@ -229,3 +233,29 @@ def resumable_uploads(request: AuthenticatedRequest) -> Any:
         response["Vary"] = "HX-Request"
         return response
     return {"uploads": [upload_json(item.upload) | {"uploaded": item.uploaded} for item in found]}
+
+
+def thumbnail_post_json(upload: Upload, body: ThumbnailIn) -> dict[str, Any]:
+    post = thumbnails.issue(upload, content_type=body.content_type, size=body.size)
+    return {"post": {"url": post.url, "fields": post.fields}}
+
+
+@router.post(
+    "/uploads/{uuid_any:upload_id}/thumbnail",
+    url_name="upload-thumbnail",
+    response={201: ThumbnailPostOut, **ERRORS},
+)
+def thumbnail(request: AuthenticatedRequest, upload_id: uuid.UUID, body: ThumbnailIn) -> Status:
+    """A presigned POST for a ready file's preview (image/webp or image/jpeg, ≤ 64 KiB)."""
+    return Status(201, thumbnail_post_json(start.get_upload(request.user, upload_id), body))
+
+
+@router.post(
+    "/uploads/{uuid_any:upload_id}/thumbnail/confirm",
+    url_name="confirm-thumbnail",
+    response={200: ThumbnailOut, **ERRORS},
+)
+def confirm_thumbnail(request: AuthenticatedRequest, upload_id: uuid.UUID) -> Any:
+    """Register the preview once the bucket holds it (its size and type as declared)."""
+    upload = thumbnails.confirm(start.get_upload(request.user, upload_id))
+    return {"thumbnail": thumbnails.url(upload)}
