@@ -43,6 +43,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         .only(
             "id",
             "name",
+            "folder",
             "size",
             "content_type",
             "confirmed_at",
