@@ -33,12 +33,12 @@ from files.web.api.schemas import (
     SignedPartsOut,
     SignPartsIn,
     StoredPartsOut,
-    ThumbnailIn,
-    ThumbnailOut,
-    ThumbnailPostOut,
     UploadOut,
 )
 from files.web.api.uploads import (
+    ThumbnailIn,
+    ThumbnailOut,
+    ThumbnailPostOut,
     declaration,
     issued_json,
     signed_parts_json,

@@ -388,26 +388,3 @@ BODY_SCHEMAS.update(
         "shares": MultiShareIn,
     }
 )
-
-
-# --- Previews (files/web/api/uploads.py, files/web/api/guests.py) -------------------------------
-
-
-class ThumbnailIn(Schema):
-    """`POST /api/uploads/<id>/thumbnail`: the preview the browser made of a ready file."""
-
-    shape: ClassVar[str] = '{"content_type": "image/webp", "size": 12345}'
-
-    content_type: StrictStr = Field(description='text: "image/webp" or "image/jpeg"')
-    size: StrictInt = Field(le=INTEGER_MAX, description="the thumbnail's bytes, a whole number")
-
-
-class ThumbnailPostOut(Schema):
-    post: PresignedPostOut
-
-
-class ThumbnailOut(Schema):
-    thumbnail: str | None = Field(description="a short-lived URL showing it, or null")
-
-
-BODY_SCHEMAS.update({"upload-thumbnail": ThumbnailIn, "guest-upload-thumbnail": ThumbnailIn})
