@@ -146,6 +146,19 @@ class QuotaExceeded(ChuteError):
     code = "quota_exceeded"
 
 
+class InvalidThumbnail(ChuteError):
+    """Raised when a thumbnail's declared type or size is not one Chute stores."""
+
+    code = "invalid_thumbnail"
+
+
+class ThumbnailMismatch(ChuteError):
+    """Raised when the thumbnail in the bucket is missing or differs from its declaration."""
+
+    status = 422
+    code = "thumbnail_mismatch"
+
+
 # --- Multipart ----------------------------------------------------------------------------
 
 

@@ -95,6 +95,12 @@ class Upload(models.Model):
     expires_at = models.DateTimeField(help_text="When the issued upload URLs stop working.")
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
+    # A small preview the uploader's browser made (files/uploads/thumbnails.py): `thumbnail`
+    # is set once confirmed; type and size are what the last thumbnail POST pinned.
+    thumbnail = models.FileField(max_length=520, blank=True)
+    thumbnail_type = models.CharField(max_length=16, blank=True)
+    thumbnail_size = models.PositiveIntegerField(null=True, blank=True)
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [

@@ -334,8 +334,11 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": STATIC_ORIGINS,
         "style-src": STATIC_ORIGINS,
-        "img-src": [*STATIC_ORIGINS, "data:"],
+        # Thumbnails are short-lived signed GETs from the bucket (files/uploads/thumbnails.py).
+        "img-src": [*dict.fromkeys([*STATIC_ORIGINS, *BUCKET_ORIGINS]), "data:"],
         "font-src": STATIC_ORIGINS,
+        # A chosen video's first frame becomes its thumbnail through an object URL (blob:).
+        "media-src": [SELF, "blob:"],
         "connect-src": [SELF, *BUCKET_ORIGINS],
         "form-action": [SELF, *BUCKET_ORIGINS],
         "frame-ancestors": [NONE],

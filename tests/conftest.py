@@ -48,10 +48,16 @@ def storage_settings(server: SeaweedFS, bucket: str) -> dict:
             "addressing_style": "path",
         },
     }
-    # The browser must be allowed to reach this server (connect-src, form-action).
+    # The browser must be allowed to reach this server (connect-src, form-action) and show
+    # its thumbnails (img-src), as project/settings.py allows the configured bucket.
     policy = settings.CONTENT_SECURITY_POLICY
     origins = ["'self'", *s3_origins(server.endpoint, bucket, "us-east-1")]
-    directives = {**policy["DIRECTIVES"], "connect-src": origins, "form-action": origins}
+    directives = {
+        **policy["DIRECTIVES"],
+        "connect-src": origins,
+        "form-action": origins,
+        "img-src": [*origins, "data:"],
+    }
     return {
         "STORAGES": {**settings.STORAGES, "default": default},
         "CONTENT_SECURITY_POLICY": {**policy, "DIRECTIVES": directives},

@@ -23,7 +23,7 @@ from django.utils import timezone
 from files import s3
 from files.lifecycle import delete
 from files.models import Upload
-from files.uploads import policy, reconcile, uppy
+from files.uploads import policy, reconcile, thumbnails, uppy
 
 # Covers clock skew between Django and the bucket, a last part still streaming when its URL
 # expired, and a confirm that follows the final byte.
@@ -119,8 +119,8 @@ def _orphans(initiated_before: datetime) -> list[s3.MultipartInfo]:
 def _strays(written_before: datetime) -> list[s3.StoredObject]:
     """Objects under users/ that no row accounts for, last written before the cut-off.
 
-    A row accounts for its confirmed file (`file`) and, until it is READY, for its upload
-    key. Any other object was stored by a URL whose upload was deleted or confirmed, or is a
+    A row accounts for its confirmed file (`file`), until it is READY for its upload key,
+    and while it is READY for its confirmed thumbnail. Any other object was stored by a URL whose upload was deleted or confirmed, or is a
     confirm's copy that was never registered. An object written before the cut-off (the URL
     lifetime plus GRACE ago) was written by a URL that has expired since, so it is removed
     for good; younger ones may still be rewritten, or belong to a confirm in progress.
@@ -132,9 +132,17 @@ def _strays(written_before: datetime) -> list[s3.StoredObject]:
             continue
         files = Upload.objects.filter(file__in=old).values_list("file", flat=True)
         accounted = set(files)
-        for key, status, file in Upload.objects.filter(key__in=old).values_list(
-            "key", "status", "file"
-        ):
+        # A thumbnail is found by its upload's key (unique, indexed): no query of its own.
+        owners = {thumbnails.upload_key_of(key) for key in old} - {None}
+        for key, status, file, thumbnail in Upload.objects.filter(
+            key__in=old.keys() | owners
+        ).values_list("key", "status", "file", "thumbnail"):
+            # A READY file's confirmed thumbnail stays; an unconfirmed one, or any of a file
+            # that is not READY, goes with the strays.
+            if thumbnail and status == Upload.Status.READY:
+                accounted.add(thumbnail)
+            if key not in old:
+                continue
             # A READY file's upload key is spare once its confirmed copy is in the bucket;
             # were the copy missing, the upload key may hold the only bytes left.
             if status != Upload.Status.READY or not _in_bucket(file):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from files import s3
 from files.models import Upload
 from files.shares import single
-from files.uploads import policy
+from files.uploads import policy, thumbnails
 
 
 def delete(upload: Upload) -> None:
@@ -40,11 +40,13 @@ def url_may_still_write(upload: Upload) -> bool:
 
 
 def remove_bytes(upload: Upload) -> None:
-    """Revoke the upload's share links, then remove its bytes and multipart state."""
+    """Revoke the upload's share links, then remove its bytes, thumbnail and multipart state."""
     single.revoke_for_upload(upload)  # its share links answer 410 before the bytes go
     if upload.multipart_upload_id:
         s3.abort_multipart(upload.key, upload_id=upload.multipart_upload_id)
     s3.delete(upload.key)
+    # Whether or not it was confirmed: a thumbnail POST may have stored one.
+    s3.delete(thumbnails.key_for(upload))
     if upload.file and upload.file.name != upload.key:
         s3.delete(upload.file.name)  # the confirmed copy of a single-request upload
 

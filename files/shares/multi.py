@@ -119,7 +119,9 @@ def files_were_deleted(share: Share) -> bool:
     return share.multi and share.revoked_at is None and not entries(share).exists()
 
 
-def claim_file(share: Share, upload_id: str, now: datetime | None = None) -> str:
+def claim_file(
+    share: Share, upload_id: str, now: datetime | None = None, *, inline: bool = False
+) -> str:
     """Count one download of one of the link's files atomically; a presigned GET (≤ 60 s).
 
     The conditional UPDATE is on the entry's own columns, so PostgreSQL re-checks the count
@@ -138,4 +140,4 @@ def claim_file(share: Share, upload_id: str, now: datetime | None = None) -> str
     if not claimed.update(downloads=F("downloads") + 1):
         raise LinkGone(share, Share.State.USED_UP)
     Share.objects.filter(pk=share.pk).update(downloads=F("downloads") + 1, last_download_at=now)
-    return downloads.download_url(entry.upload)
+    return downloads.download_url(entry.upload, inline=inline)

@@ -237,13 +237,14 @@ def verify_password(share: Share, password: str, client: str, now: datetime | No
     )
 
 
-def claim_download(share: Share, now: datetime | None = None) -> str:
+def claim_download(share: Share, now: datetime | None = None, *, inline: bool = False) -> str:
     """Count one download atomically and return a presigned GET (≤ 60 s) for the file.
 
     One conditional UPDATE decides: the row must still be unrevoked, unexpired, attached to
     its file and under its download limit. Every condition is on the share's own columns, so
     PostgreSQL re-checks them against the latest row version when concurrent requests queue
-    on the row lock: twenty requests for five downloads yield exactly five URLs.
+    on the row lock: twenty requests for five downloads yield exactly five URLs. `inline`
+    ("Open") shows the allow-listed types in the browser; it counts the same.
     """
     now = now or timezone.now()
     if share.upload is not None:
@@ -262,4 +263,4 @@ def claim_download(share: Share, now: datetime | None = None) -> str:
         raise LinkGone(share, Share.State.USED_UP if state == Share.State.ACTIVE else state)
     share.downloads += 1
     assert share.upload is not None  # the UPDATE required it
-    return downloads.download_url(share.upload)
+    return downloads.download_url(share.upload, inline=inline)

@@ -26,6 +26,12 @@ INLINE_TYPES = frozenset(
         "video/webm",
         "audio/mpeg",
         "audio/ogg",
+        "audio/wav",
+        "audio/webm",
+        "audio/mp4",
+        "audio/flac",
+        # Browsers sniff text/plain only for binary, never into HTML (WHATWG MIME Sniffing §7.1).
+        "text/plain",
     }
 )
 # Types that are served as opaque bytes even as attachments, so no browser renders them.
@@ -44,9 +50,14 @@ ACTIVE_TYPES = frozenset(
 )
 
 
+def opens_inline(upload: Upload) -> bool:
+    """Whether "Open" shows the file in the browser (else it is served as a download)."""
+    return upload.content_type in INLINE_TYPES
+
+
 def response_headers(upload: Upload, *, inline: bool = False) -> dict[str, str]:
     """The bucket's response overrides: disposition, a safe type and no caching."""
-    as_attachment = not (inline and upload.content_type in INLINE_TYPES)
+    as_attachment = not (inline and opens_inline(upload))
     content_type = upload.content_type
     if content_type in ACTIVE_TYPES:
         content_type = DEFAULT_CONTENT_TYPE

@@ -12,6 +12,7 @@ urlpatterns = [
     # in these: "." stops at a newline, and an address may hold an encoded one.
     re_path(r"^api/", handlers.unknown),
     path("files/<uuid:upload_id>/download", home.download, name="download"),
+    path("files/<uuid:upload_id>/view", home.view, name="view"),
     path("tokens/", tokens.api_tokens, name="api-tokens"),
     # Share links: the owner's dialog, then the public pages a link opens.
     path("files/<uuid:upload_id>/shares", shares.manage_shares, name="file-shares"),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("links/<uuid:share_id>/expiry", links.change_expiry, name="link-expiry"),
     path("s/<str:token>", shares.landing, name="share"),
     path("s/<str:token>/download", shares.download, name="share-download"),
+    path("s/<str:token>/view", shares.view, name="share-view"),
     re_path(r"^s/(?P<rest>.*)$", shares.unknown),
     # Upload requests: the owner's page, the guests' page and their upload protocol.
     path("requests/", upload_requests.owner_requests, name="upload-requests"),

@@ -26,6 +26,8 @@ DESIGN_PATHS = {
     "/api/uploads/{upload_id}/parts",
     "/api/uploads/{upload_id}/complete",
     "/api/uploads/resumable",
+    "/api/uploads/{upload_id}/thumbnail",
+    "/api/uploads/{upload_id}/thumbnail/confirm",
     "/api/files/{upload_id}/shares",
     "/api/shares",
     "/api/shares/{share_id}",

@@ -22,7 +22,7 @@ from files.errors import PasswordRefused, UploadClosed
 from files.lifecycle import delete
 from files.models import Upload, UploadRequest
 from files.upload_requests import guests
-from files.uploads import confirm, multipart
+from files.uploads import confirm, multipart, thumbnails
 from files.web import guest_session
 from files.web.api import handlers
 from files.web.api.schemas import (
@@ -36,10 +36,14 @@ from files.web.api.schemas import (
 )
 from files.web.api.upload_request_schemas import GuestUploadIn
 from files.web.api.uploads import (
+    ThumbnailIn,
+    ThumbnailOut,
+    ThumbnailPostOut,
     declaration,
     issued_json,
     signed_parts_json,
     stored_parts_json,
+    thumbnail_post_json,
     upload_json,
 )
 from files.web.http import HtmxRequest, client_address
@@ -68,6 +72,7 @@ def guest_links(token: str) -> Any:
             "confirm": reverse("guest:guest-confirm-upload", args=[token, upload.id]),
             "parts": reverse("guest:guest-upload-parts", args=[token, upload.id]),
             "complete": reverse("guest:guest-complete-upload", args=[token, upload.id]),
+            "thumbnail": reverse("guest:guest-upload-thumbnail", args=[token, upload.id]),
         }
 
     return links
@@ -190,3 +195,23 @@ def cancel_upload(request: HtmxRequest, token: str, upload_id: uuid.UUID) -> Htt
         )
     delete.delete(upload)
     return HttpResponse(status=200 if request.htmx else 204)
+
+
+@guest_api.post(
+    "/{token}/uploads/{uuid_any:upload_id}/thumbnail",
+    url_name="guest-upload-thumbnail",
+    response={201: ThumbnailPostOut, **ERRORS},
+)
+def thumbnail(request: HtmxRequest, token: str, upload_id: uuid.UUID, body: ThumbnailIn) -> Status:
+    """A preview of a file this session delivered, as the owner's /api/uploads/<id>/thumbnail."""
+    return Status(201, thumbnail_post_json(own_upload(request, token, upload_id), body))
+
+
+@guest_api.post(
+    "/{token}/uploads/{uuid_any:upload_id}/thumbnail/confirm",
+    url_name="guest-confirm-thumbnail",
+    response={200: ThumbnailOut, **ERRORS},
+)
+def confirm_thumbnail(request: HtmxRequest, token: str, upload_id: uuid.UUID) -> Any:
+    upload = thumbnails.confirm(own_upload(request, token, upload_id))
+    return {"thumbnail": thumbnails.url(upload)}

@@ -14,6 +14,7 @@ from ninja import Field, Schema
 from pydantic import StrictInt, StrictStr
 
 from files.s3 import MAX_PARTS
+from files.uploads import thumbnails
 from files.web.api.shapes import Id, Time, declared_sha256, share_state, token_prefix
 
 # --- Bounds -------------------------------------------------------------------------------
@@ -103,6 +104,7 @@ class UploadLinks(Schema):
     confirm: str
     parts: str
     complete: str
+    thumbnail: str | None = Field(None, description="POST a preview once the file is ready")
 
 
 class UploadLimits(Schema):
@@ -226,7 +228,9 @@ class FileOut(Schema):
     sha256: str | None = Field(description="the SHA-256 (base64) declared and verified, if any")
     confirmed_at: Time | None
     path: str = Field(description="the name with the folders it was uploaded in: photos/a.jpg")
+    thumbnail: str | None = Field(None, description="a short-lived URL of its preview, or null")
     resolve_sha256: ClassVar[Any] = staticmethod(declared_sha256)
+    resolve_thumbnail: ClassVar[Any] = staticmethod(thumbnails.url)
 
 
 class FileListOut(Schema):

@@ -6,21 +6,25 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from ninja import Router, Status
+from ninja import Field, Router, Schema, Status
+from pydantic import StrictInt, StrictStr
 
 from files.lifecycle import delete
 from files.models import Upload
-from files.uploads import confirm, declarations, multipart, policy, resume, start
+from files.uploads import confirm, declarations, multipart, policy, resume, start, thumbnails
 from files.web.api.schemas import (
+    BODY_SCHEMAS,
+    INTEGER_MAX,
     CompleteIn,
     ConfirmedOut,
     ErrorOut,
+    PresignedPostOut,
     ResumableListOut,
     SignedPartsOut,
     SignPartsIn,
@@ -44,6 +48,7 @@ def api_links(upload: Upload) -> dict[str, str]:
         "confirm": reverse("api:confirm-upload", args=[upload.id]),
         "parts": reverse("api:upload-parts", args=[upload.id]),
         "complete": reverse("api:complete-upload", args=[upload.id]),
+        "thumbnail": reverse("api:upload-thumbnail", args=[upload.id]),
     }
 
 
@@ -229,3 +234,53 @@ def resumable_uploads(request: AuthenticatedRequest) -> Any:
         response["Vary"] = "HX-Request"
         return response
     return {"uploads": [upload_json(item.upload) | {"uploaded": item.uploaded} for item in found]}
+
+
+# --- Previews -----------------------------------------------------------------------------
+# Their shapes live here while schemas.py is at the 400-line limit (tests/unit/test_layers.py).
+
+
+class ThumbnailIn(Schema):
+    """`POST /api/uploads/<id>/thumbnail`: the preview the browser made of a ready file."""
+
+    shape: ClassVar[str] = '{"content_type": "image/webp", "size": 12345}'
+
+    content_type: StrictStr = Field(description='text: "image/webp" or "image/jpeg"')
+    size: StrictInt = Field(le=INTEGER_MAX, description="the thumbnail's bytes, a whole number")
+
+
+class ThumbnailPostOut(Schema):
+    post: PresignedPostOut
+
+
+class ThumbnailOut(Schema):
+    thumbnail: str | None = Field(description="a short-lived URL showing it, or null")
+
+
+BODY_SCHEMAS.update({"upload-thumbnail": ThumbnailIn, "guest-upload-thumbnail": ThumbnailIn})
+
+
+def thumbnail_post_json(upload: Upload, body: ThumbnailIn) -> dict[str, Any]:
+    post = thumbnails.issue(upload, content_type=body.content_type, size=body.size)
+    return {"post": {"url": post.url, "fields": post.fields}}
+
+
+@router.post(
+    "/uploads/{uuid_any:upload_id}/thumbnail",
+    url_name="upload-thumbnail",
+    response={201: ThumbnailPostOut, **ERRORS},
+)
+def thumbnail(request: AuthenticatedRequest, upload_id: uuid.UUID, body: ThumbnailIn) -> Status:
+    """A presigned POST for a ready file's preview (image/webp or image/jpeg, ≤ 64 KiB)."""
+    return Status(201, thumbnail_post_json(start.get_upload(request.user, upload_id), body))
+
+
+@router.post(
+    "/uploads/{uuid_any:upload_id}/thumbnail/confirm",
+    url_name="confirm-thumbnail",
+    response={200: ThumbnailOut, **ERRORS},
+)
+def confirm_thumbnail(request: AuthenticatedRequest, upload_id: uuid.UUID) -> Any:
+    """Register the preview once the bucket holds it (its size and type as declared)."""
+    upload = thumbnails.confirm(start.get_upload(request.user, upload_id))
+    return {"thumbnail": thumbnails.url(upload)}

@@ -43,12 +43,15 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         .only(
             "id",
             "name",
+            "folder",
             "size",
             "content_type",
             "confirmed_at",
             "created_at",
             "sender_name",
             "request__title",
+            "thumbnail",  # a signed GET each, signed locally: no query per file
+            "thumbnail_type",
         )
         .order_by("-confirmed_at", "-created_at")
     )
@@ -88,6 +91,20 @@ def download(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpRespons
     except UploadNotFound:
         raise Http404("No such file.") from None
     response = redirect(downloads.download_url(upload, inline=request.GET.get("inline") == "1"))
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_GET
+@login_or_token_required
+def view(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpResponse:
+    """ "Open": the file in the browser for the inline allow-list, otherwise as a download."""
+    try:
+        upload = start.get_ready(request.user, upload_id)
+    except UploadNotFound:
+        raise Http404("No such file.") from None
+    response = redirect(downloads.download_url(upload, inline=True))
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response

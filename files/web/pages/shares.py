@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from files.errors import (
@@ -222,6 +222,18 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def download(request: HttpRequest, token: str) -> HttpResponse:
     """Check expiry, revocation, password and count atomically, then 302 to the bucket."""
+    return claim(request, token)
+
+
+@csrf_exempt  # as download
+@public
+@require_POST
+def view(request: HttpRequest, token: str) -> HttpResponse:
+    """ "Open": as download (counted), shown in the browser for the inline allow-list."""
+    return claim(request, token, inline=True)
+
+
+def claim(request: HttpRequest, token: str, *, inline: bool = False) -> HttpResponse:
     try:
         share = single.find(token)
         multi.ensure_open(share)
@@ -230,9 +242,9 @@ def download(request: HttpRequest, token: str) -> HttpResponse:
         if share.multi:
             # A link to several files names the one to fetch (the landing page's buttons).
             chosen = posted["file"] or parse(DownloadForm(request.GET), ShareNotFound)["file"]
-            url = multi.claim_file(share, chosen)
+            url = multi.claim_file(share, chosen, inline=inline)
         else:
-            url = single.claim_download(share)
+            url = single.claim_download(share, inline=inline)
     except ShareNotFound:
         return not_found(request)
     except LinkGone as error:

@@ -106,7 +106,8 @@ function post(job, zipFile, entries) {
 async function downloadAll() {
   if (all.getAttribute("aria-disabled") === "true") return; // one zip at a time
   if (!form.reportValidity()) return; // a password the link needs
-  const entries = [...form.querySelectorAll('button[name="file"]')].map((button) => ({
+  // The Download buttons (data-name), not the Open ones beside them.
+  const entries = [...form.querySelectorAll('button[name="file"][data-name]')].map((button) => ({
     id: button.value,
     name: button.dataset.name,
     path: button.dataset.path,

@@ -9,6 +9,7 @@ import { UploadQueue } from "../uploader/queue.js";
 import { Transfer } from "../uploader/transfer.js";
 import { Announcer } from "./announce.js";
 import { addFileRow, markTwins, watchDeletes } from "./filelist.js";
+import { sendThumbnail, showThumbnail } from "./thumbnail.js";
 import { TransferView } from "./view.js";
 
 const DONE_ROW_KEPT_MS = 6000;
@@ -42,12 +43,17 @@ export function enqueue(items) {
   for (const { file, path = "" } of items) {
     const transfer = new Transfer(file, { client, path, threshold, hashFile: (f) => sha256OfFile(f, { workerUrl }) });
     const view = new TransferView(template, transfer);
+    let previewed = false;
     transfer.addEventListener("change", ({ detail }) => {
       view.render(detail);
       announcer.observe(transfer, detail);
       if (detail.uploadId) claimResumable(detail.uploadId);
       if (detail.state === "done") {
         addFileRow(detail.row);
+        // After the file is confirmed, never holding it up: the preview follows on its own.
+        const upload = transfer.upload;
+        if (upload && !previewed) sendThumbnail(client, upload, file).then((url) => showThumbnail(upload.id, url));
+        previewed = true;
         // What depends on the files stored (a request's "what is left") fetches itself again.
         document.body.dispatchEvent(new CustomEvent("chute:file-uploaded", { bubbles: true }));
         setTimeout(() => view.element.remove(), DONE_ROW_KEPT_MS);

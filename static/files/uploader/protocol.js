@@ -100,6 +100,16 @@ export class Client {
     return this.call("POST", upload.links.confirm, undefined, { html: true, signal });
   }
 
+  /** A presigned POST for a ready file's preview ({content_type, size}): {post: {url, fields}}. */
+  thumbnail(upload, { contentType, size }) {
+    return this.call("POST", upload.links.thumbnail, { content_type: contentType, size });
+  }
+
+  /** Register the preview the bucket now holds: {thumbnail: <short-lived URL>}. */
+  confirmThumbnail(upload) {
+    return this.call("POST", `${upload.links.thumbnail}/confirm`);
+  }
+
   /** Abort a pending upload (and its parts in the bucket) or delete a ready file. */
   remove(upload) {
     return this.call("DELETE", upload.links.self);
