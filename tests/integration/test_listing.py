@@ -58,6 +58,7 @@ def test_one_file_is_read_by_id_and_others_are_404(alice, mallory, user):
         "sha256": None,
         "confirmed_at": upload.confirmed_at.isoformat(),
         "path": "a.txt",
+        "thumbnail": None,  # as in GET /api/files: one file, one shape
     }
     assert mallory.get(f"/api/files/{upload.id}").status_code == 404
 
