@@ -74,6 +74,7 @@ def build_parser() -> Parser:
     upload.add_argument("paths", nargs="+", metavar="PATH", type=Path)
     upload.add_argument("--share", type=duration, metavar="DURATION", help="e.g. 30m, 12h, 7d")
     upload.add_argument("--max-downloads", type=positive, metavar="N")
+    upload.add_argument("--message", metavar="TEXT", help="with --share: shown on the link's page")
     upload.add_argument(
         "--limit-rate", type=rate, metavar="RATE", help="at most RATE bytes a second, e.g. 20M"
     )
@@ -132,10 +133,14 @@ def say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def share_url(api: Api, file_id: str, expires_in: int, max_downloads: int | None) -> str:
-    body: dict[str, int] = {"expires_in": expires_in}
+def share_url(
+    api: Api, file_id: str, expires_in: int, max_downloads: int | None, message: str | None
+) -> str:
+    body: dict[str, int | str] = {"expires_in": expires_in}
     if max_downloads:
         body["max_downloads"] = max_downloads
+    if message:
+        body["message"] = message
     return str(api.post(f"api/files/{file_id}/shares", body)["url"])
 
 
@@ -143,8 +148,8 @@ def run_upload(api: Api, args: argparse.Namespace) -> None:
     for path in args.paths:
         if not path.is_file():
             raise ChuteError(f"{path} is not a file that can be read.")
-    if args.max_downloads and not args.share:
-        raise ChuteError("--max-downloads needs --share DURATION.")
+    if (args.max_downloads or args.message) and not args.share:
+        raise ChuteError("--max-downloads and --message need --share DURATION.")
     uploader = Uploader(
         api,
         rate_limit=RateLimit(args.limit_rate) if args.limit_rate else None,
@@ -161,7 +166,7 @@ def run_upload(api: Api, args: argparse.Namespace) -> None:
             )
         fields = [done.id, done.name]
         if args.share:
-            fields.append(share_url(api, done.id, args.share, args.max_downloads))
+            fields.append(share_url(api, done.id, args.share, args.max_downloads, args.message))
         print("\t".join(fields), flush=True)
 
 

@@ -141,12 +141,16 @@ def test_several_files_print_one_line_each_and_ls_follows_cursors(chute, tmp_pat
 
 def test_upload_with_share_prints_a_link_that_opens(chute, tmp_path):
     out = chute.ok(
-        "upload", "--share", "7d", "--max-downloads", "3", write(tmp_path / "a.pdf", b"%PDF")
+        "upload",
+        *("--share", "7d", "--max-downloads", "3", "--message", "The scan you asked for"),
+        write(tmp_path / "a.pdf", b"%PDF"),
     )
     file_id, name, url = out.rstrip("\n").split("\t")
     assert name == "a.pdf"
     assert url.startswith(f"{chute.url}/s/")
-    assert requests.get(url, timeout=30).status_code == 200
+    landing = requests.get(url, timeout=30)
+    assert landing.status_code == 200
+    assert "The scan you asked for" in landing.text
 
     again = chute.ok("share", file_id, "--expires", "30m").strip()
     assert again.startswith(f"{chute.url}/s/") and again != url

@@ -595,3 +595,27 @@ def test_throttle_trusts_forwarded_address_only_behind_a_trusted_proxy(rf, setti
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # The proxy appends what it saw; earlier entries are whatever the client claimed.
     assert client_address(request) == "192.0.2.9"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("several", [False, True], ids=["one-file", "several-files"])
+def test_the_share_dialogs_message_is_shown_on_the_links_page(alice, user, client, several):
+    files = [ready_upload(user), ready_upload(user)] if several else [ready_upload(user)]
+    dialog = (
+        f"/shares/new?{'&'.join(f'files={f.id}' for f in files)}"
+        if several
+        else f"/files/{files[0].id}/shares"
+    )
+    form = alice.get(dialog, headers={"HX-Request": "true"}).content.decode()
+    assert 'name="message"' in form
+
+    body = {"expires": "86400", "message": "Photos from Sunday\n<b>enjoy</b>\u202e"}
+    if several:
+        body["files"] = [str(f.id) for f in files]
+    created = alice.post(dialog.split("?")[0], body, headers={"HX-Request": "true"})
+    assert created.status_code == 200, created.content
+    url = re.search(r'value="(http://testserver/s/[^"]+)"', created.content.decode()).group(1)
+
+    assert Share.objects.get().message == "Photos from Sunday\n<b>enjoy</b>"  # cleaned
+    landing = client.get(url.removeprefix("http://testserver")).content.decode()
+    assert "Photos from Sunday<br>&lt;b&gt;enjoy&lt;/b&gt;" in landing  # escaped, lines kept

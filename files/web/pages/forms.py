@@ -100,7 +100,8 @@ class RowActionForm(forms.Form):
 
 
 class ShareForm(forms.Form):
-    """The share dialog (one file or several): a preset (seconds) or a date, count, password."""
+    """The share dialog (one file or several): a preset (seconds) or a date, count, password,
+    and a message for the landing page."""
 
     # The page's script sends the chosen local time as ISO 8601 with an offset (expires_at);
     # without it, the datetime-local value (expires_on) is read as UTC.
@@ -116,6 +117,7 @@ class ShareForm(forms.Form):
         },
     )
     password = _text()
+    message = _text()
 
     def __init__(self, data: QueryDict, now: datetime | None = None) -> None:
         super().__init__(data)
@@ -149,6 +151,7 @@ class ShareForm(forms.Form):
                 expires_in=values["expires"],
                 max_downloads=values["max_downloads"],
                 password=values["password"],
+                message=values["message"],
             )
         )
 

@@ -75,6 +75,7 @@ def manage_shares(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpRe
             expires_in=declared.expires_in,
             max_downloads=declared.max_downloads,
             password=declared.password,
+            message=declared.message,
         )
         url = request.build_absolute_uri(reverse("share", args=[new.token]))
         return {"created": new.share, "created_url": url}
@@ -121,6 +122,7 @@ def share_files(request: AuthenticatedRequest) -> HttpResponse:
             expires_in=declared.expires_in,
             max_downloads=declared.max_downloads,
             password=declared.password,
+            message=declared.message,
         )
         return {"created_url": request.build_absolute_uri(reverse("share", args=[new.token]))}
 
