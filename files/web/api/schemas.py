@@ -15,7 +15,17 @@ from pydantic import StrictInt, StrictStr
 
 from files.s3 import MAX_PARTS
 from files.uploads import thumbnails
-from files.web.api.shapes import Id, Time, declared_sha256, share_state, token_prefix
+from files.web.api.shapes import (
+    Id,
+    Time,
+    declared_sha256,
+    part_urls,
+    read_through,
+    share_state,
+    token_prefix,
+    upload_limits,
+    upload_links,
+)
 
 # --- Bounds -------------------------------------------------------------------------------
 # Every whole number a call takes declares the most it can ever be (`le`): what its column
@@ -113,14 +123,16 @@ class UploadLimits(Schema):
 
 
 class UploadOut(Schema):
-    id: str
+    """An upload: its state, where to go next (links) and the server's limits."""
+
+    id: Id
     key: str
     name: str
     size: int
     content_type: str
     status: str
     method: str = Field(description='"post", "put" or "multipart"')
-    expires_at: str
+    expires_at: Time
     links: UploadLinks
     limits: UploadLimits
     post: PresignedPostOut | None = None
@@ -132,6 +144,14 @@ class UploadOut(Schema):
         description="true when this continues your unfinished upload of the same file: "
         "list its parts (links.parts) and send only the missing ones",
     )
+    resolve_links: ClassVar[Any] = staticmethod(upload_links)
+    resolve_limits: ClassVar[Any] = staticmethod(upload_limits)
+
+
+class IssuedOut(UploadOut):
+    """A new upload (start.Issued): with its presigned POST or PUT, if it has one."""
+
+    _flat = read_through("upload")
 
 
 class ConfirmedOut(UploadOut):
@@ -141,6 +161,7 @@ class ConfirmedOut(UploadOut):
 
 class ResumableOut(UploadOut):
     uploaded: int | None = Field(description="bytes in the bucket; null when it did not answer")
+    _flat = read_through("upload")
 
 
 class ResumableListOut(Schema):
@@ -149,10 +170,13 @@ class ResumableListOut(Schema):
 
 class SignedPartsOut(Schema):
     urls: dict[str, str]
-    expires_at: str
+    expires_at: Time
+    resolve_urls: ClassVar[Any] = staticmethod(part_urls)
 
 
 class StoredPartOut(Schema):
+    """A part in the bucket (multipart.StoredPart)."""
+
     number: int
     etag: str
     size: int
