@@ -29,10 +29,10 @@ from files.web.api.schemas import (
     CompleteIn,
     ConfirmedOut,
     ErrorOut,
-    IssuedOut,
     SignedPartsOut,
     SignPartsIn,
     StoredPartsOut,
+    UploadOut,
 )
 from files.web.api.upload_request_schemas import GuestUploadIn
 from files.web.api.uploads import (
@@ -98,7 +98,7 @@ def confirmed(request: HtmxRequest, upload: Upload) -> Any:
 @guest_api.post(
     "/{token}/uploads",
     url_name="guest-create-upload",
-    response={201: IssuedOut, **ERRORS},
+    response={201: UploadOut, **ERRORS},
     exclude_none=True,
 )
 def create_upload(request: HtmxRequest, token: str, body: GuestUploadIn) -> Status:

@@ -22,6 +22,7 @@ from files.web.api.shapes import (
     part_urls,
     read_through,
     share_state,
+    share_url,
     token_prefix,
     upload_limits,
     upload_links,
@@ -122,9 +123,8 @@ class UploadLimits(Schema):
     parallel_parts: int = Field(description="parts a client should keep in flight")
 
 
-class UploadOut(Schema):
-    """An upload: its state, where to go next (links) and the server's limits."""
-
+class BaseUploadOut(Schema):
+    # An upload (read from the row): its state, where to go next (links) and the server's limits.
     id: Id
     key: str
     name: str
@@ -148,18 +148,17 @@ class UploadOut(Schema):
     resolve_limits: ClassVar[Any] = staticmethod(upload_limits)
 
 
-class IssuedOut(UploadOut):
-    """A new upload (start.Issued): with its presigned POST or PUT, if it has one."""
-
+class UploadOut(BaseUploadOut):
+    # A new upload (start.Issued): with its presigned POST or PUT, if it has one.
     _flat = read_through("upload")
 
 
-class ConfirmedOut(UploadOut):
+class ConfirmedOut(BaseUploadOut):
     etag: str
     checksum_sha256: str
 
 
-class ResumableOut(UploadOut):
+class ResumableOut(BaseUploadOut):  # reads resume.Resumable
     uploaded: int | None = Field(description="bytes in the bucket; null when it did not answer")
     _flat = read_through("upload")
 
@@ -174,9 +173,7 @@ class SignedPartsOut(Schema):
     resolve_urls: ClassVar[Any] = staticmethod(part_urls)
 
 
-class StoredPartOut(Schema):
-    """A part in the bucket (multipart.StoredPart)."""
-
+class StoredPartOut(Schema):  # reads multipart.StoredPart
     number: int
     etag: str
     size: int
@@ -211,11 +208,13 @@ class ShareIn(Schema):
     )
 
 
-class NewShareOut(Schema):
-    id: str
+class NewShareOut(Schema):  # reads single.NewShare: a link just made, with its full URL
+    id: Id
     url: str
-    expires_at: str
+    expires_at: Time
     max_downloads: int | None
+    resolve_url: ClassVar[Any] = staticmethod(share_url)
+    _flat = read_through("share")
 
 
 class ShareOut(Schema):

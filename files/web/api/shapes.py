@@ -103,3 +103,13 @@ def upload_limits(upload: Upload) -> dict[str, int]:
 def part_urls(signed: Any) -> dict[str, str]:
     """Presigned part URLs by number, the numbers as JSON keys (text)."""
     return {str(number): url for number, url in signed.urls.items()}
+
+
+def share_url(new: Any, context: dict[str, Any]) -> str:
+    """A new link's full URL (single.NewShare): its token is shown only in this answer."""
+    return str(context["request"].build_absolute_uri(reverse("share", args=[new.token])))
+
+
+def upload_request_url(new: Any, context: dict[str, Any]) -> str:
+    """A new request's page for guests (owners.NewUploadRequest), shown only in this answer."""
+    return str(context["request"].build_absolute_uri(reverse("upload-request", args=[new.token])))

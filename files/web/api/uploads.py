@@ -18,10 +18,10 @@ from files.uploads import confirm, declarations, multipart, resume, start, thumb
 from files.web.api.schemas import (
     BODY_SCHEMAS,
     INTEGER_MAX,
+    BaseUploadOut,
     CompleteIn,
     ConfirmedOut,
     ErrorOut,
-    IssuedOut,
     PresignedPostOut,
     ResumableListOut,
     SignedPartsOut,
@@ -66,7 +66,7 @@ def confirmed(request: AuthenticatedRequest, upload: Upload) -> Any:
 
 
 @router.post(
-    "/uploads", url_name="create-upload", response={201: IssuedOut, **ERRORS}, exclude_none=True
+    "/uploads", url_name="create-upload", response={201: UploadOut, **ERRORS}, exclude_none=True
 )
 def create_upload(request: AuthenticatedRequest, body: UploadIn) -> Status:
     """Declare a file; answers a PENDING upload with a presigned POST, PUT or multipart plan."""
@@ -155,7 +155,7 @@ def resumable_uploads(request: AuthenticatedRequest) -> Any:
 
 def descriptor(request: AuthenticatedRequest, upload: Upload) -> str:
     """The upload as the API shows it, for the page's uploader to resume (keys with values)."""
-    shown = UploadOut.model_validate(upload, context={"request": request})
+    shown = BaseUploadOut.model_validate(upload, context={"request": request})
     return json.dumps(shown.model_dump(exclude_none=True))
 
 
@@ -176,9 +176,7 @@ class ThumbnailPostOut(Schema):
     post: PresignedPostOut
 
 
-class ThumbnailOut(Schema):
-    """A file's preview (read from the upload)."""
-
+class ThumbnailOut(Schema):  # reads the upload
     thumbnail: str | None = Field(description="a short-lived URL showing it, or null")
     resolve_thumbnail: ClassVar[Any] = staticmethod(thumbnails.url)
 
