@@ -167,6 +167,33 @@ def uploaded_parts(upload: Upload, etags: dict[int, str] | None = None) -> list[
     return latest_copies(listed, etags or {})
 
 
+@dataclass(frozen=True)
+class StoredPart:
+    """A part in the bucket with the SHA-256 signed for it (to check before skipping it)."""
+
+    number: int
+    etag: str
+    size: int
+    sha256: str | None
+
+
+def stored_parts(upload: Upload) -> list[StoredPart]:
+    """The parts in the bucket, each with the SHA-256 signed for it.
+
+    A part signed again with other bytes may hold either copy: it is reported with no
+    checksum, so the client sends it again rather than trust the wrong one.
+    """
+    signed = {
+        number: sha256
+        for number, sha256 in upload.part_checksums.items()
+        if number not in upload.resigned_parts
+    }
+    return [
+        StoredPart(part.number, part.etag, part.size, signed.get(str(part.number)))
+        for part in uploaded_parts(upload)
+    ]
+
+
 def latest_copies(listed: Sequence[s3.PartInfo], etags: dict[int, str]) -> list[s3.PartInfo]:
     """Each part number once: the copy sent last, as S3 keeps it.
 

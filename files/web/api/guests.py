@@ -1,9 +1,10 @@
 """`/r/<token>/uploads…`: the upload protocol for a request's guests, who have no account.
 
-The same calls and shapes as `/api/uploads…` (files/web/api/uploads.py builds the JSON, with
-links under /r/<token>/), so the page's uploader works unchanged. A guest is a browser
-session: it must carry the CSRF token the /r/ page set, unlock a password-protected request
-once (kept in the session), and can touch only the uploads that session started.
+The same calls and shapes as `/api/uploads…` (files/web/api/schemas.py; their links follow
+the API a call came through, here /r/<token>/), so the page's uploader works unchanged. A
+guest is a browser session: it must carry the CSRF token the /r/ page set, unlock a
+password-protected request once (kept in the session), and can touch only the uploads that
+session started.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from ninja import NinjaAPI, Status
 from ninja.errors import HttpError
 from ninja.utils import check_csrf
@@ -40,11 +40,7 @@ from files.web.api.uploads import (
     ThumbnailOut,
     ThumbnailPostOut,
     declaration,
-    issued_json,
-    signed_parts_json,
-    stored_parts_json,
-    thumbnail_post_json,
-    upload_json,
+    thumbnail_post,
 )
 from files.web.http import HtmxRequest, client_address
 
@@ -63,19 +59,6 @@ handlers.install(guest_api)
 
 
 # --- The calls ------------------------------------------------------------------------------
-
-
-def guest_links(token: str) -> Any:
-    def links(upload: Upload) -> dict[str, str]:
-        return {
-            "self": reverse("guest:guest-upload", args=[token, upload.id]),
-            "confirm": reverse("guest:guest-confirm-upload", args=[token, upload.id]),
-            "parts": reverse("guest:guest-upload-parts", args=[token, upload.id]),
-            "complete": reverse("guest:guest-complete-upload", args=[token, upload.id]),
-            "thumbnail": reverse("guest:guest-upload-thumbnail", args=[token, upload.id]),
-        }
-
-    return links
 
 
 def require_csrf(request: HttpRequest) -> None:
@@ -103,16 +86,13 @@ def own_upload(request: HttpRequest, token: str, upload_id: uuid.UUID) -> Upload
     return upload
 
 
-def confirmed(request: HtmxRequest, token: str, upload: Upload) -> Any:
+def confirmed(request: HtmxRequest, upload: Upload) -> Any:
     """A delivered file: its row in the page's "Sent" list for htmx, JSON otherwise."""
     if request.htmx:
         response = render(request, "upload_requests/guest.html#sent-row", {"file": upload})
         response["Vary"] = "HX-Request"
         return response
-    return upload_json(upload, guest_links(token)) | {
-        "etag": upload.etag,
-        "checksum_sha256": upload.checksum_sha256,
-    }
+    return upload
 
 
 @guest_api.post(
@@ -135,7 +115,7 @@ def create_upload(request: HtmxRequest, token: str, body: GuestUploadIn) -> Stat
     issued = guests.start_guest_upload(
         row, declared, sender_name=name, guest_key=guest_session.guest_key(request.session)
     )
-    return Status(201, issued_json(issued, guest_links(token)))
+    return Status(201, issued)
 
 
 @guest_api.post(
@@ -145,7 +125,7 @@ def create_upload(request: HtmxRequest, token: str, body: GuestUploadIn) -> Stat
 )
 def sign_parts(request: HtmxRequest, token: str, upload_id: uuid.UUID, body: SignPartsIn) -> Any:
     upload = own_upload(request, token, upload_id)
-    return signed_parts_json(upload, body)
+    return multipart.sign_parts(upload, [(part.number, part.sha256) for part in body.parts])
 
 
 @guest_api.get(
@@ -154,8 +134,7 @@ def sign_parts(request: HtmxRequest, token: str, upload_id: uuid.UUID, body: Sig
     response={200: StoredPartsOut, **ERRORS},
 )
 def list_parts(request: HtmxRequest, token: str, upload_id: uuid.UUID) -> Any:
-    upload = own_upload(request, token, upload_id)
-    return stored_parts_json(upload)
+    return {"parts": multipart.stored_parts(own_upload(request, token, upload_id))}
 
 
 @guest_api.post(
@@ -168,7 +147,7 @@ def complete_upload(
 ) -> Any:
     upload = own_upload(request, token, upload_id)
     done = multipart.complete(upload, [(part.number, part.etag) for part in body.parts])
-    return confirmed(request, token, done)
+    return confirmed(request, done)
 
 
 @guest_api.post(
@@ -178,7 +157,7 @@ def complete_upload(
 )
 def confirm_upload(request: HtmxRequest, token: str, upload_id: uuid.UUID) -> Any:
     upload = own_upload(request, token, upload_id)
-    return confirmed(request, token, confirm.confirm(upload))
+    return confirmed(request, confirm.confirm(upload))
 
 
 @guest_api.delete(
@@ -204,7 +183,7 @@ def cancel_upload(request: HtmxRequest, token: str, upload_id: uuid.UUID) -> Htt
 )
 def thumbnail(request: HtmxRequest, token: str, upload_id: uuid.UUID, body: ThumbnailIn) -> Status:
     """A preview of a file this session delivered, as the owner's /api/uploads/<id>/thumbnail."""
-    return Status(201, thumbnail_post_json(own_upload(request, token, upload_id), body))
+    return Status(201, thumbnail_post(own_upload(request, token, upload_id), body))
 
 
 @guest_api.post(
@@ -213,5 +192,4 @@ def thumbnail(request: HtmxRequest, token: str, upload_id: uuid.UUID, body: Thum
     response={200: ThumbnailOut, **ERRORS},
 )
 def confirm_thumbnail(request: HtmxRequest, token: str, upload_id: uuid.UUID) -> Any:
-    upload = thumbnails.confirm(own_upload(request, token, upload_id))
-    return {"thumbnail": thumbnails.url(upload)}
+    return thumbnails.confirm(own_upload(request, token, upload_id))

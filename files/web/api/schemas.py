@@ -15,7 +15,18 @@ from pydantic import StrictInt, StrictStr
 
 from files.s3 import MAX_PARTS
 from files.uploads import thumbnails
-from files.web.api.shapes import Id, Time, declared_sha256, share_state, token_prefix
+from files.web.api.shapes import (
+    Id,
+    Time,
+    declared_sha256,
+    part_urls,
+    read_through,
+    share_state,
+    share_url,
+    token_prefix,
+    upload_limits,
+    upload_links,
+)
 
 # --- Bounds -------------------------------------------------------------------------------
 # Every whole number a call takes declares the most it can ever be (`le`): what its column
@@ -112,15 +123,16 @@ class UploadLimits(Schema):
     parallel_parts: int = Field(description="parts a client should keep in flight")
 
 
-class UploadOut(Schema):
-    id: str
+class BaseUploadOut(Schema):
+    # An upload (read from the row): its state, where to go next (links) and the server's limits.
+    id: Id
     key: str
     name: str
     size: int
     content_type: str
     status: str
     method: str = Field(description='"post", "put" or "multipart"')
-    expires_at: str
+    expires_at: Time
     links: UploadLinks
     limits: UploadLimits
     post: PresignedPostOut | None = None
@@ -132,15 +144,23 @@ class UploadOut(Schema):
         description="true when this continues your unfinished upload of the same file: "
         "list its parts (links.parts) and send only the missing ones",
     )
+    resolve_links: ClassVar[Any] = staticmethod(upload_links)
+    resolve_limits: ClassVar[Any] = staticmethod(upload_limits)
 
 
-class ConfirmedOut(UploadOut):
+class UploadOut(BaseUploadOut):
+    # A new upload (start.Issued): with its presigned POST or PUT, if it has one.
+    _flat = read_through("upload")
+
+
+class ConfirmedOut(BaseUploadOut):
     etag: str
     checksum_sha256: str
 
 
-class ResumableOut(UploadOut):
+class ResumableOut(BaseUploadOut):  # reads resume.Resumable
     uploaded: int | None = Field(description="bytes in the bucket; null when it did not answer")
+    _flat = read_through("upload")
 
 
 class ResumableListOut(Schema):
@@ -149,10 +169,11 @@ class ResumableListOut(Schema):
 
 class SignedPartsOut(Schema):
     urls: dict[str, str]
-    expires_at: str
+    expires_at: Time
+    resolve_urls: ClassVar[Any] = staticmethod(part_urls)
 
 
-class StoredPartOut(Schema):
+class StoredPartOut(Schema):  # reads multipart.StoredPart
     number: int
     etag: str
     size: int
@@ -187,11 +208,13 @@ class ShareIn(Schema):
     )
 
 
-class NewShareOut(Schema):
-    id: str
+class NewShareOut(Schema):  # reads single.NewShare: a link just made, with its full URL
+    id: Id
     url: str
-    expires_at: str
+    expires_at: Time
     max_downloads: int | None
+    resolve_url: ClassVar[Any] = staticmethod(share_url)
+    _flat = read_through("share")
 
 
 class ShareOut(Schema):

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.urls import reverse
 from ninja import Router, Status
 
 from files.shares import listing, multi, single
@@ -45,16 +44,7 @@ def create_share(request: AuthenticatedRequest, upload_id: uuid.UUID, body: Shar
         password=body.password or "",
         message=body.message or "",
     )
-    return Status(201, new_share_json(request, new))
-
-
-def new_share_json(request: AuthenticatedRequest, new: single.NewShare) -> dict[str, Any]:
-    return {
-        "id": str(new.share.id),
-        "url": request.build_absolute_uri(reverse("share", args=[new.token])),
-        "expires_at": new.share.expires_at.isoformat(),
-        "max_downloads": new.share.max_downloads,
-    }
+    return Status(201, new)
 
 
 @router.post("/shares", url_name="shares", response={201: NewShareOut, **ERRORS})
@@ -68,7 +58,7 @@ def create_multi_share(request: AuthenticatedRequest, body: MultiShareIn) -> Any
         password=body.password or "",
         message=body.message or "",
     )
-    return Status(201, new_share_json(request, new))
+    return Status(201, new)
 
 
 @router.get("/shares", url_name="shares", response={200: LinkListOut, **ERRORS})

@@ -3,7 +3,7 @@ guests' create call (files/web/api/guests.py), beside the rest of the contract i
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ninja import Field, Schema
 from pydantic import StrictInt, StrictStr
@@ -16,7 +16,7 @@ from files.web.api.schemas import (
     SignPartsIn,
     UploadIn,
 )
-from files.web.api.shapes import Id, Time
+from files.web.api.shapes import Id, Time, read_through, token_prefix, upload_request_url
 
 
 class UploadRequestIn(Schema):
@@ -40,12 +40,14 @@ class UploadRequestIn(Schema):
     password: StrictStr | None = Field(None, description="text guests must enter, or left out")
 
 
-class NewUploadRequestOut(Schema):
-    id: str
+class NewUploadRequestOut(Schema):  # reads owners.NewUploadRequest, a request just made
+    id: Id
     url: str = Field(description="the page guests open, <origin>/r/<token>; shown only here")
-    expires_at: str
+    expires_at: Time
     max_files: int | None
     max_bytes: int | None
+    resolve_url: ClassVar[Any] = staticmethod(upload_request_url)
+    _flat = read_through("row")
 
 
 class ReceivedFileOut(Schema):
@@ -57,21 +59,25 @@ class ReceivedFileOut(Schema):
     confirmed_at: Time | None
 
 
-class UploadRequestOut(Schema):
-    id: str
+class UploadRequestOut(Schema):  # reads owners.Summary: the row, its state, totals, files
+    id: Id
     prefix: str = Field(description="the token's first characters, to recognise the link")
     title: str
     message: str
     state: str = Field(description='"open", "full", "expired" or "closed"')
-    expires_at: str
+    expires_at: Time
     max_files: int | None
     max_bytes: int | None
     has_password: bool
-    created_at: str
-    closed_at: str | None
+    created_at: Time
+    closed_at: Time | None
     received_files: int = Field(description="files received or on their way")
     received_bytes: int = Field(description="bytes received or reserved by uploads on their way")
     files: list[ReceivedFileOut] = Field(description="the files received, newest first")
+    resolve_prefix: ClassVar[Any] = staticmethod(token_prefix)
+    resolve_received_files: ClassVar[Any] = staticmethod(lambda summary: summary.taken.files)
+    resolve_received_bytes: ClassVar[Any] = staticmethod(lambda summary: summary.taken.bytes)
+    _flat = read_through("row")
 
 
 class UploadRequestListOut(Schema):

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 from pydantic import StrictInt, StrictStr
 
 from files.lifecycle import delete
 from files.models import Upload
-from files.uploads import confirm, declarations, multipart, policy, resume, start, thumbnails
+from files.uploads import confirm, declarations, multipart, resume, start, thumbnails
 from files.web.api.schemas import (
     BODY_SCHEMAS,
     INTEGER_MAX,
+    BaseUploadOut,
     CompleteIn,
     ConfirmedOut,
     ErrorOut,
@@ -36,88 +34,6 @@ from files.web.http import AuthenticatedRequest
 
 router = Router(tags=["uploads"])
 ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 409, 410, 413, 422, 503)}
-
-
-Links = Callable[[Upload], dict[str, str]]
-
-
-def api_links(upload: Upload) -> dict[str, str]:
-    """Where the owner's clients go next with an upload (/api/uploads/<id>/…)."""
-    return {
-        "self": reverse("api:delete-upload", args=[upload.id]),
-        "confirm": reverse("api:confirm-upload", args=[upload.id]),
-        "parts": reverse("api:upload-parts", args=[upload.id]),
-        "complete": reverse("api:complete-upload", args=[upload.id]),
-        "thumbnail": reverse("api:upload-thumbnail", args=[upload.id]),
-    }
-
-
-def upload_json(upload: Upload, links: Links = api_links) -> dict[str, Any]:
-    """An upload as the API shows it: its state, where to go next and the server's limits.
-
-    `links` names the next calls: the uploader follows them, so the same browser code serves
-    the owner (/api/uploads/…) and a request's guests (/r/<token>/uploads/…).
-    """
-    answer: dict[str, Any] = {
-        "id": str(upload.id),
-        "key": upload.key,
-        "name": upload.name,
-        "size": upload.size,
-        "content_type": upload.content_type,
-        "status": upload.status,
-        "method": upload.method,
-        "expires_at": upload.expires_at.isoformat(),
-        "links": links(upload),
-        "limits": {
-            "parts_per_request": policy.MAX_PARTS_PER_SIGN,
-            "parallel_parts": settings.CHUTE_PARALLEL_PARTS,
-        },
-    }
-    if upload.method == Upload.Method.MULTIPART:
-        answer |= {"part_size": upload.part_size, "part_count": upload.part_count}
-    return answer
-
-
-def issued_json(issued: start.Issued, links: Links = api_links) -> dict[str, Any]:
-    """A new upload's answer: the upload, and the presigned POST or PUT when it has one."""
-    answer = upload_json(issued.upload, links) | {"resumed": issued.resumed}
-    if issued.post:
-        answer["post"] = {"url": issued.post.url, "fields": issued.post.fields}
-    if issued.put:
-        answer["put"] = {"url": issued.put.url, "headers": issued.put.headers}
-    return answer
-
-
-def signed_parts_json(upload: Upload, body: SignPartsIn) -> dict[str, Any]:
-    signed = multipart.sign_parts(upload, [(part.number, part.sha256) for part in body.parts])
-    return {
-        "urls": {str(number): url for number, url in signed.urls.items()},
-        "expires_at": signed.expires_at.isoformat(),
-    }
-
-
-def stored_parts_json(upload: Upload) -> dict[str, Any]:
-    """The parts in the bucket, each with the SHA-256 signed for it (to check before skipping).
-
-    A part signed again with other bytes may hold either copy: it is reported with no
-    checksum, so the client sends it again rather than trust the wrong one.
-    """
-    signed = {
-        number: sha256
-        for number, sha256 in upload.part_checksums.items()
-        if number not in upload.resigned_parts
-    }
-    return {
-        "parts": [
-            {
-                "number": p.number,
-                "etag": p.etag,
-                "size": p.size,
-                "sha256": signed.get(str(p.number)),
-            }
-            for p in multipart.uploaded_parts(upload)
-        ]
-    }
 
 
 @dataclass(frozen=True)
@@ -146,7 +62,7 @@ def confirmed(request: AuthenticatedRequest, upload: Upload) -> Any:
         response = render(request, "files/home.html#file-row", {"file": upload})
         response["Vary"] = "HX-Request"
         return response
-    return upload_json(upload) | {"etag": upload.etag, "checksum_sha256": upload.checksum_sha256}
+    return upload
 
 
 @router.post(
@@ -154,7 +70,7 @@ def confirmed(request: AuthenticatedRequest, upload: Upload) -> Any:
 )
 def create_upload(request: AuthenticatedRequest, body: UploadIn) -> Status:
     """Declare a file; answers a PENDING upload with a presigned POST, PUT or multipart plan."""
-    return Status(201, issued_json(start.start_upload(request.user, declaration(body))))
+    return Status(201, start.start_upload(request.user, declaration(body)))
 
 
 def declaration(body: UploadIn) -> declarations.Declaration:
@@ -197,7 +113,8 @@ def delete_upload(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpRe
 )
 def sign_parts(request: AuthenticatedRequest, upload_id: uuid.UUID, body: SignPartsIn) -> Any:
     """Presigned UploadPart URLs for up to 100 parts, each part's SHA-256 signed in."""
-    return signed_parts_json(start.get_upload(request.user, upload_id), body)
+    upload = start.get_upload(request.user, upload_id)
+    return multipart.sign_parts(upload, [(part.number, part.sha256) for part in body.parts])
 
 
 @router.get(
@@ -207,7 +124,7 @@ def sign_parts(request: AuthenticatedRequest, upload_id: uuid.UUID, body: SignPa
 )
 def list_parts(request: AuthenticatedRequest, upload_id: uuid.UUID) -> Any:
     """The parts already in the bucket (for resuming)."""
-    return stored_parts_json(start.get_upload(request.user, upload_id))
+    return {"parts": multipart.stored_parts(start.get_upload(request.user, upload_id))}
 
 
 @router.post(
@@ -229,11 +146,17 @@ def resumable_uploads(request: AuthenticatedRequest) -> Any:
     """Unfinished multipart uploads: the page's resume list for htmx, JSON otherwise."""
     found = resume.resumable_uploads(request.user)
     if request.htmx:
-        rows = [ResumableRow(item, json.dumps(upload_json(item.upload))) for item in found]
+        rows = [ResumableRow(item, descriptor(request, item.upload)) for item in found]
         response = render(request, "files/home.html#resumable-uploads", {"resumable": rows})
         response["Vary"] = "HX-Request"
         return response
-    return {"uploads": [upload_json(item.upload) | {"uploaded": item.uploaded} for item in found]}
+    return {"uploads": found}
+
+
+def descriptor(request: AuthenticatedRequest, upload: Upload) -> str:
+    """The upload as the API shows it, for the page's uploader to resume (keys with values)."""
+    shown = BaseUploadOut.model_validate(upload, context={"request": request})
+    return json.dumps(shown.model_dump(exclude_none=True))
 
 
 # --- Previews -----------------------------------------------------------------------------
@@ -253,16 +176,17 @@ class ThumbnailPostOut(Schema):
     post: PresignedPostOut
 
 
-class ThumbnailOut(Schema):
+class ThumbnailOut(Schema):  # reads the upload
     thumbnail: str | None = Field(description="a short-lived URL showing it, or null")
+    resolve_thumbnail: ClassVar[Any] = staticmethod(thumbnails.url)
 
 
 BODY_SCHEMAS.update({"upload-thumbnail": ThumbnailIn, "guest-upload-thumbnail": ThumbnailIn})
 
 
-def thumbnail_post_json(upload: Upload, body: ThumbnailIn) -> dict[str, Any]:
-    post = thumbnails.issue(upload, content_type=body.content_type, size=body.size)
-    return {"post": {"url": post.url, "fields": post.fields}}
+def thumbnail_post(upload: Upload, body: ThumbnailIn) -> dict[str, Any]:
+    """The presigned POST for the preview, under the answer's one key (ThumbnailPostOut)."""
+    return {"post": thumbnails.issue(upload, content_type=body.content_type, size=body.size)}
 
 
 @router.post(
@@ -272,7 +196,7 @@ def thumbnail_post_json(upload: Upload, body: ThumbnailIn) -> dict[str, Any]:
 )
 def thumbnail(request: AuthenticatedRequest, upload_id: uuid.UUID, body: ThumbnailIn) -> Status:
     """A presigned POST for a ready file's preview (image/webp or image/jpeg, ≤ 64 KiB)."""
-    return Status(201, thumbnail_post_json(start.get_upload(request.user, upload_id), body))
+    return Status(201, thumbnail_post(start.get_upload(request.user, upload_id), body))
 
 
 @router.post(
@@ -282,5 +206,4 @@ def thumbnail(request: AuthenticatedRequest, upload_id: uuid.UUID, body: Thumbna
 )
 def confirm_thumbnail(request: AuthenticatedRequest, upload_id: uuid.UUID) -> Any:
     """Register the preview once the bucket holds it (its size and type as declared)."""
-    upload = thumbnails.confirm(start.get_upload(request.user, upload_id))
-    return {"thumbnail": thumbnails.url(upload)}
+    return thumbnails.confirm(start.get_upload(request.user, upload_id))
