@@ -343,32 +343,32 @@ class TokensNeedASession(ChuteError):
 # --- The bucket ---------------------------------------------------------------------------
 
 
-class StorageDown(ChuteError):
-    """Raised (or mapped from s3.StorageUnavailable) when the bucket does not answer."""
+class Unavailable(ChuteError):
+    """Base for a service Chute needs that does not answer: 503, and when to try again."""
 
     status = 503
-    code = "storage_unavailable"
-    message = "The storage bucket is not answering right now. Please try again in a minute."
 
     @property
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
+class StorageDown(Unavailable):
+    """Raised (or mapped from s3.StorageUnavailable) when the bucket does not answer."""
+
+    code = "storage_unavailable"
+    message = "The storage bucket is not answering right now. Please try again in a minute."
+
+
 # --- The database -------------------------------------------------------------------------
 
 
-class DatabaseDown(ChuteError):
+class DatabaseDown(Unavailable):
     """Raised (or mapped from a database OperationalError) when the database does not answer.
 
     Nothing is lost by answering it: a step that may have committed before the error leaves
     its bytes for a retry, or for the cleanup to judge against the row.
     """
 
-    status = 503
     code = "database_unavailable"
     message = "The database is not answering right now. Please try again in a minute."
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(RETRY_AFTER_SECONDS)}

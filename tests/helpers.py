@@ -35,11 +35,7 @@ def ready_file(
 
 
 def in_bucket(key: str) -> bool:
-    try:
-        s3.head(key)
-    except s3.ObjectNotFound:
-        return False
-    return True
+    return s3.exists(key)
 
 
 def post_json(client: Client, url: str, body: Any, **kwargs: Any) -> Any:

@@ -145,18 +145,10 @@ def _strays(written_before: datetime) -> list[s3.StoredObject]:
                 continue
             # A READY file's upload key is spare once its confirmed copy is in the bucket;
             # were the copy missing, the upload key may hold the only bytes left.
-            if status != Upload.Status.READY or not _in_bucket(file):
+            if status != Upload.Status.READY or not s3.exists(file):
                 accounted.add(key)
         found.extend(item for key, item in old.items() if key not in accounted)
     return found
-
-
-def _in_bucket(key: str) -> bool:
-    try:
-        s3.head(key)
-    except s3.ObjectNotFound:
-        return False
-    return True
 
 
 def cleanup(

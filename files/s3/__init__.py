@@ -10,7 +10,7 @@ dataclasses and raise the domain exceptions of `errors` instead of botocore's.
     connection  client configuration, ChuteS3Storage, the storage's client, the presign client
     presign     presigned POST policies, PUT URLs and UploadPart URLs
     sigv4       the batch SigV4 query signer (the one module touching botocore internals)
-    objects     head, copy, delete, put/get of small objects, listings
+    objects     head, exists, copy, delete, put/get of small objects, listings
     multipart   create, list parts, complete, abort, list multipart uploads
     bucket      bucket creation, CORS, lifecycle, policy, ping
 """
@@ -68,6 +68,7 @@ from files.s3.objects import (
     StoredObject,
     copy,
     delete,
+    exists,
     get_bytes,
     head,
     list_keys,
@@ -118,6 +119,7 @@ __all__ = [
     "create_multipart",
     "delete",
     "ensure_bucket",
+    "exists",
     "get_bytes",
     "get_cors",
     "get_lifecycle_rules",

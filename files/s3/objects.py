@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from files.s3.connection import bucket_name, client
-from files.s3.errors import translated
+from files.s3.errors import ObjectNotFound, translated
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,15 @@ def head(key: str) -> ObjectInfo:
         checksum_sha256=answer.get("ChecksumSHA256", ""),
         content_encoding=answer.get("ContentEncoding", ""),
     )
+
+
+def exists(key: str) -> bool:
+    """Whether the bucket holds `key` (one HEAD)."""
+    try:
+        head(key)
+    except ObjectNotFound:
+        return False
+    return True
 
 
 def copy(source: str, target: str, *, if_match: str, content_type: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import secrets
 import uuid
 from datetime import datetime, timedelta
 
@@ -16,22 +15,11 @@ from django.utils import timezone
 
 from files import s3
 from files.lifecycle import cleanup, delete
-from files.management.commands.s3_setup import setup_bucket
 from files.models import Upload
 from files.uploads import confirm, declarations, policy, start
-from tests.conftest import storage_settings
 from tests.helpers import in_bucket, ready_file
 
 PART = b"a part that is also the last one"
-
-
-@pytest.fixture
-def own_bucket(seaweedfs):
-    """A bucket of its own, so leftovers of other tests cannot blur what a run finds."""
-    name = f"cleanup-{secrets.token_hex(4)}"
-    with override_settings(**storage_settings(seaweedfs, name)):
-        setup_bucket(["*"])
-        yield name
 
 
 def later(upload: Upload, extra: timedelta = timedelta(seconds=1)):

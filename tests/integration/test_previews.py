@@ -4,7 +4,6 @@ removed with their file; "Open" inline for the allow-list only, counted on share
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import timedelta
 from html import unescape
 
@@ -12,17 +11,15 @@ import pytest
 import requests
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from files import s3
 from files.lifecycle import cleanup
-from files.management.commands.s3_setup import setup_bucket
 from files.models import Share, Upload
 from files.shares import multi, single
 from files.upload_requests import owners
 from files.uploads import thumbnails
-from tests.conftest import storage_settings
 from tests.helpers import in_bucket, post_json, ready_file
 
 WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00/\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
@@ -186,14 +183,6 @@ def test_guest_sends_a_thumbnail_for_the_file_they_delivered(user):
 
 
 # --- The cleanup ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def own_bucket(seaweedfs):
-    name = f"previews-{secrets.token_hex(4)}"
-    with override_settings(**storage_settings(seaweedfs, name)):
-        setup_bucket(["*"])
-        yield name
 
 
 def after_every_url(upload: Upload):

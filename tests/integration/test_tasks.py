@@ -20,32 +20,21 @@ import django_rq
 import pytest
 import redis
 from django.db import connection
-from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import TaskResultStatus, default_task_backend
 from django_tasks_db.models import DBTaskResult
 from rq.job import Job
 
-from files.management.commands.s3_setup import setup_bucket
 from files.models import Upload
 from files.tasks import worker
 from files.tasks.cleanup import settle_and_clean
 from files.uploads import declarations
 from files.uploads.start import start_upload
-from tests.conftest import storage_settings
 from tests.integration import task_doubles
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture
-def own_bucket(seaweedfs) -> Iterator[str]:
-    name = f"tasks-{secrets.token_hex(4)}"
-    with override_settings(**storage_settings(seaweedfs, name)):
-        setup_bucket(["*"])
-        yield name
 
 
 def abandoned_upload(owner) -> Upload:

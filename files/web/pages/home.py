@@ -86,25 +86,25 @@ def signup(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_or_token_required
 def download(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpResponse:
-    try:
-        upload = start.get_ready(request.user, upload_id)
-    except UploadNotFound:
-        raise Http404("No such file.") from None
-    response = redirect(downloads.download_url(upload, inline=request.GET.get("inline") == "1"))
-    response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return _to_the_bucket(request, upload_id, inline=request.GET.get("inline") == "1")
 
 
 @require_GET
 @login_or_token_required
 def view(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpResponse:
     """ "Open": the file in the browser for the inline allow-list, otherwise as a download."""
+    return _to_the_bucket(request, upload_id, inline=True)
+
+
+def _to_the_bucket(
+    request: AuthenticatedRequest, upload_id: uuid.UUID, *, inline: bool
+) -> HttpResponse:
+    """302 to a short-lived signed GET of the owner's file; the URL is neither cached nor sent on."""
     try:
         upload = start.get_ready(request.user, upload_id)
     except UploadNotFound:
         raise Http404("No such file.") from None
-    response = redirect(downloads.download_url(upload, inline=True))
+    response = redirect(downloads.download_url(upload, inline=inline))
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response
