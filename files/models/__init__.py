@@ -1,7 +1,9 @@
 """Chute's tables: files, links, upload requests, tokens and throttles.
 
-Over 300 lines on purpose: every table in one module, as Django apps keep them, declarations
-with a few small state helpers and no other logic.
+Declarations with a few small state helpers and no other logic. The first tables live here;
+a later domain's tables get a module of their own in this package, imported at the end of this
+file so that Django registers them (`from files.models.<module> import *`-style names are
+re-exported here, so callers always write `from files.models import X`).
 """
 
 from __future__ import annotations
