@@ -1,7 +1,7 @@
 """Chute settings: twelve-factor, every value from the environment.
 
 Development defaults apply only when DEBUG is on; with DEBUG off the service refuses
-to start without SECRET_KEY, ALLOWED_HOSTS and a bucket, naming what is missing.
+to start without SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and a bucket, naming what is missing.
 """
 
 from datetime import timedelta
@@ -99,9 +99,10 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------------------
 
 DATABASES = {
-    # An empty DATABASE_URL means "unset", as platforms sometimes export it blank.
+    # An empty DATABASE_URL means "unset", as platforms sometimes export it blank. Production
+    # must name its database: SQLite on a dyno's temporary disk would be an empty file per dyno.
     "default": dj_database_url.parse(
-        env("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        required("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )

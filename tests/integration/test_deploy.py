@@ -294,7 +294,7 @@ def test_deploy_check_passes_with_production_settings(deployment):
 
 
 def test_production_refuses_to_start_without_its_settings(production_env):
-    for missing in ("SECRET_KEY", "ALLOWED_HOSTS", "AWS_STORAGE_BUCKET_NAME"):
+    for missing in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "AWS_STORAGE_BUCKET_NAME"):
         env = {key: value for key, value in production_env.items() if key != missing}
         result = manage(env, "check")
         assert result.returncode != 0
