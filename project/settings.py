@@ -149,6 +149,7 @@ AXES_CLIENT_IP_CALLABLE = "files.web.http.client_address"
 AXES_FAILURE_LIMIT = env_int("CHUTE_LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("CHUTE_LOGIN_LOCKOUT_MINUTES", 15))
 AXES_RESET_ON_SUCCESS = True  # a right password clears the address's count
+AXES_VERBOSE = False  # no banner in every process, no lines per sign-in (lockouts still warn)
 AXES_LOCKOUT_CALLABLE = "files.web.pages.auth.lockout_response"  # 429, Retry-After, a sentence
 # Sign-up form submissions each address may make in an hour (files/accounts/signup.py).
 CHUTE_SIGNUP_ATTEMPTS_PER_HOUR = env_int("CHUTE_SIGNUP_ATTEMPTS_PER_HOUR", 10)

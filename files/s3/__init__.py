@@ -13,6 +13,7 @@ dataclasses and raise the domain exceptions of `errors` instead of botocore's.
     objects     head, exists, copy, delete, put/get of small objects, listings
     multipart   create, list parts, complete, abort, list multipart uploads
     bucket      bucket creation, CORS, lifecycle, policy, ping
+    permissions the IAM actions each operation needs, the policy document, a call recorder
 """
 
 from files.s3.bucket import (
@@ -38,6 +39,7 @@ from files.s3.connection import (
     storage,
 )
 from files.s3.errors import (
+    AccessRefused,
     InvalidParts,
     ObjectChanged,
     ObjectNotFound,
@@ -75,6 +77,7 @@ from files.s3.objects import (
     list_objects,
     put_bytes,
 )
+from files.s3.permissions import OPERATION_ACTIONS, iam_policy, recording
 from files.s3.presign import (
     PartToSign,
     PresignedPost,
@@ -93,7 +96,9 @@ __all__ = [
     "MAX_PART_SIZE",
     "MAX_PRESIGN_SECONDS",
     "MIN_PART_SIZE",
+    "OPERATION_ACTIONS",
     "PUBLIC_STATIC_SID",
+    "AccessRefused",
     "ChuteS3Storage",
     "GiB",
     "InvalidParts",
@@ -125,6 +130,7 @@ __all__ = [
     "get_lifecycle_rules",
     "get_policy",
     "head",
+    "iam_policy",
     "list_keys",
     "list_multipart_uploads",
     "list_objects",
@@ -140,5 +146,6 @@ __all__ = [
     "put_bytes",
     "put_cors",
     "put_public_read_policy",
+    "recording",
     "storage",
 ]

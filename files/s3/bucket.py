@@ -26,7 +26,12 @@ def ensure_bucket() -> bool:
                 "NotFound",
             }:
                 raise
-        client().create_bucket(Bucket=name)
+        params: dict[str, Any] = {"Bucket": name}
+        region = client().meta.region_name
+        if region and region != "us-east-1":
+            # AWS refuses a bucket without its region named anywhere but us-east-1.
+            params["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        client().create_bucket(**params)
     return True
 
 

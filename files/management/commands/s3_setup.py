@@ -63,6 +63,11 @@ class Command(BaseCommand):
             try:
                 created = setup_bucket(origins, abort_after_days=options["abort_after_days"])
                 break
+            except s3.AccessRefused as error:
+                # Waiting cannot fix credentials or a policy: say which call was refused.
+                raise CommandError(
+                    f"Could not set up bucket {settings.AWS_STORAGE_BUCKET_NAME!r}. {error}"
+                ) from None
             except s3.S3Failure as error:
                 if time.monotonic() >= deadline:
                     raise CommandError(
