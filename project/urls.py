@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from files.web import health
 from files.web.pages import home
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("healthz", home.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("accounts/signup/", home.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from files.s3.connection import bucket_name, client
+from files.s3.connection import bucket_name, client, quick_client
 from files.s3.errors import error_code, translated
 
 
@@ -161,7 +161,10 @@ def put_public_read_policy(prefix: str) -> None:
         client().put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
 
 
-def ping() -> None:
-    """Raise StorageUnavailable (or ObjectNotFound for a missing bucket) unless the bucket answers."""
+def ping(*, timeout: float | None = None) -> None:
+    """Raise StorageUnavailable (or ObjectNotFound for a missing bucket) unless the bucket answers.
+
+    With `timeout`, one try that gives up after that many seconds (connect, then read).
+    """
     with translated():
-        client().head_bucket(Bucket=bucket_name())
+        (quick_client(timeout) if timeout else client()).head_bucket(Bucket=bucket_name())

@@ -109,6 +109,43 @@ def _public_client(
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _quick_client(
+    endpoint: str | None,
+    region: str | None,
+    access_key: str | None,
+    secret_key: str | None,
+    style: str | None,
+    timeout: float,
+) -> Any:
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        config=client_config(
+            s3={"addressing_style": style},
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            retries={"mode": "standard", "max_attempts": 0},
+        ),
+    )
+
+
+def quick_client(timeout: float) -> Any:
+    """The storage's client with a short timeout of its own and no retries (health checks)."""
+    configured = storage()
+    return _quick_client(
+        configured.endpoint_url,
+        configured.region_name,
+        configured.access_key,
+        configured.secret_key,
+        configured.addressing_style,
+        timeout,
+    )
+
+
 def public_endpoint() -> str:
     """The endpoint browsers reach, when it differs from the one Django uses."""
     return str(settings.CHUTE_S3_PUBLIC_ENDPOINT_URL or "")

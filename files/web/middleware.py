@@ -3,23 +3,62 @@
 JSON under /api/ (and the guests' /r/<token>/uploads), a page elsewhere.
 """
 
+import logging
 from collections.abc import Callable
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from files import s3
-from files.errors import ChuteError, DatabaseDown, StorageDown
+from files.errors import DatabaseDown, StorageDown, Unavailable
 from files.web.errors import chute_error_response, error_response, wants_json
+
+logger = logging.getLogger(__name__)
+
+
+def unavailable_response(
+    request: HttpRequest, exception: BaseException | None
+) -> HttpResponse | None:
+    """The 503 for a bucket or database that does not answer, None for any other exception.
+
+    A database error is an OperationalError (connection refused or lost, locked, a timeout) or
+    an InterfaceError (a connection already closed); integrity and data errors are bugs and
+    stay 500s. One warning line, no traceback: an outage must not print one per request.
+    """
+    error: Unavailable
+    if isinstance(exception, s3.StorageUnavailable):
+        error = StorageDown(str(exception))
+    elif isinstance(exception, OperationalError | InterfaceError):
+        error = DatabaseDown()
+    else:
+        return None
+    cause = str(exception).strip().splitlines()[0] if str(exception).strip() else ""
+    logger.warning("%s: %s%s", error.code, type(exception).__name__, f": {cause}" if cause else "")
+    if wants_json(request):
+        response: HttpResponse = chute_error_response(error)
+    else:
+        # The page must not ask the database who is signed in.
+        request.user = AnonymousUser()
+        response = render(
+            request,
+            "error.html",
+            {"title": "Temporarily unavailable", "message": error.message},
+            status=error.status,
+        )
+        for name, value in error.headers.items():
+            response[name] = value
+        response["Cache-Control"] = "no-store"
+    response._has_been_logged = True  # type: ignore[attr-defined]  # Django's own marker
+    return response
 
 
 class ServiceUnavailableMiddleware:
-    """Answer 503 with Retry-After, in words, when the bucket or the database does not answer.
+    """A view's bucket or database outage becomes the 503 above.
 
-    A database error is an OperationalError (connection lost, locked, a timeout) or an
-    InterfaceError (a connection already closed); integrity and data errors are bugs and stay
-    500s.
+    An outage met by a middleware (the session, the signed-in user, axes) reaches Django's
+    500 handler instead, which answers the same (files/web/pages/home.py's server_error).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -29,24 +68,7 @@ class ServiceUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        error: ChuteError
-        if isinstance(exception, s3.StorageUnavailable):
-            error = StorageDown(str(exception))
-        elif isinstance(exception, OperationalError | InterfaceError):
-            error = DatabaseDown()
-        else:
-            return None
-        if wants_json(request):
-            return chute_error_response(error)
-        response = render(
-            request,
-            "error.html",
-            {"title": "Temporarily unavailable", "message": error.message},
-            status=error.status,
-        )
-        for name, value in error.headers.items():
-            response[name] = value
-        return response
+        return unavailable_response(request, exception)
 
 
 class ApiAnswersMiddleware:

@@ -273,6 +273,16 @@ def test_healthz_reports_database_and_bucket(deployment):
     assert response.json() == {"status": "ok", "database": "ok", "bucket": "ok"}
 
 
+def test_platform_probes_reach_healthz_over_plain_http_with_an_internal_host(deployment):
+    # No X-Forwarded-Proto (the probe is not HTTPS) and a Host outside ALLOWED_HOSTS.
+    response = requests.get(
+        f"{deployment.base}/healthz", headers={"Host": "10.1.2.3:5000"}, timeout=30
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "ok"
+    assert "no-store" in response.headers["Cache-Control"]
+
+
 def test_access_log_has_one_line_per_request_and_no_secrets(deployment):
     session = sign_in(deployment)
     session.get("/?page=2&X-Amz-Signature=leak")

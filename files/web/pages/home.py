@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import logging
+import sys
 import uuid
 
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from files import s3
 from files.accounts.signup import SignupForm, sign_up
-from files.errors import RETRY_AFTER_SECONDS, SignupThrottled, UploadNotFound
+from files.errors import SignupThrottled, UploadNotFound
 from files.models import Upload
 from files.uploads import downloads, reconcile, start
 from files.web.errors import CSRF_REFUSED_RELOAD, error_response, not_found_response, wants_json
 from files.web.http import AuthenticatedRequest, client_address
+from files.web.middleware import unavailable_response
 from files.web.pages.auth import login_or_token_required
 
 logger = logging.getLogger(__name__)
@@ -110,32 +109,6 @@ def _to_the_bucket(
     return response
 
 
-@never_cache
-def healthz(request: HttpRequest) -> JsonResponse:
-    checks = {"database": "ok", "bucket": "ok"}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception:
-        logger.exception("Health check: database unreachable")
-        checks["database"] = "unavailable"
-    try:
-        s3.ping()
-    except s3.S3Failure:
-        checks["bucket"] = "unavailable"
-    except Exception:
-        # Refused credentials or a missing permission: unhealthy too, and worth a traceback.
-        logger.exception("Health check: the bucket refused the request")
-        checks["bucket"] = "unavailable"
-    healthy = all(value == "ok" for value in checks.values())
-    response = JsonResponse(
-        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
-    )
-    if not healthy:
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
-
-
 # --- Errors -------------------------------------------------------------------------------
 
 
@@ -162,6 +135,11 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception: a database or bucket outage met
+    # outside a view (a middleware asking for the session's user) is a 503 like any other.
+    outage = unavailable_response(request, sys.exc_info()[1])
+    if outage is not None:
+        return outage
     message = "Something went wrong on our side. Please try again."
     if wants_json(request):
         return error_response("server_error", message, 500)
