@@ -1,7 +1,8 @@
 """Gunicorn settings for the Procfile's `web` process (`gunicorn -c project/gunicorn.py`).
 
-One access-log line per request, without the query string (presigned URLs and pagination
-alike) and with link and API tokens redacted; the platform's router terminates TLS.
+Django logs one line per request (files/web/access_log.py); gunicorn's own access log is off
+unless GUNICORN_ACCESS_LOG asks for it, and then it never shows a query string (presigned URLs
+and pagination alike) and redacts link and API tokens. The platform's router terminates TLS.
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ graceful_timeout = 20
 # nothing else can reach the port.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 
-accesslog = "-"
+# Django writes the one line per request (files/web/access_log.py: timestamp, request id,
+# the client's address); gunicorn's own access log would be a second line with the router's
+# address. Its format below applies if GUNICORN_ACCESS_LOG=- turns it on again.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 # %(U)s is the path without its query string; no referrer, which may hold a share link.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'

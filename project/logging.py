@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+from typing import Any
 
 REDACTED = "[redacted]"
 
@@ -56,3 +58,71 @@ class RedactSecrets(logging.Filter):
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
         return True
+
+
+class UTCFormatter(logging.Formatter):
+    """Lines start with an ISO 8601 UTC timestamp: 2026-12-04T19:25:01.123Z."""
+
+    converter = time.gmtime
+    default_time_format = "%Y-%m-%dT%H:%M:%S"
+    default_msec_format = "%s.%03dZ"
+
+
+class OneLine(logging.Filter):
+    """Drop a record's traceback: scanners' bad Host headers are one line, not thirteen."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+def config(level: str) -> dict[str, Any]:
+    """settings.LOGGING: one console handler, redacted, timestamped; one line per request."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        # Presigned-URL signatures and share tokens never reach the logs (RedactSecrets).
+        "filters": {
+            "redact": {"()": "project.logging.RedactSecrets"},
+            "one_line": {"()": "project.logging.OneLine"},
+        },
+        "formatters": {
+            "line": {
+                "()": "project.logging.UTCFormatter",
+                "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+            },
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "filters": ["redact"],
+                "formatter": "line",
+            }
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            # Django's default configuration gives these loggers handlers of their own that
+            # would print paths unredacted (and django.server never propagates): route them
+            # through the redacting console handler instead.
+            "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            # The access line (files/web/access_log.py) already says each request's status:
+            # Django's "Not Found: /x" lines for 4xx go, its 500s with their traceback stay.
+            "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+            "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            # A scanner's Host header: one short line, not a traceback.
+            "django.security.DisallowedHost": {
+                "handlers": ["console"],
+                "level": "ERROR",
+                "filters": ["one_line"],
+                "propagate": False,
+            },
+            # django-axes' lines per sign-in and per failure: the access line says it (a failed
+            # sign-in is a 200 with the form again, a lockout a 429); its errors stay.
+            "axes": {"level": "ERROR"},
+            # botocore logs request URLs (with signatures) at DEBUG; keep it quiet.
+            "botocore": {"level": "WARNING"},
+            "boto3": {"level": "WARNING"},
+            "urllib3": {"level": "WARNING"},
+        },
+    }

@@ -14,6 +14,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from project.env import env, env_bool, env_int, env_list, origin, s3_origins
+from project.logging import config as logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "files.web.access_log.AccessLogMiddleware",  # one line per request, X-Request-ID
     # /healthz answers before the HTTPS redirect and the ALLOWED_HOSTS check (platform probes).
     "files.web.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -151,7 +153,7 @@ AXES_CLIENT_IP_CALLABLE = "files.web.http.client_address"
 AXES_FAILURE_LIMIT = env_int("CHUTE_LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("CHUTE_LOGIN_LOCKOUT_MINUTES", 15))
 AXES_RESET_ON_SUCCESS = True  # a right password clears the address's count
-AXES_VERBOSE = False  # no banner in every process, no lines per sign-in (lockouts still warn)
+AXES_VERBOSE = False  # no banner in every process (project/logging.py quiets the rest)
 AXES_LOCKOUT_CALLABLE = "files.web.pages.auth.lockout_response"  # 429, Retry-After, a sentence
 # Sign-up form submissions each address may make in an hour (files/accounts/signup.py).
 CHUTE_SIGNUP_ATTEMPTS_PER_HOUR = env_int("CHUTE_SIGNUP_ATTEMPTS_PER_HOUR", 10)
@@ -353,22 +355,9 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Logging ------------------------------------------------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    # Presigned-URL signatures and share tokens never reach the logs (project/logging.py).
-    "filters": {"redact": {"()": "project.logging.RedactSecrets"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {
-        # Django's default configuration gives these loggers handlers of their own that
-        # would print paths unredacted (and django.server never propagates): route them
-        # through the redacting console handler instead.
-        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        # botocore logs request URLs (with signatures) at DEBUG; keep it quiet.
-        "botocore": {"level": "WARNING"},
-        "boto3": {"level": "WARNING"},
-        "urllib3": {"level": "WARNING"},
-    },
-}
+# One timestamped line per request (files/web/access_log.py), secrets redacted; the rest in
+# project/logging.py.
+LOGGING = logging_config(env("LOG_LEVEL", "INFO"))
+# Proxies in front of the app that append to X-Forwarded-For (Heroku's router: 1); the client's
+# address in the logs and for every throttle is the entry the outermost one appended.
+CHUTE_TRUSTED_PROXIES = env_int("CHUTE_TRUSTED_PROXIES", 1)

@@ -22,14 +22,17 @@ class AuthenticatedRequest(HtmxRequest):
 
 
 def client_address(request: HttpRequest) -> str:
-    """The client's address, the same rule as share-link password throttling.
+    """The client's address, the same rule as share-link password throttling and the logs.
 
-    Behind the proxy Django is told to trust (SECURE_PROXY_SSL_HEADER, as on Heroku), the
-    proxy appends the address it saw to X-Forwarded-For, so the last entry is the client;
-    earlier entries are whatever the client sent. Otherwise REMOTE_ADDR is the client.
-    django-axes calls this too (AXES_CLIENT_IP_CALLABLE), so sign-in lockouts agree.
+    Behind the proxies Django is told to trust (SECURE_PROXY_SSL_HEADER, as on Heroku; their
+    number is CHUTE_TRUSTED_PROXIES, 1 by default), each proxy appends the address it saw to
+    X-Forwarded-For, so the entry the outermost trusted proxy appended is the client; earlier
+    entries are whatever the client sent. Otherwise REMOTE_ADDR is the client. django-axes
+    calls this too (AXES_CLIENT_IP_CALLABLE), so sign-in lockouts agree.
     """
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.SECURE_PROXY_SSL_HEADER and forwarded:
-        return forwarded.rsplit(",", 1)[-1].strip()
+    forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [entry for entry in forwarded if entry]
+    proxies = getattr(settings, "CHUTE_TRUSTED_PROXIES", 1)
+    if settings.SECURE_PROXY_SSL_HEADER and forwarded and proxies > 0:
+        return forwarded[-min(proxies, len(forwarded))]
     return request.META.get("REMOTE_ADDR", "")

@@ -287,15 +287,26 @@ def test_access_log_has_one_line_per_request_and_no_secrets(deployment):
     session = sign_in(deployment)
     session.get("/?page=2&X-Amz-Signature=leak")
     session.get("/s/not-a-real-share-token-abcdef")
-    time.sleep(0.5)  # let gunicorn flush its access log to the file
+    routed = session.get(
+        "/accounts/login/",
+        headers={"X-Request-ID": "router-req-0001", "X-Forwarded-For": "6.6.6.6, 203.0.113.50"},
+    )
+    assert routed.headers["X-Request-ID"] == "router-req-0001"
+    time.sleep(0.5)  # let the workers flush
 
     log = deployment.log.read_text()
-    assert '"GET /accounts/login/ HTTP/1.1" 200' in log
-    assert '"POST /accounts/login/ HTTP/1.1" 302' in log
+    timestamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO chute\.access: "
+    assert re.search(timestamp + r"GET /accounts/login/ 200 \d+ms id=[0-9a-f]{32} client=", log)
+    assert re.search(timestamp + r"POST /accounts/login/ 302 \d+ms id=", log)
+    assert re.search(
+        r"GET /accounts/login/ 200 \d+ms id=router-req-0001 client=203\.0\.113\.50", log
+    )
+    assert re.search(r"GET /s/\[redacted\] 404 \d+ms", log)
     assert "X-Amz-Signature" not in log
     assert "page=2" not in log
     assert "not-a-real-share-token-abcdef" not in log
-    assert '"GET /s/[redacted] HTTP/1.1"' in log
+    assert "Not Found" not in log  # Django's own 4xx lines are not a second line
+    assert "AXES" not in log  # nor django-axes' banner and per-sign-in lines
 
 
 def test_deploy_check_passes_with_production_settings(deployment):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
+from collections.abc import Iterator
 from datetime import timedelta
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -125,13 +127,13 @@ def test_whole_upload_and_share_flow_logs_no_signature_and_no_token(alice, clien
     shared_download = client.post(f"{path}/download")
     assert shared_download.status_code == 302
     assert "X-Amz-Signature" in shared_download["Location"]
-    # Django logs every 4xx with its path: a mistyped link and a refused method.
+    # Every request's line has its path: a mistyped link and a refused method too.
     assert client.get(f"/s/{token}x").status_code == 404
     assert client.delete(path).status_code == 405
     assert alice.get(f"/api/uploads/{issued['id']}/nothing").status_code == 404
 
     output = console_log.getvalue()
-    assert "/s/[redacted]" in output  # the 4xx lines were logged, redacted
+    assert "/s/[redacted]" in output  # the lines were logged, redacted
     assert "X-Amz-Signature" not in output.replace("X-Amz-Signature=[redacted]", "")
     assert token not in output
     assert post["fields"].get("x-amz-signature", "unused-sentinel") not in output
@@ -153,14 +155,14 @@ def test_upload_request_pages_and_guest_calls_log_no_token(alice, client, consol
     )
     path = urlsplit(made.json()["url"]).path
     token = path.rsplit("/", 1)[-1]
-    # Django logs every 4xx with its path: a wrong password, a locked call, a refused method.
+    # Every request's line has its path: a wrong password, a locked call, a refused method.
     assert client.post(path, {"password": "wrong"}).status_code == 403
     assert client.post(f"{path}/uploads", "{}", content_type="application/json").status_code >= 400
     assert client.put(f"{path}/uploads", "{}", content_type="application/json").status_code == 405
     assert client.get(f"/r/{token}x").status_code == 404
 
     output = console_log.getvalue()
-    assert "/r/[redacted]" in output  # the 4xx lines were logged, redacted
+    assert "/r/[redacted]" in output  # the lines were logged, redacted
     assert token not in output
 
 
@@ -212,3 +214,104 @@ def test_gunicorn_access_log_atoms_carry_no_api_token():
     assert token not in json.dumps({key: str(value) for key, value in atoms.items()})
     assert atoms["{authorization}i"] == "Bearer chute_[redacted]"
     assert atoms["U"] == "/api/tokens/chute_[redacted]"
+
+
+# --- One line per request ---------------------------------------------------------------------
+
+ACCESS_LINE = re.compile(
+    r"(?P<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) INFO chute\.access: "
+    r"(?P<method>[A-Z]+) (?P<path>\S+) (?P<status>\d{3}) (?P<ms>\d+)ms "
+    r"id=(?P<id>\S+) client=(?P<client>\S+)"
+)
+
+
+@pytest.fixture
+def production_log() -> Iterator[io.StringIO]:
+    """What the console handler writes at the configured levels (INFO, Django's own)."""
+    handler = next(
+        handler
+        for handler in logging.getLogger().handlers
+        if any(isinstance(item, RedactSecrets) for item in handler.filters)
+    )
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        yield stream
+    finally:
+        handler.setStream(previous)
+
+
+@pytest.mark.django_db
+def test_each_request_is_one_line_with_time_request_id_and_the_clients_address(
+    client, settings, production_log
+):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    response = client.get(
+        "/s/Zq3-secret-token-value/download?X-Amz-Signature=leak&page=2",
+        HTTP_X_REQUEST_ID="7f0c2a52-6a3b-4c8e-9d51-2f1e0b7c9a10",
+        HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7",
+        secure=True,
+    )
+
+    assert response.status_code == 404
+    assert response["X-Request-ID"] == "7f0c2a52-6a3b-4c8e-9d51-2f1e0b7c9a10"
+    lines = production_log.getvalue().splitlines()
+    assert len(lines) == 1, lines  # no "Not Found: …" line from Django besides it
+    line = ACCESS_LINE.fullmatch(lines[0])
+    assert line, lines[0]
+    assert line["method"] == "GET"
+    assert line["path"] == "/s/[redacted]/download"  # no token, no query string
+    assert line["status"] == "404"
+    assert line["id"] == "7f0c2a52-6a3b-4c8e-9d51-2f1e0b7c9a10"
+    assert line["client"] == "203.0.113.7"  # what the router saw, not what the client claimed
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("given", [None, "bad id\nINFO forged line", "short"])
+def test_a_request_without_a_usable_id_gets_one_of_its_own(client, production_log, given):
+    headers = {"HTTP_X_REQUEST_ID": given} if given else {}
+    response = client.get("/accounts/login/", **headers)
+
+    made = response["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", made)
+    line = ACCESS_LINE.fullmatch(production_log.getvalue().strip())
+    assert line and line["id"] == made and line["status"] == "200"
+    assert "forged" not in production_log.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_client_is_the_entry_the_outermost_trusted_proxy_appended(
+    client, settings, production_log
+):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.CHUTE_TRUSTED_PROXIES = 2  # e.g. a CDN in front of the platform's router
+    client.get(
+        "/accounts/login/", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.4, 10.1.0.9", secure=True
+    )
+    line = ACCESS_LINE.fullmatch(production_log.getvalue().strip())
+    assert line and line["client"] == "198.51.100.4"
+
+
+@pytest.mark.django_db
+def test_a_sign_in_is_one_line_without_axes_chatter(client, user, production_log):
+    client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
+    client.post("/accounts/login/", {"username": "alice", "password": "correct horse battery"})
+
+    lines = production_log.getvalue().splitlines()
+    assert [ACCESS_LINE.fullmatch(line)["status"] for line in lines] == ["200", "302"], lines
+
+
+@pytest.mark.django_db
+def test_a_scanners_host_header_is_one_short_line_not_a_traceback(client, settings, production_log):
+    settings.ALLOWED_HOSTS = ["chute.example.com"]
+    assert client.get("/", HTTP_HOST="scanner.invalid").status_code == 400
+
+    output = production_log.getvalue()
+    assert "Traceback" not in output
+    lines = output.splitlines()
+    assert len(lines) == 2, lines  # the refusal, then the request's own line
+    assert (
+        "ERROR django.security.DisallowedHost: Invalid HTTP_HOST header: 'scanner.invalid'"
+        in lines[0]
+    )
+    assert ACCESS_LINE.fullmatch(lines[1])["status"] == "400"
