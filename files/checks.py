@@ -97,6 +97,32 @@ def check_bucket(app_configs: Any = None, **kwargs: Any) -> list:
     return []
 
 
+@register("security", deploy=True)
+def check_bucket_endpoint_scheme(app_configs: Any = None, **kwargs: Any) -> list:
+    """With --deploy: an https site cannot use presigned URLs on an http:// bucket endpoint.
+
+    Browsers block an https page's requests to http:// (mixed content), so every upload and
+    thumbnail would fail with nothing but a console message.
+    """
+    endpoint = settings.CHUTE_S3_PUBLIC_ENDPOINT_URL or settings.AWS_S3_ENDPOINT_URL
+    site_is_https = getattr(settings, "SECURE_SSL_REDIRECT", False) or any(
+        str(origin).startswith("https://") for origin in settings.CSRF_TRUSTED_ORIGINS
+    )
+    # Browsers treat loopback as secure (development, a tunnel on the same machine).
+    loopback = urlsplit(str(endpoint)).hostname in {"localhost", "127.0.0.1", "::1"}
+    if site_is_https and str(endpoint).startswith("http://") and not loopback:
+        return [
+            Warning(
+                f"The bucket's public endpoint {_origin(endpoint)} is plain http:// but the "
+                "site is https: browsers refuse an https page's uploads to it (mixed content).",
+                hint="Serve the bucket over https and set CHUTE_S3_PUBLIC_ENDPOINT_URL (or "
+                "AWS_S3_ENDPOINT_URL) to its https:// address.",
+                id="files.W005",
+            )
+        ]
+    return []
+
+
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
