@@ -263,6 +263,10 @@ def test_static_files_are_served_hashed_and_cacheable(deployment):
     css = session.get(stylesheet.group(1), headers={"Accept-Encoding": "gzip"})
     assert css.status_code == 200
     assert "immutable" in css.headers["Cache-Control"]
+    # Brotli (pinned) makes whitenoise write .br files, smaller than .gz, for browsers asking.
+    brotli = session.get(stylesheet.group(1), headers={"Accept-Encoding": "br, gzip"})
+    assert brotli.headers["Content-Encoding"] == "br"
+    assert brotli.text == css.text
 
 
 def test_healthz_reports_database_and_bucket(deployment):
