@@ -8,6 +8,8 @@ and pagination alike) and redacts link and API tokens. The platform's router ter
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from datetime import timedelta
 from typing import Any
 
@@ -56,3 +58,21 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+# /metrics (files/web/metrics.py): the workers' counters are summed through files in a
+# directory of this server's own (prometheus-client's multiprocess mode), emptied at start.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="chute-metrics-")
+
+
+def on_starting(server: Any) -> None:
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    shutil.rmtree(directory, ignore_errors=True)
+    os.makedirs(directory, exist_ok=True)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

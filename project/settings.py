@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "files.web.access_log.AccessLogMiddleware",  # one line per request, X-Request-ID
+    "files.web.metrics.MetricsMiddleware",  # counts answers by route for /metrics
     # /healthz answers before the HTTPS redirect and the ALLOWED_HOSTS check (platform probes).
     "files.web.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -361,3 +362,5 @@ LOGGING = logging_config(env("LOG_LEVEL", "INFO"))
 # Proxies in front of the app that append to X-Forwarded-For (Heroku's router: 1); the client's
 # address in the logs and for every throttle is the entry the outermost one appended.
 CHUTE_TRUSTED_PROXIES = env_int("CHUTE_TRUSTED_PROXIES", 1)
+# GET /metrics (Prometheus) answers with `Authorization: Bearer <this>`; unset, it is off (404).
+CHUTE_METRICS_TOKEN = env("CHUTE_METRICS_TOKEN")

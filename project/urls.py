@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from files.web import health
+from files.web import health, metrics
 from files.web.pages import home
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("accounts/signup/", home.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

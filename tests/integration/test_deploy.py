@@ -73,6 +73,7 @@ def production_env(seaweedfs, database_url, tmp_path_factory) -> dict[str, str]:
             "AWS_ACCESS_KEY_ID": seaweedfs.access_key,
             "AWS_SECRET_ACCESS_KEY": seaweedfs.secret_key,
             "STATIC_ROOT": str(tmp_path_factory.mktemp("staticfiles")),
+            "CHUTE_METRICS_TOKEN": "deploy-metrics-token-0123456789",
         }
     )
     return env
@@ -275,6 +276,28 @@ def test_healthz_reports_database_and_bucket(deployment):
     )
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "bucket": "ok"}
+
+
+def test_metrics_sum_every_gunicorn_worker(deployment):
+    session = sign_in(deployment)
+    token = {"Authorization": f"Bearer {deployment.env['CHUTE_METRICS_TOKEN']}"}
+
+    def started() -> float:
+        scraped = session.get("/metrics", headers=token)
+        assert scraped.status_code == 200, scraped.text
+        found = re.search(r"^chute_uploads_started_total (\S+)$", scraped.text, re.M)
+        return float(found.group(1)) if found else 0.0
+
+    before = started()
+    for _ in range(4):  # spread over both workers
+        issued = session.post(
+            "/api/uploads",
+            json={"name": "m.bin", "size": 10, "content_type": "application/octet-stream"},
+            headers={"X-CSRFToken": session.csrf()},
+        )
+        assert issued.status_code == 201
+    assert {started() - before for _ in range(4)} == {4.0}  # whichever worker answers
+    assert session.get("/metrics").status_code == 401
 
 
 def test_platform_probes_reach_healthz_over_plain_http_with_an_internal_host(deployment):
