@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from project.env import env, env_bool, env_int, env_list, origin, s3_origins
 from project.logging import config as logging_config
+from project.sentry import init as sentry_init
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -362,5 +363,8 @@ LOGGING = logging_config(env("LOG_LEVEL", "INFO"))
 # Proxies in front of the app that append to X-Forwarded-For (Heroku's router: 1); the client's
 # address in the logs and for every throttle is the entry the outermost one appended.
 CHUTE_TRUSTED_PROXIES = env_int("CHUTE_TRUSTED_PROXIES", 1)
+# Error reports to Sentry, redacted as the logs are (project/sentry.py); unset, none are sent.
+SENTRY_DSN = env("SENTRY_DSN")
+sentry_init(SENTRY_DSN, env("SENTRY_ENVIRONMENT"))
 # GET /metrics (Prometheus) answers with `Authorization: Bearer <this>`; unset, it is off (404).
 CHUTE_METRICS_TOKEN = env("CHUTE_METRICS_TOKEN")
