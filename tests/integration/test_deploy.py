@@ -347,3 +347,57 @@ def test_production_refuses_to_start_without_its_settings(production_env):
         result = manage(env, "check")
         assert result.returncode != 0
         assert f"Set the {missing} environment variable" in result.stderr, shlex.quote(missing)
+
+
+def deploy_check(deployment, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["bin/deploy-check", "--url", deployment.base, "--direct", *args],
+        cwd=ROOT,
+        env={**deployment.env, "PYTHON": sys.executable},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def api_token(deployment) -> str:
+    session = sign_in(deployment)
+    made = session.post(
+        "/api/tokens", json={"name": "deploy check"}, headers={"X-CSRFToken": session.csrf()}
+    )
+    assert made.status_code == 201, made.text
+    return made.json()["token"]
+
+
+def test_deploy_check_walks_the_whole_service_one_line_per_step(deployment):
+    result = deploy_check(deployment, "--token", api_token(deployment))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    steps = [line.split(":", 1)[0] for line in lines[:-1]]
+    assert steps == [
+        "ok   settings",
+        "ok   migrations",
+        "ok   bucket",
+        "ok   health",
+        "ok   upload",
+        "ok   confirm",
+        "ok   download",
+        "ok   share",
+        "ok   clean up",
+    ]
+    assert "65536 bytes, identical" in lines[6]
+    assert lines[-1].startswith("The deployment works")
+
+
+def test_deploy_check_stops_at_the_first_failure_with_a_sentence(deployment):
+    result = deploy_check(deployment, "--token", "chute_" + "x" * 43)
+
+    assert result.returncode == 1
+    assert (
+        result.stdout.strip()
+        .splitlines()[-1]
+        .startswith("FAIL upload: Starting an upload answered 401: ")
+    )
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith("CommandError: The deployment failed its upload check")
