@@ -63,7 +63,7 @@ class RedactSecrets(logging.Filter):
 class UTCFormatter(logging.Formatter):
     """Lines start with an ISO 8601 UTC timestamp: 2026-12-04T19:25:01.123Z."""
 
-    converter = time.gmtime
+    converter = time.gmtime  # type: ignore[assignment]  # typeshed: (float | None) -> …; gmtime takes that
     default_time_format = "%Y-%m-%dT%H:%M:%S"
     default_msec_format = "%s.%03dZ"
 

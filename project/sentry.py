@@ -57,7 +57,7 @@ def init(dsn: str, environment: str) -> None:
         environment=environment or None,
         integrations=[DjangoIntegration()],
         send_default_pii=False,
-        before_send=scrub,  # type: ignore[arg-type]
-        before_breadcrumb=scrub,  # type: ignore[arg-type]
+        before_send=scrub,  # type: ignore[arg-type]  # sentry-sdk types events as its own TypedDict
+        before_breadcrumb=scrub,
         traces_sample_rate=0.0,
     )

@@ -11,7 +11,6 @@ scrape time (DatabaseCollector), so they are the same whichever worker or dyno a
 from __future__ import annotations
 
 import hmac
-import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -28,6 +27,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    values,
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -165,15 +165,20 @@ def task_queue() -> tuple[int, int]:
     return results["waiting"], results["failed"]
 
 
+# Whether this process's counters live in PROMETHEUS_MULTIPROC_DIR's files: prometheus-client
+# decides once, when it is imported, so ask it rather than the environment of today.
+MULTIPROCESS = values.ValueClass is not values.MutexValue
+
+
 def _registry() -> CollectorRegistry:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if MULTIPROCESS:
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        multiprocess.MultiProcessCollector(registry)
     else:
         registry = CollectorRegistry()
-        for collector in (UPLOADS_STARTED, UPLOADS_CONFIRMED, UPLOADS_FAILED, BYTES_REGISTERED):
-            registry.register(collector)
-        for collector in (SHARE_DOWNLOADS, THROTTLED, CONFIRM_SECONDS, SIGN_SECONDS):
+        counted: list[Collector] = [UPLOADS_STARTED, UPLOADS_CONFIRMED, UPLOADS_FAILED]
+        counted += [BYTES_REGISTERED, SHARE_DOWNLOADS, THROTTLED, CONFIRM_SECONDS, SIGN_SECONDS]
+        for collector in counted:
             registry.register(collector)
     registry.register(DatabaseCollector())
     return registry

@@ -13,7 +13,6 @@ import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import requests
@@ -90,8 +89,7 @@ def use_everything(client) -> None:
     assert done.status_code == 200, done.content
 
     assert client.delete(f"/api/uploads/{issued['id']}").status_code == 204
-    abandoned = start(client, size=10)
-    assert client.get(f"/api/uploads/{abandoned['id']}").status_code in {200, 404, 405}
+    start(client, size=10)  # never sent: the cleanup below removes it
     cleanup.cleanup(now=timezone.now() + timedelta(days=30))
 
 
@@ -99,14 +97,16 @@ def use_everything(client) -> None:
 def test_every_call_the_release_and_the_app_make_is_in_the_policy(seaweedfs, alice, settings):
     settings.CHUTE_MULTIPART_THRESHOLD = 5 * MiB
     settings.CHUTE_PART_SIZE = 5 * MiB
-    with override_settings(
-        **fresh_bucket(seaweedfs), CHUTE_STATIC_ON_S3=True, CHUTE_STATIC_CUSTOM_DOMAIN=""
+    with (
+        override_settings(
+            **fresh_bucket(seaweedfs), CHUTE_STATIC_ON_S3=True, CHUTE_STATIC_CUSTOM_DOMAIN=""
+        ),
+        s3.recording() as seen,
     ):
-        with s3.recording() as seen:
-            assert setup_bucket(["*"]) is True  # created: CreateBucket is exercised too
-            setup_bucket(["*"])  # the second release reads each document back
-            use_everything(alice)
-            s3.ping()
+        assert setup_bucket(["*"]) is True  # created: CreateBucket is exercised too
+        setup_bucket(["*"])  # the second release reads each document back
+        use_everything(alice)
+        s3.ping()
     operations = {name for name, _ in seen}
 
     unlisted = operations - s3.OPERATION_ACTIONS.keys()

@@ -74,10 +74,21 @@ def test_bucket_errors_become_domain_exceptions(code, status, expected):
 def test_errors_chute_does_not_understand_are_re_raised():
     with Stubber(s3.client()) as stub:
         stub.add_client_error(
-            "head_object", service_error_code="AccessDenied", http_status_code=403
+            "head_object", service_error_code="InvalidRequest", http_status_code=400
         )
         with pytest.raises(ClientError):
             s3.head("users/1/anything")
+
+
+def test_a_refused_call_names_the_operation_and_the_iam_action_it_needs():
+    with Stubber(s3.client()) as stub:
+        stub.add_client_error(
+            "head_object", service_error_code="AccessDenied", http_status_code=403
+        )
+        with pytest.raises(s3.AccessRefused) as refused:
+            s3.head("users/1/anything")
+    assert str(refused.value).startswith("The bucket refused HeadObject (AccessDenied):")
+    assert "does not allow s3:GetObject" in str(refused.value)
 
 
 def test_an_unreachable_endpoint_is_storage_unavailable(settings):
