@@ -35,7 +35,16 @@ else:
 
 
 class SignupForm(_UserCreationForm):
-    """Django's sign-up form, refusing names that could pass for someone else's."""
+    """Django's sign-up form, refusing names that could pass for someone else's, with an
+    optional email address (verified by a mailed link before anything else is sent to it)."""
+
+    class Meta(_UserCreationForm.Meta):
+        fields = ("username", "email")
+        help_texts = {
+            "email": "Optional: for resetting a forgotten password and hearing about your "
+            "files. Chute mails a link to confirm it."
+        }
+        labels = {"email": "Email address (optional)"}
 
     def clean_username(self) -> str:
         # UsernameField has NFKC-normalised the name already (fullwidth "ａｌｉｃｅ" is "alice").

@@ -20,9 +20,10 @@ from files import s3
 from files.accounts.signup import SignupForm, sign_up
 from files.errors import RETRY_AFTER_SECONDS, SignupThrottled, UploadNotFound
 from files.models import Upload
+from files.tasks.mail import send_verification
 from files.uploads import downloads, reconcile, start
 from files.web.errors import CSRF_REFUSED_RELOAD, error_response, not_found_response, wants_json
-from files.web.http import AuthenticatedRequest, client_address
+from files.web.http import AuthenticatedRequest, client_address, origin_of
 from files.web.pages.auth import login_or_token_required
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,8 @@ def signup(request: HttpRequest) -> HttpResponse:
             response["Retry-After"] = str(error.retry_after)
             return response
         if user is not None:
+            if user.email:
+                send_verification.enqueue(user.pk, origin_of(request))
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("home")
     return render(request, "registration/signup.html", {"form": form})
