@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from confusable_homoglyphs import confusables  # type: ignore[import-untyped]
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import UserCreationForm, UsernameField
 from django.contrib.auth.models import User
 from django.utils import timezone
 
@@ -38,8 +38,10 @@ class SignupForm(_UserCreationForm):
     """Django's sign-up form, refusing names that could pass for someone else's, with an
     optional email address (verified by a mailed link before anything else is sent to it)."""
 
-    class Meta(_UserCreationForm.Meta):
+    class Meta:  # Django's UserCreationForm.Meta, with the address
+        model = User
         fields = ("username", "email")
+        field_classes = {"username": UsernameField}
         help_texts = {
             "email": "Optional: for resetting a forgotten password and hearing about your "
             "files. Chute mails a link to confirm it."

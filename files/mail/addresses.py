@@ -27,7 +27,7 @@ WINDOW = timedelta(hours=1)
 class VerificationTokens(PasswordResetTokenGenerator):
     key_salt = "chute.mail.addresses.VerificationTokens"
 
-    def _make_hash_value(self, user: User, timestamp: int) -> str:  # type: ignore[override]
+    def _make_hash_value(self, user: User, timestamp: int) -> str:
         return f"{user.pk}{user.email}{Account.of(user).verified_email}{timestamp}"
 
 

@@ -114,7 +114,7 @@ class Pending:
     link: listing.Link
 
 
-def pending(mail_id: object) -> Pending | None:
+def pending(mail_id: str) -> Pending | None:
     """The mail still to send, or None: already sent, gone, or its link stopped working
     (then its addresses are dropped at once)."""
     mail = LinkMail.objects.select_related("sender").filter(pk=mail_id).first()

@@ -8,7 +8,7 @@ origin, never from the request itself.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -42,7 +42,13 @@ class EmailForm(forms.Form):
     )
 
 
-class PreferencesForm(forms.ModelForm):  # type: ignore[type-arg]
+if TYPE_CHECKING:  # django-stubs makes ModelForm generic; Django's class is not subscriptable
+    _ModelForm = forms.ModelForm[Account]
+else:
+    _ModelForm = forms.ModelForm
+
+
+class PreferencesForm(_ModelForm):
     class Meta:
         model = Account
         fields = ["notify_request_files", "notify_share_downloads", "notify_expiring"]
@@ -140,7 +146,7 @@ def verify_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
 class PasswordResetRequestForm(PasswordResetForm):
     """Django's form, but the mail goes from a task, and only to a verified address."""
 
-    def save(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:  # type: ignore[override]
+    def save(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
         assert request is not None  # PasswordResetView passes it
         for user in self.get_users(self.cleaned_data["email"]):
             if throttle.hit(

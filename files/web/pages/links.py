@@ -164,7 +164,8 @@ def send(request: AuthenticatedRequest, share_id: uuid.UUID) -> HttpResponse:
             request.user, share_id, link_mails.split(typed), form.cleaned_data.get("message", "")
         )
     except ChuteError as error:
-        context = {"send_error": error.message, "share": link.share}
+        refusal = error.message
+        context: dict[str, Any] = {"send_error": refusal, "share": link.share}
         status, headers = error.status, error.headers
     else:
         send_link_mail.enqueue(str(mail.id), origin_of(request))
@@ -179,7 +180,7 @@ def send(request: AuthenticatedRequest, share_id: uuid.UUID) -> HttpResponse:
         response = _page(
             request,
             status=status,
-            rows={link.share.id: row(request, link, None, context["send_error"])},
+            rows={link.share.id: row(request, link, None, refusal)},
         )
     for name, value in headers.items():
         response[name] = value
