@@ -57,6 +57,7 @@ class PreferencesForm(_ModelForm):
             "notify_share_downloads": "A link of mine is downloaded for the first time, or used up",
             "notify_expiring": "A link or request of mine expires within 24 hours",
         }
+        help_texts = dict.fromkeys(fields, "")  # the labels say it all
 
 
 def _context(request: AuthenticatedRequest, **extra: Any) -> dict[str, Any]:
