@@ -55,7 +55,7 @@ class Received:
 class Inbox:
     received: list[Received] = field(default_factory=list)
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's hook
+    async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd calls it by name
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.received.append(Received(list(envelope.rcpt_tos), message))
