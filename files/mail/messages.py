@@ -29,13 +29,16 @@ def absolute(origin: str, path: str) -> str:
     return (settings.CHUTE_ORIGIN or origin).rstrip("/") + path
 
 
-def build(name: str, subject: str, to: str, context: dict[str, Any]) -> EmailMultiAlternatives:
+def build(
+    name: str, subject: str, to: str, context: dict[str, Any], reply_to: str | None = None
+) -> EmailMultiAlternatives:
     context = {**context, "subject": subject}
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(f"mail/{name}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
+        reply_to=[reply_to] if reply_to else None,
     )
     message.attach_alternative(render_to_string(f"mail/{name}.html", context), "text/html")
     return message
@@ -71,7 +74,8 @@ def password_reset(user: User, origin: str) -> EmailMultiAlternatives:
 
 
 def link_mails(pending: Pending, origin: str) -> list[EmailMultiAlternatives]:
-    """One mail per recipient (no one sees the others' addresses); never the link's password."""
+    """One mail per recipient (no one sees the others' addresses); never the link's password.
+    Replies go to the sender when their address is verified."""
     link, mail = pending.link, pending.mail
     assert link.token is not None  # links.sendable refuses links whose address is unknown
     sender = mail.sender.get_username()
@@ -88,4 +92,5 @@ def link_mails(pending: Pending, origin: str) -> list[EmailMultiAlternatives]:
         "url": absolute(origin, reverse("share", args=[link.token])),
     }
     subject = f"{sender} sent you {names} with Chute"
-    return [build("link", subject, address, context) for address in mail.addresses]
+    reply_to = addresses.verified_address(mail.sender)
+    return [build("link", subject, address, context, reply_to) for address in mail.addresses]

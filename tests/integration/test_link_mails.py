@@ -9,10 +9,10 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from files.models import LinkMail
+from files.models import Account, LinkMail
 from files.shares import single
 from tests.helpers import post_json, ready_file
-from tests.integration.mail_server import run_worker
+from tests.integration.mail_server import free_port, run_worker
 from tests.integration.test_api_contract import assert_json_refusal
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -67,6 +67,35 @@ def test_a_sent_link_reaches_each_recipient_without_its_password(smtp, alice, li
     [row] = LinkMail.objects.all()
     assert row.recipients == ""
     assert row.sent_at is not None and row.count == 2
+    assert smtp.received[0].message["Reply-To"] is None  # alice has no verified address
+
+
+def test_replies_go_to_a_sender_with_a_verified_address(smtp, alice, user, link):
+    user.email = "alice@example.com"
+    user.save()
+    Account.objects.create(user=user, verified_email="alice@example.com")
+    send(alice, link.share.id, {"to": ["ann@example.com"]})
+    run_worker()
+    assert smtp.received[0].message["Reply-To"] == "alice@example.com"
+
+
+def test_a_mail_server_that_is_down_keeps_the_addresses_until_a_retry_sends_them(
+    smtp, alice, link, settings
+):
+    running = settings.EMAIL_PORT
+    settings.EMAIL_PORT = free_port()  # nothing listens there
+    send(alice, link.share.id, {"to": ["ann@example.com"]})
+    run_worker()
+    failed = DBTaskResult.objects.get(status="FAILED")
+    assert "retrying at" in failed.traceback
+    assert LinkMail.objects.get().recipients == "ann@example.com"
+    assert smtp.received == []
+
+    settings.EMAIL_PORT = running
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())  # due now
+    run_worker()
+    assert [mail.envelope_to for mail in smtp.received] == [["ann@example.com"]]
+    assert LinkMail.objects.get().recipients == ""
 
 
 def test_addresses_are_kept_only_until_the_mail_is_sent(smtp, alice, link):
