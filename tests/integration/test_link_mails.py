@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import uuid
 
+import django_rq
 import pytest
+import redis
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -16,6 +18,7 @@ from tests.integration.mail_server import free_port, run_worker
 from tests.integration.test_api_contract import assert_json_refusal
 
 pytestmark = pytest.mark.django_db(transaction=True)
+REDIS_URL = "redis://127.0.0.1:6379/13"  # this file's own database on the server
 
 
 @pytest.fixture
@@ -189,3 +192,23 @@ def test_the_share_dialog_offers_to_send_the_new_link(alice, user):
     share = upload.shares.get()
     assert f"/links/{share.id}/send" in made
     assert share.expires_at > timezone.now()
+
+
+@pytest.fixture
+def on_redis(settings):
+    """The RQ backend (django-tasks-rq) on the Redis at 127.0.0.1:6379, in a database of its
+    own (the mail tasks go to the "default" queue, which test_tasks.py's queues never are)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    settings.RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    server = redis.Redis.from_url(REDIS_URL)
+    server.flushdb()
+    yield "default"
+    server.flushdb()
+
+
+def test_the_same_mail_task_sends_a_link_from_rq_workers(smtp, alice, link, on_redis):
+    assert send(alice, link.share.id, {"to": ["ann@example.com"]}).status_code == 202
+    assert django_rq.get_queue(on_redis).count == 1
+    run_worker()
+    assert [mail.envelope_to for mail in smtp.received] == [["ann@example.com"]]
+    assert LinkMail.objects.get().recipients == ""
