@@ -10,7 +10,7 @@ from django.utils import timezone
 from files.accounts import tokens
 from files.errors import ChuteError
 from files.lifecycle import delete
-from files.models import ApiToken, Share, Upload, UploadRequest
+from files.models import Account, ApiToken, LinkMail, Share, Upload, UploadRequest
 from files.sizes import format_size
 from files.upload_requests import guests, owners
 from files.uploads import declarations
@@ -270,3 +270,28 @@ class UploadRequestAdmin(admin.ModelAdmin):
     def close_requests(self, request: HttpRequest, queryset: QuerySet[UploadRequest]) -> None:
         closed = queryset.filter(closed_at__isnull=True).update(closed_at=timezone.now())
         self.message_user(request, f"Closed {closed} request{'s' if closed != 1 else ''}.")
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = (
+        "user",
+        "verified_email",
+        "notify_request_files",
+        "notify_share_downloads",
+        "notify_expiring",
+    )
+    search_fields = ("user__username", "verified_email")
+    raw_id_fields = ("user",)
+
+
+@admin.register(LinkMail)
+class LinkMailAdmin(admin.ModelAdmin):
+    """Links sent by email: who sent which link when, to how many; never to whom."""
+
+    list_display = ("share", "sender", "count", "created_at", "sent_at")
+    exclude = ("recipients",)
+    readonly_fields = ("share", "sender", "count", "message", "created_at", "sent_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,4 +1,4 @@
-"""Keep secrets out of logs: presigned-URL signatures, credentials, link and API tokens.
+"""Keep secrets out of logs: presigned-URL signatures, credentials, link, API and mail tokens.
 
 Django's own loggers write request paths (django.request: "Not Found: /s/<token>",
 django.server: the whole request line with its query string), and a presigned URL in an
@@ -29,12 +29,18 @@ _LINK_TOKEN = re.compile(r"/([sr])/[^/\s?#\"'<>]+")
 # an error, free text. Eight or more characters after the prefix, so the six-character prefix
 # shown on the tokens page stays readable.
 _API_TOKEN = re.compile(r"chute_[A-Za-z0-9_-]{8,}")
+# The token in a mailed link: an address's verification (/account/verify/<uid>/<token>) and a
+# password reset (/accounts/reset/<uid>/<token>; Django's own set-password step is no secret).
+_MAIL_TOKEN = re.compile(
+    r"(/account/verify/|/accounts/reset/)([^/\s?#\"'<>]+)/(?!set-password\b)[^/\s?#\"'<>]+"
+)
 
 
 def redact(text: str) -> str:
     """`text` with signatures, credentials, link and API tokens replaced by [redacted]."""
     text = _SIGNED_PARAM.sub(lambda match: f"{match.group(1)}={REDACTED}", text)
     text = _API_TOKEN.sub(f"chute_{REDACTED}", text)
+    text = _MAIL_TOKEN.sub(lambda match: f"{match.group(1)}{match.group(2)}/{REDACTED}", text)
     return _LINK_TOKEN.sub(lambda match: f"/{match.group(1)}/{REDACTED}", text)
 
 

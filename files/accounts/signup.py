@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from confusable_homoglyphs import confusables  # type: ignore[import-untyped]
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import UserCreationForm, UsernameField
 from django.contrib.auth.models import User
 from django.utils import timezone
 
@@ -35,7 +35,18 @@ else:
 
 
 class SignupForm(_UserCreationForm):
-    """Django's sign-up form, refusing names that could pass for someone else's."""
+    """Django's sign-up form, refusing names that could pass for someone else's, with an
+    optional email address (verified by a mailed link before anything else is sent to it)."""
+
+    class Meta:  # Django's UserCreationForm.Meta, with the address
+        model = User
+        fields = ("username", "email")
+        field_classes = {"username": UsernameField}
+        help_texts = {
+            "email": "Optional: for resetting a forgotten password and hearing about your "
+            "files. Chute mails a link to confirm it."
+        }
+        labels = {"email": "Email address (optional)"}
 
     def clean_username(self) -> str:
         # UsernameField has NFKC-normalised the name already (fullwidth "ａｌｉｃｅ" is "alice").

@@ -322,3 +322,8 @@ class ApiToken(models.Model):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > (now or timezone.now())
+
+
+# Later domains' tables, each in a module of its own (see the docstring).
+from files.models.accounts import Account as Account  # noqa: E402
+from files.models.mail import LinkMail as LinkMail  # noqa: E402

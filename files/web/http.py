@@ -36,3 +36,9 @@ def client_address(request: HttpRequest) -> str:
     if settings.SECURE_PROXY_SSL_HEADER and forwarded and proxies > 0:
         return forwarded[-min(proxies, len(forwarded))]
     return request.META.get("REMOTE_ADDR", "")
+
+
+def origin_of(request: HttpRequest) -> str:
+    """scheme://host of the request (ALLOWED_HOSTS vetted the host): where links in the mails
+    it causes point, unless CHUTE_ORIGIN says otherwise (files/mail/messages.py)."""
+    return f"{request.scheme}://{request.get_host()}"

@@ -4,7 +4,7 @@ from django.urls import path, re_path
 
 from files.web.api import api, handlers
 from files.web.api.guests import guest_api
-from files.web.pages import home, links, shares, tokens, upload_requests
+from files.web.pages import account, home, links, shares, tokens, upload_requests
 
 urlpatterns = [
     path("api/", api.urls),
@@ -14,6 +14,8 @@ urlpatterns = [
     path("files/<uuid:upload_id>/download", home.download, name="download"),
     path("files/<uuid:upload_id>/view", home.view, name="view"),
     path("tokens/", tokens.api_tokens, name="api-tokens"),
+    path("account/", account.account, name="account"),
+    path("account/verify/<str:uidb64>/<str:token>", account.verify_email, name="verify-email"),
     # Share links: the owner's dialog, then the public pages a link opens.
     path("files/<uuid:upload_id>/shares", shares.manage_shares, name="file-shares"),
     path("shares/new", shares.share_files, name="share-files"),
@@ -21,6 +23,7 @@ urlpatterns = [
     path("links/", links.links, name="links"),
     path("links/<uuid:share_id>/revoke", links.revoke, name="link-revoke"),
     path("links/<uuid:share_id>/expiry", links.change_expiry, name="link-expiry"),
+    path("links/<uuid:share_id>/send", links.send, name="link-send"),
     path("s/<str:token>", shares.landing, name="share"),
     path("s/<str:token>/download", shares.download, name="share-download"),
     path("s/<str:token>/view", shares.view, name="share-view"),

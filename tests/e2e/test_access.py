@@ -82,7 +82,8 @@ def test_no_serious_axe_violations_on_any_page(
     share_url = make_share_url(user)
 
     visitor = axe_context.new_page()
-    for path in ("/accounts/login/", "/accounts/signup/", share_url, "/s/no-such-link"):
+    visitor_pages = ("/accounts/login/", "/accounts/signup/", "/accounts/password_reset/")
+    for path in (*visitor_pages, share_url, "/s/no-such-link"):
         visitor.goto(path)
         assert serious_violations(visitor, axe_script) == [], path
 
@@ -93,6 +94,13 @@ def test_no_serious_axe_violations_on_any_page(
     assert serious_violations(page, axe_script) == [], "home"
     open_share_dialog(page, "report.pdf")
     assert serious_violations(page, axe_script) == [], "share dialog"
+    page.goto("/account/")
+    page.get_by_role("textbox", name="Email address").fill("alice@example.com")
+    page.get_by_role("button", name="Save address").click()
+    assert serious_violations(page, axe_script) == [], "account"
+    page.goto("/links/")
+    page.get_by_text("Send by email").first.click()
+    assert serious_violations(page, axe_script) == [], "links with Send by email open"
     page.goto("/no-such-page")
     assert serious_violations(page, axe_script) == [], "404"
 
@@ -212,7 +220,13 @@ def test_no_page_scrolls_sideways_on_a_phone(
     )
     try:
         visitor = context.new_page()
-        for path in ("/accounts/login/", "/accounts/signup/", share_url, "/s/no-such-link"):
+        for path in (
+            "/accounts/login/",
+            "/accounts/signup/",
+            "/accounts/password_reset/",
+            share_url,
+            "/s/no-such-link",
+        ):
             visitor.goto(path)
             assert fits(visitor), path
         # A phone is not told to drop files.
@@ -229,6 +243,10 @@ def test_no_page_scrolls_sideways_on_a_phone(
         page.get_by_label("Name").fill("a phone script")
         page.get_by_role("button", name="Create token").click()
         assert fits(page), "API tokens"
+        page.goto("/account/")
+        page.get_by_role("textbox", name="Email address").fill("a.rather.long.address@example.com")
+        page.get_by_role("button", name="Save address").click()
+        assert fits(page), "account"
         page.goto("/")
         open_share_dialog(page, "a rather long")
         assert fits(page), "share dialog"

@@ -8,6 +8,7 @@ from django.test.utils import override_settings
 
 from files.management.commands.s3_setup import setup_bucket
 from tests.conftest import storage_settings
+from tests.integration.mail_server import Inbox, start
 
 
 @pytest.fixture(autouse=True)
@@ -22,3 +23,20 @@ def own_bucket(seaweedfs) -> Iterator[str]:
     with override_settings(**storage_settings(seaweedfs, name)):
         setup_bucket(["*"])
         yield name
+
+
+@pytest.fixture
+def smtp(settings) -> Iterator[Inbox]:
+    """A real SMTP server (aiosmtpd) on a free port, with Django's SMTP backend pointed at it."""
+    inbox = Inbox()
+    controller = start(inbox)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.DEFAULT_FROM_EMAIL = "Chute <chute@example.com>"
+    settings.CHUTE_ORIGIN = ""
+    try:
+        yield inbox
+    finally:
+        controller.stop()

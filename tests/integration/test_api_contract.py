@@ -31,6 +31,7 @@ DESIGN_PATHS = {
     "/api/files/{upload_id}/shares",
     "/api/shares",
     "/api/shares/{share_id}",
+    "/api/shares/{share_id}/send",
     "/api/files",
     "/api/files/{upload_id}",
     "/api/tokens",

@@ -216,6 +216,17 @@ def test_gunicorn_access_log_atoms_carry_no_api_token():
     assert atoms["U"] == "/api/tokens/chute_[redacted]"
 
 
+def test_redact_removes_the_tokens_of_mailed_links():
+    text = redact(
+        "GET /account/verify/MQ/cjb7x2-0a1b2c3d4e5f HTTP/1.1 then "
+        "GET /accounts/reset/MQ/cjb7x2-9f8e7d6c5b4a/ and /accounts/reset/MQ/set-password/"
+    )
+    assert "0a1b2c3d4e5f" not in text and "9f8e7d6c5b4a" not in text
+    assert "/account/verify/MQ/[redacted] HTTP/1.1" in text
+    assert "/accounts/reset/MQ/[redacted]/" in text
+    assert "/accounts/reset/MQ/set-password/" in text
+
+
 # --- One line per request ---------------------------------------------------------------------
 
 ACCESS_LINE = re.compile(

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from django.urls import reverse
 from ninja import Field, Schema
-from pydantic import StrictInt
+from pydantic import StrictInt, StrictStr
 
 from files.web.api.schemas import BODY_SCHEMAS, INTEGER_MAX
 
@@ -97,5 +97,25 @@ class LinkListOut(Schema):
     next: str | None = Field(description="the cursor of the next page, or null on the last one")
 
 
+# --- Send a link by email (files/mail/links.py) -------------------------------------------------
+
+
+class LinkMailIn(Schema):
+    """`POST /api/shares/<id>/send`: up to 10 addresses and an optional message."""
+
+    shape: ClassVar[str] = 'such as {"to": ["ann@example.com"], "message": "The photos"}'
+    error_code: ClassVar[str] = "invalid_recipients"
+
+    to: list[StrictStr] = Field(description="1 to 10 email addresses, each once")
+    message: StrictStr | None = Field(
+        None, description="text for the mail (several lines, at most 2000 characters), or left out"
+    )
+
+
+class LinkMailOut(Schema):
+    recipients: int = Field(description="how many addresses the link is being mailed to")
+
+
 # PATCH /api/shares/<id> (DELETE on the same URL name takes no body).
 BODY_SCHEMAS["share-api"] = ShareExpiryIn
+BODY_SCHEMAS["share-send"] = LinkMailIn

@@ -9,10 +9,12 @@ from django.conf import settings
 from django.http import HttpResponse
 from ninja import Router, Status
 
+from files.mail import links
 from files.shares import listing, multi, single
+from files.tasks.mail import send_link_mail
 from files.web.api.schemas import ErrorOut, MultiShareIn, NewShareOut, ShareIn, ShareListOut
-from files.web.api.share_schemas import LinkListOut, LinkOut, ShareExpiryIn
-from files.web.http import AuthenticatedRequest
+from files.web.api.share_schemas import LinkListOut, LinkMailIn, LinkMailOut, LinkOut, ShareExpiryIn
+from files.web.http import AuthenticatedRequest, origin_of
 
 router = Router(tags=["shares"])
 ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 409)}
@@ -82,3 +84,21 @@ def revoke_share(request: AuthenticatedRequest, share_id: uuid.UUID) -> HttpResp
     """Stop a link from handing out its file; idempotent."""
     single.revoke(single.get_owned_share(request.user, share_id))
     return HttpResponse(status=204)
+
+
+@router.post(
+    "/shares/{uuid_any:share_id}/send",
+    url_name="share-send",
+    response={202: LinkMailOut, **ERRORS, 410: ErrorOut, 429: ErrorOut},
+)
+def send_share(request: AuthenticatedRequest, share_id: uuid.UUID, body: LinkMailIn) -> Any:
+    """Mail the link to up to 10 addresses with your message; sent shortly by the worker.
+
+    The mail says who sent it and holds the files' names and sizes, the expiry and the link,
+    never its password. The addresses are forgotten once the mail is sent. Limited to
+    CHUTE_LINK_MAILS_PER_HOUR sends an hour (429 with Retry-After past it); 410 when the
+    link no longer works.
+    """
+    mail = links.prepare(request.user, share_id, body.to, body.message or "")
+    send_link_mail.enqueue(str(mail.id), origin_of(request))
+    return Status(202, {"recipients": mail.count})

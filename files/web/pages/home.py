@@ -18,9 +18,10 @@ from django.views.decorators.vary import vary_on_headers
 from files.accounts.signup import SignupForm, sign_up
 from files.errors import SignupThrottled, UploadNotFound
 from files.models import Upload
+from files.tasks.mail import send_verification
 from files.uploads import downloads, reconcile, start
 from files.web.errors import CSRF_REFUSED_RELOAD, error_response, not_found_response, wants_json
-from files.web.http import AuthenticatedRequest, client_address
+from files.web.http import AuthenticatedRequest, client_address, origin_of
 from files.web.middleware import unavailable_response
 from files.web.pages.auth import login_or_token_required
 
@@ -77,6 +78,8 @@ def signup(request: HttpRequest) -> HttpResponse:
             response["Retry-After"] = str(error.retry_after)
             return response
         if user is not None:
+            if user.email:
+                send_verification.enqueue(user.pk, origin_of(request))
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("home")
     return render(request, "registration/signup.html", {"form": form})

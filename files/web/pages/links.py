@@ -23,8 +23,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from files.errors import ChuteError, InvalidShare, LinkClosed, ShareNotFound
 from files.links.passwords import format_duration
+from files.mail import links as link_mails
 from files.shares import listing, single
-from files.web.http import AuthenticatedRequest
+from files.tasks.mail import send_link_mail
+from files.web.http import AuthenticatedRequest, origin_of
 
 
 class ExpiryForm(forms.Form):
@@ -139,3 +141,47 @@ def change_expiry(request: AuthenticatedRequest, share_id: uuid.UUID) -> HttpRes
     except (InvalidShare, LinkClosed) as error:
         return _answer(request, link, form, error.message, error.status)
     return _answer(request, _owned(request, share_id), None, "", 200)
+
+
+class SendForm(forms.Form):
+    """ "Send by email": the addresses as typed in one box, and the message."""
+
+    to = forms.CharField(required=False, strip=False)
+    message = forms.CharField(required=False, strip=False)
+
+
+@require_POST
+@login_required
+@vary_on_headers("HX-Request")
+def send(request: AuthenticatedRequest, share_id: uuid.UUID) -> HttpResponse:
+    """Mail the link (the worker sends it); htmx gets the sentence saying so, or why not."""
+    link = _owned(request, share_id)
+    form = SendForm(request.POST)
+    form.is_valid()  # two free texts: the domain checks them, in its own words
+    typed = form.cleaned_data.get("to", "")
+    try:
+        mail = link_mails.prepare(
+            request.user, share_id, link_mails.split(typed), form.cleaned_data.get("message", "")
+        )
+    except ChuteError as error:
+        refusal = error.message
+        context: dict[str, Any] = {"send_error": refusal, "share": link.share}
+        status, headers = error.status, error.headers
+    else:
+        send_link_mail.enqueue(str(mail.id), origin_of(request))
+        count = f"{mail.count} address{'es' if mail.count != 1 else ''}"
+        context = {"send_notice": f"The link is on its way to {count}.", "share": link.share}
+        status, headers = 202 if request.htmx else 200, {}
+    if request.htmx:
+        response = render(request, "shares/_send_link.html#result", context, status=status)
+    elif status < 400:
+        return HttpResponseRedirect(reverse("links"))
+    else:
+        response = _page(
+            request,
+            status=status,
+            rows={link.share.id: row(request, link, None, refusal)},
+        )
+    for name, value in headers.items():
+        response[name] = value
+    return response

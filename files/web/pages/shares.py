@@ -78,7 +78,7 @@ def manage_shares(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpRe
             message=declared.message,
         )
         url = request.build_absolute_uri(reverse("share", args=[new.token]))
-        return {"created": new.share, "created_url": url}
+        return {"created": new.share, "created_share": new.share, "created_url": url}
 
     extra, status = create_or_revoke(request, create=create, revoke=revoke, errors=(InvalidShare,))
     if request.htmx:
@@ -124,7 +124,10 @@ def share_files(request: AuthenticatedRequest) -> HttpResponse:
             password=declared.password,
             message=declared.message,
         )
-        return {"created_url": request.build_absolute_uri(reverse("share", args=[new.token]))}
+        return {
+            "created_share": new.share,
+            "created_url": request.build_absolute_uri(reverse("share", args=[new.token])),
+        }
 
     context, status = create_or_revoke(request, create=create, errors=(InvalidShare,))
     context |= {

@@ -1,10 +1,12 @@
 // The links page (templates/shares/links.html): Copy buttons (copy.js), and htmx shows a
-// refused expiry form's answer (400 or 409, the row with its sentence) in place of the row.
+// refused expiry form's answer (400 or 409, the row with its sentence) in place of the row, and a
+// refused "Send by email" form's sentence (400, 410, 429) under the form.
 
 import "./copy.js";
 
 function refusedLinkForm(detail) {
   const status = detail.xhr.status;
+  if (status >= 400 && status < 500 && detail.elt?.closest?.("[data-send-form]")) return true;
   return (status === 400 || status === 409) && Boolean(detail.elt?.closest?.("[data-link-form]"));
 }
 

@@ -31,7 +31,10 @@ document.addEventListener("htmx:afterSwap", (event) => {
 document.addEventListener("htmx:load", (event) => openDialogs(event.detail.elt));
 
 function refusedShareForm(detail) {
-  return detail.xhr.status === 400 && Boolean(detail.target?.closest?.("[data-share-panel]"));
+  const status = detail.xhr.status;
+  // "Send by email" under a new link: its refusals (400, 410, 429) are sentences to show.
+  if (status >= 400 && status < 500 && detail.elt?.closest?.("[data-send-form]")) return true;
+  return status === 400 && Boolean(detail.target?.closest?.("[data-share-panel]"));
 }
 
 // With DEBUG on, {% htmx_script %} adds django-htmx's debug script, which replaces the whole

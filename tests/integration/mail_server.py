@@ -1,0 +1,85 @@
+"""A real SMTP server for the tests (aiosmtpd), on a free port, and the worker that sends mail.
+
+`smtp` points Django's SMTP backend at it; the mail tasks run through the database queue's own
+worker (`run_worker`), and each test reads what arrived over SMTP.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+from files.tasks import worker
+
+
+@dataclass
+class Received:
+    envelope_to: list[str]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    @property
+    def to(self) -> str:
+        return str(self.message["To"])
+
+    def part(self, content_type: str) -> str:
+        found = self.message.get_body(preferencelist=(content_type.split("/")[1],))
+        assert found is not None and found.get_content_type() == content_type
+        return str(found.get_content())
+
+    @property
+    def text(self) -> str:
+        return self.part("text/plain")
+
+    @property
+    def html(self) -> str:
+        return self.part("text/html")
+
+    def link(self, path_prefix: str) -> str:
+        """The first absolute link in the text part whose path starts with `path_prefix`."""
+        match = re.search(rf"https?://[^/\s]+({re.escape(path_prefix)}\S*)", self.text)
+        assert match, self.text
+        return match.group(1)
+
+
+@dataclass
+class Inbox:
+    received: list[Received] = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd calls it by name
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.received.append(Received(list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start(inbox: Inbox) -> Controller:
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    return controller
+
+
+def run_worker() -> None:
+    """The database queue's worker, in this process, until no task is ready."""
+    signals = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
+    handlers = {number: signal.getsignal(number) for number in signals}
+    try:
+        worker.run(burst=True)
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
