@@ -298,6 +298,28 @@ if CHUTE_TASKS_REDIS_URL:
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
 
+# The worker's periodic jobs (files/tasks/schedule.py), run by `manage.py worker` itself: the
+# cleanup every CHUTE_CLEANUP_INTERVAL seconds (0: off, for sites running cleanup_uploads from
+# cron), and the webhooks' sweep every CHUTE_WEBHOOK_SWEEP_INTERVAL seconds.
+CHUTE_CLEANUP_INTERVAL = env_int("CHUTE_CLEANUP_INTERVAL", 15 * 60)
+
+# --- Webhooks (files/webhooks/) -------------------------------------------------------------
+
+# Loopback, private and link-local targets are refused unless this is set (development, tests).
+CHUTE_WEBHOOK_ALLOW_PRIVATE = env_bool("CHUTE_WEBHOOK_ALLOW_PRIVATE", False)
+# Seconds a receiver has to connect and to answer one delivery.
+CHUTE_WEBHOOK_TIMEOUT = env_int("CHUTE_WEBHOOK_TIMEOUT", 10)
+CHUTE_WEBHOOK_SWEEP_INTERVAL = env_int("CHUTE_WEBHOOK_SWEEP_INTERVAL", 30)
+# Seconds between a failed delivery and the next attempt; after the last, it has failed.
+# The default keeps trying for about two days: 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h,
+# 12 h, 24 h.
+CHUTE_WEBHOOK_RETRY_DELAYS = [
+    int(delay)
+    for delay in env_list(
+        "CHUTE_WEBHOOK_RETRY_DELAYS", "30,120,600,1800,3600,7200,14400,28800,43200,86400"
+    )
+]
+
 # --- Security -----------------------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True

@@ -322,3 +322,10 @@ class ApiToken(models.Model):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > (now or timezone.now())
+
+
+# Later domains' tables, each in a module of its own.
+from files.models.events import Event as Event  # noqa: E402
+from files.models.schedule import Schedule as Schedule  # noqa: E402
+from files.models.webhooks import Delivery as Delivery  # noqa: E402
+from files.models.webhooks import Webhook as Webhook  # noqa: E402

@@ -27,6 +27,7 @@ STATIC = ROOT / "static"
 RANK = {
     "s3": 0,
     "embedded": 0,  # the SeaweedFS runner; it moves into files/s3/
+    "events": 1,
     "accounts": 1,
     "uploads": 2,
     "links": 3,
@@ -34,7 +35,8 @@ RANK = {
     "upload_requests": 4,
     "lifecycle": 5,
     "tasks": 6,
-    "web": 7,
+    "webhooks": 7,
+    "web": 8,
 }
 PRIMITIVES = {"models", "errors", "text", "sizes"}  # every package may use them; they use none
 # App glue that Django finds by name: it may import any package.
