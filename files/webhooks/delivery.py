@@ -16,11 +16,10 @@ from __future__ import annotations
 import json
 import ssl
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import urllib3
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import F
 from django.utils import timezone
 
@@ -50,10 +49,10 @@ def lease() -> timedelta:
 
 
 def body(event: Event) -> str:
+    # The event's time in UTC, as the spec's example writes it: 2026-12-04T19:21:25.569742Z
+    when = event.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return json.dumps(
-        {"type": event.type, "timestamp": event.created_at, "data": event.data},
-        cls=DjangoJSONEncoder,
-        separators=(",", ":"),
+        {"type": event.type, "timestamp": when, "data": event.data}, separators=(",", ":")
     )
 
 

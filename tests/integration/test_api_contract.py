@@ -37,6 +37,8 @@ DESIGN_PATHS = {
     "/api/tokens/{token_id}",
     "/api/requests",
     "/api/requests/{request_id}",
+    "/api/webhooks",
+    "/api/webhooks/{webhook_id}",
     # Uppy Companion's S3 routes (files/web/api/uppy.py), in Companion's shapes.
     "/api/uppy/s3/params",
     "/api/uppy/s3/multipart",
