@@ -1,8 +1,9 @@
 """The code's shape, as folder rules: each rule names folders, never a list of modules.
 
 1. No import cycle between modules in files/.
-2. The packages of files/ import one way only: s3 ← accounts ← uploads ← links ←
-   shares, upload_requests ← lifecycle ← tasks ← web (a package imports only those to its left);
+2. The packages of files/ import one way only: s3, events ← accounts ← uploads ← links ←
+   shares, upload_requests ← lifecycle ← tasks ← webhooks ← web (a package imports only those
+   to its left);
    the shared primitives (models, errors, text, sizes) import none of them.
 3. Only files/web/ speaks HTTP.
 4. files/web/pages/ and files/web/api/ never import each other.
