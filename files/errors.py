@@ -340,6 +340,30 @@ class TokensNeedASession(ChuteError):
     message = "API tokens cannot manage tokens; sign in to the page to do that."
 
 
+# --- Webhooks -----------------------------------------------------------------------------
+
+
+class InvalidWebhook(ChuteError):
+    """Raised when a webhook cannot be registered as asked (its URL, its events, how many)."""
+
+    code = "invalid_webhook"
+
+
+class WebhookTargetRefused(InvalidWebhook):
+    """Raised when a webhook's address is on loopback, a private network or another
+    non-public address, at registration and again at each delivery."""
+
+    code = "webhook_target_refused"
+
+
+class WebhookNotFound(ChuteError):
+    """Raised when a webhook id names no webhook of this owner."""
+
+    status = 404
+    code = "not_found"
+    message = "There is no such webhook."
+
+
 # --- The bucket ---------------------------------------------------------------------------
 
 

@@ -306,28 +306,14 @@ if CHUTE_TASKS_REDIS_URL:
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
 
-# --- Email (files/mail/; sent only by tasks) ------------------------------------------------
+# The worker's periodic jobs (files/tasks/schedule.py), run by `manage.py worker` itself: the
+# cleanup every CHUTE_CLEANUP_INTERVAL seconds (0: off, for sites running cleanup_uploads from
+# cron), and the webhooks' sweep every CHUTE_WEBHOOK_SWEEP_INTERVAL seconds.
+CHUTE_CLEANUP_INTERVAL = env_int("CHUTE_CLEANUP_INTERVAL", 15 * 60)
 
-# Django's own names. With no EMAIL_HOST, mail is printed on the console (development).
-# Providers' HTTP APIs: django-anymail, set EMAIL_BACKEND (docs/operations.md#email).
-EMAIL_HOST = env("EMAIL_HOST")
-EMAIL_BACKEND = env("EMAIL_BACKEND") or (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend"
-)
-EMAIL_PORT = env_int("EMAIL_PORT", 587 if env_bool("EMAIL_USE_TLS", False) else 25)
-EMAIL_HOST_USER = env("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Chute <chute@localhost>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# The origin links in mails point at (https://chute.example.com); empty: the request's own.
-CHUTE_ORIGIN = origin(env("CHUTE_ORIGIN")) if env("CHUTE_ORIGIN") else ""
-# Link mails ("Send by email") each owner may send in an hour.
-CHUTE_LINK_MAILS_PER_HOUR = env_int("CHUTE_LINK_MAILS_PER_HOUR", 20)
+# --- What leaves Chute: email (files/mail/) and webhooks (files/webhooks/) ------------------
+
+from project.outbound import *  # noqa: E402, F403
 
 # --- Security -----------------------------------------------------------------------------
 

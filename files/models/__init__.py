@@ -326,4 +326,8 @@ class ApiToken(models.Model):
 
 # Later domains' tables, each in a module of its own (see the docstring).
 from files.models.accounts import Account as Account  # noqa: E402
+from files.models.events import Event as Event  # noqa: E402
 from files.models.mail import LinkMail as LinkMail  # noqa: E402
+from files.models.schedule import Schedule as Schedule  # noqa: E402
+from files.models.webhooks import Delivery as Delivery  # noqa: E402
+from files.models.webhooks import Webhook as Webhook  # noqa: E402

@@ -21,6 +21,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from files.errors import InvalidShare, LinkGone, ShareNotFound, UploadNotFound
+from files.events import record
 from files.models import Share, ShareFile, Upload
 from files.shares import single
 from files.uploads import downloads
@@ -137,7 +138,10 @@ def claim_file(
     claimed = ShareFile.objects.filter(pk=entry.pk)
     if share.max_downloads is not None:
         claimed = claimed.filter(downloads__lt=share.max_downloads)
-    if not claimed.update(downloads=F("downloads") + 1):
-        raise LinkGone(share, Share.State.USED_UP)
-    Share.objects.filter(pk=share.pk).update(downloads=F("downloads") + 1, last_download_at=now)
+    with transaction.atomic():  # the counts and the event commit together
+        if not claimed.update(downloads=F("downloads") + 1):
+            raise LinkGone(share, Share.State.USED_UP)
+        Share.objects.filter(pk=share.pk).update(downloads=F("downloads") + 1, last_download_at=now)
+        count = Share.objects.values_list("downloads", flat=True).get(pk=share.pk)
+        record.share_downloaded(share, [entry.upload], count)
     return downloads.download_url(entry.upload, inline=inline)

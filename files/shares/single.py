@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -28,6 +29,7 @@ from files.errors import (
     LinkGone,
     ShareNotFound,
 )
+from files.events import record
 from files.links import passwords, tokens
 from files.links.passwords import MAX_PASSWORD_LENGTH, format_duration
 from files.links.tokens import PREFIX_LENGTH, TOKEN_PATTERN
@@ -249,13 +251,17 @@ def claim_download(share: Share, now: datetime | None = None, *, inline: bool = 
     now = now or timezone.now()
     if share.upload is not None:
         downloads.ensure_servable(share.upload)  # before the count is taken
-    claimed = (
-        Share.objects.filter(
-            pk=share.pk, revoked_at__isnull=True, upload__isnull=False, expires_at__gt=now
+    with transaction.atomic():  # the count and its event commit together
+        claimed = (
+            Share.objects.filter(
+                pk=share.pk, revoked_at__isnull=True, upload__isnull=False, expires_at__gt=now
+            )
+            .filter(Q(max_downloads__isnull=True) | Q(downloads__lt=F("max_downloads")))
+            .update(downloads=F("downloads") + 1, last_download_at=now)
         )
-        .filter(Q(max_downloads__isnull=True) | Q(downloads__lt=F("max_downloads")))
-        .update(downloads=F("downloads") + 1, last_download_at=now)
-    )
+        if claimed and share.upload is not None:
+            count = Share.objects.values_list("downloads", flat=True).get(pk=share.pk)
+            record.share_downloaded(share, [share.upload], count)
     if not claimed:
         share.refresh_from_db()
         state = share.state(now)

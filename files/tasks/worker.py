@@ -2,16 +2,23 @@
 
 The database backend's worker is django-tasks-db's `db_worker`; the RQ backend's is an RQ
 worker with django-tasks-rq's job class and RQ's scheduler, which moves tasks whose
-`run_after` has come (retries) onto their queue.
+`run_after` has come (retries) onto their queue. Beside either runs the schedule's ticker
+(files/tasks/schedule.py), a thread that enqueues the periodic jobs when they are due; a
+`--burst` run (tests, one-off draining) has none.
 """
 
 from __future__ import annotations
 
+import os
+
 from django.core.management import call_command
 from django.core.management.base import CommandError, OutputWrapper
 from django.db import connections
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks.backends.base import BaseTaskBackend
+
+from files.tasks import schedule
 
 
 def queues(backend: BaseTaskBackend) -> list[str]:
@@ -23,6 +30,21 @@ def run(*, burst: bool = False, reload: bool = False, stdout: OutputWrapper | No
     """Run tasks as they come until stopped (Ctrl-C, SIGTERM), or with `burst` until none is
     ready. `reload` restarts the database worker when code changes (development)."""
     backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+    # With `reload`, the process that only restarts the worker runs no ticker of its own.
+    ticker = None
+    if not burst and (not reload or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true"):
+        ticker = schedule.Ticker()
+        ticker.start()
+    try:
+        _run(backend, burst=burst, reload=reload, stdout=stdout)
+    finally:
+        if ticker:
+            ticker.stop()
+
+
+def _run(
+    backend: BaseTaskBackend, *, burst: bool, reload: bool, stdout: OutputWrapper | None
+) -> None:
     # Imported here: each backend's package loads only when it is the one configured.
     from django_tasks_db import DatabaseBackend
 

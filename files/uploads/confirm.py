@@ -15,10 +15,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 
+from django.db import transaction
 from django.utils import timezone
 
 from files import s3
 from files.errors import FileMissing, NotUploaded, UploadChanged, UploadClosed, UploadMismatch
+from files.events import record
 from files.models import Upload
 from files.sizes import format_size
 from files.uploads import policy
@@ -93,15 +95,19 @@ def _already_confirmed(upload: Upload, otherwise: Exception | None = None) -> Up
 
 def _register(upload: Upload, key: str, info: s3.ObjectInfo) -> Upload:
     now = timezone.now()
-    won = Upload.objects.filter(pk=upload.pk, status=Upload.Status.PENDING).update(
-        status=Upload.Status.READY,
-        file=key,
-        etag=info.etag[:128],
-        checksum_sha256=info.checksum_sha256[:128],
-        confirmed_at=now,
-        updated_at=now,
-    )
-    upload.refresh_from_db()
+    # The switch and its events commit together: exactly one `file.ready` per file.
+    with transaction.atomic():
+        won = Upload.objects.filter(pk=upload.pk, status=Upload.Status.PENDING).update(
+            status=Upload.Status.READY,
+            file=key,
+            etag=info.etag[:128],
+            checksum_sha256=info.checksum_sha256[:128],
+            confirmed_at=now,
+            updated_at=now,
+        )
+        upload.refresh_from_db()
+        if won:
+            record.file_ready(upload)
     if not won and upload.status != Upload.Status.READY:
         raise UploadClosed()
     return upload

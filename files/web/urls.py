@@ -4,7 +4,7 @@ from django.urls import path, re_path
 
 from files.web.api import api, handlers
 from files.web.api.guests import guest_api
-from files.web.pages import account, home, links, shares, tokens, upload_requests
+from files.web.pages import account, home, links, shares, tokens, upload_requests, webhooks
 
 urlpatterns = [
     path("api/", api.urls),
@@ -16,6 +16,7 @@ urlpatterns = [
     path("tokens/", tokens.api_tokens, name="api-tokens"),
     path("account/", account.account, name="account"),
     path("account/verify/<str:uidb64>/<str:token>", account.verify_email, name="verify-email"),
+    path("webhooks/", webhooks.webhooks, name="webhooks"),
     # Share links: the owner's dialog, then the public pages a link opens.
     path("files/<uuid:upload_id>/shares", shares.manage_shares, name="file-shares"),
     path("shares/new", shares.share_files, name="share-files"),

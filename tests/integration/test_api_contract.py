@@ -38,6 +38,8 @@ DESIGN_PATHS = {
     "/api/tokens/{token_id}",
     "/api/requests",
     "/api/requests/{request_id}",
+    "/api/webhooks",
+    "/api/webhooks/{webhook_id}",
     # Uppy Companion's S3 routes (files/web/api/uppy.py), in Companion's shapes.
     "/api/uppy/s3/params",
     "/api/uppy/s3/multipart",
@@ -128,6 +130,12 @@ def test_absurd_bodies_are_refused_with_a_sentence(alice, raw, words):
     ("method", "path", "body", "status"),
     [
         ("post", "/api/tokens", {"name": "cli\u0000"}, 400),
+        (
+            "post",
+            "/api/webhooks",
+            {"url": "https://a.example/\u0000", "events": ["file.ready"]},
+            400,
+        ),
         ("post", "/api/requests", {"title": "Scans", "expires_in": 60, "x": ["\u0000"]}, 400),
         ("delete", "/api/uppy/s3/multipart/%00?key=k", {}, 404),
         ("get", "/api/uppy/s3/multipart/u?key=%00", {}, 404),

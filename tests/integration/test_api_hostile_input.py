@@ -13,6 +13,7 @@ import uuid
 from urllib.parse import quote, urlencode
 
 import pytest
+from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,7 @@ from files.shares import single
 from files.uploads import declarations, start
 from files.web.api import api
 from files.web.api.guests import guest_api
+from files.webhooks import registration
 from tests.helpers import ready_file
 from tests.integration.test_api_contract import assert_json_refusal
 from tests.integration.test_requests import Guest, make_request
@@ -149,11 +151,14 @@ def owner_ids(user) -> dict[str, list[str]]:
     share = single.create_share(upload, expires_in=60).share
     request, _ = make_request(user)
     token = tokens.create(user, name="cli").row
+    with override_settings(CHUTE_WEBHOOK_ALLOW_PRIVATE=True):
+        webhook = registration.create(user, url="http://127.0.0.1:9/", events=["file.ready"]).row
     return {
         "upload_id": [str(upload.id), str(pending.id), pending.multipart_upload_id],
         "share_id": [str(share.id)],
         "token_id": [str(token.id)],
         "request_id": [str(request.id)],
+        "webhook_id": [str(webhook.id)],
         "part_number": ["1", "2"],
     }
 

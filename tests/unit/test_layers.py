@@ -1,8 +1,9 @@
 """The code's shape, as folder rules: each rule names folders, never a list of modules.
 
 1. No import cycle between modules in files/.
-2. The packages of files/ import one way only: s3 ← accounts ← uploads ← links ←
-   shares, upload_requests ← lifecycle, mail ← tasks ← web (a package imports only those to its left);
+2. The packages of files/ import one way only: s3, events ← accounts ← uploads ← links ←
+   shares, upload_requests ← lifecycle, mail ← tasks ← webhooks, notifications ← web (a package
+   imports only those to its left);
    the shared primitives (models, errors, text, sizes) import none of them.
 3. Only files/web/ speaks HTTP.
 4. files/web/pages/ and files/web/api/ never import each other.
@@ -27,8 +28,8 @@ STATIC = ROOT / "static"
 RANK = {
     "s3": 0,
     "embedded": 0,  # the SeaweedFS runner; it moves into files/s3/
-    "accounts": 1,
     "events": 1,
+    "accounts": 1,
     "uploads": 2,
     "links": 3,
     "shares": 4,

@@ -12,7 +12,16 @@ from django.urls import register_converter
 from ninja import NinjaAPI
 from ninja.security import SessionAuth
 
-from files.web.api import files, handlers, shares, tokens, upload_requests, uploads, uppy
+from files.web.api import (
+    files,
+    handlers,
+    shares,
+    tokens,
+    upload_requests,
+    uploads,
+    uppy,
+    webhooks,
+)
 from files.web.api.auth import BearerToken
 
 
@@ -55,5 +64,6 @@ api.add_router("/", files.router)
 api.add_router("/", shares.router)
 api.add_router("/", tokens.router)
 api.add_router("/", upload_requests.router)
+api.add_router("/", webhooks.router)
 api.add_router("/uppy", uppy.router)  # Uppy Companion's S3 routes
 handlers.install(api)

@@ -18,6 +18,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from files.errors import ChuteError, InvalidShare
+from files.models import Event
 from files.shares import single
 from files.text import whole_number
 
@@ -221,3 +222,17 @@ class DownloadForm(forms.Form):
 
     password = _text()
     file = _text()
+
+
+class WebhookForm(forms.Form):
+    """The webhooks page's form: the receiver's URL and the events it wants (at least one;
+    the rules themselves are files/webhooks/registration.py's)."""
+
+    url = _text()
+    events = forms.MultipleChoiceField(
+        choices=[(choice.value, choice.value) for choice in Event.Type],
+        error_messages={
+            "required": "Choose at least one event.",
+            "invalid_choice": "Choose events from the list.",
+        },
+    )

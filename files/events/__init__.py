@@ -1,0 +1,18 @@
+"""The event outbox: record what happened in the transaction that made it happen.
+
+- `record.py`: `file_ready` (an upload became READY: `file.ready`, plus `request.received`
+  when it came through an upload request) and `share_downloaded` (a counted download). Each
+  writes `Event` rows in the caller's transaction and, once that commits, sends `recorded`.
+- `recorded`: a signal (keyword `events`, the new rows' ids). The app glue (files/apps.py)
+  connects the webhooks' dispatcher to it, so this package and those that record events
+  never import the task queue; a periodic sweep picks up whatever a lost signal left.
+
+`data` holds ids and names (file, request, share, counts), never a URL or a token.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Sent after the transaction that wrote events commits: `events=[<Event id>, …]`.
+recorded = Signal()

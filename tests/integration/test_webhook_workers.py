@@ -1,0 +1,231 @@
+"""Webhooks through real workers: `manage.py worker` in a subprocess, killed with SIGKILL while
+the receiver holds a delivery, then a new worker: every event reaches the receiver, none is
+lost, and re-deliveries carry the same `webhook-id`. Once on the database queue, once on RQ
+with the Redis server at 127.0.0.1:6379. Also the schedule's periodic jobs."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings as django_settings
+from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from files.models import Delivery, Event, Schedule
+from files.tasks import schedule
+from files.webhooks import registration
+from tests.helpers import race, ready_file
+from tests.integration import webhook_receiver
+from tests.integration.test_tasks import database_url
+
+ROOT = Path(__file__).resolve().parents[2]
+# A Redis database of these tests' own: RQ's queue is "default", as in production.
+RQ_REDIS_URL = "redis://127.0.0.1:6379/11"
+
+
+@pytest.fixture
+def receiver() -> Iterator[webhook_receiver.Receiver]:
+    yield from webhook_receiver.serve()
+
+
+def worker_env(seaweedfs, bucket: str, **extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "CHUTE_", "AWS_", "PYTEST_"))
+        and key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="project.settings",
+        DEBUG="false",
+        SECRET_KEY=django_settings.SECRET_KEY,  # the webhooks' secrets derive from it
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=database_url(),
+        AWS_STORAGE_BUCKET_NAME=bucket,
+        AWS_S3_ENDPOINT_URL=seaweedfs.endpoint,
+        AWS_ACCESS_KEY_ID=seaweedfs.access_key,
+        AWS_SECRET_ACCESS_KEY=seaweedfs.secret_key,
+        CHUTE_WEBHOOK_ALLOW_PRIVATE="1",
+        CHUTE_WEBHOOK_SWEEP_INTERVAL="1",
+        CHUTE_WEBHOOK_TIMEOUT="4",  # a claim's lease: 2 × 4 + 5 = 13 s
+        CHUTE_CLEANUP_INTERVAL="0",
+        **extra,
+    )
+    return env
+
+
+def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "manage.py", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (RQ's work horses leave the process group)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def kill(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the worker and everything it started: nothing gets to clean up."""
+    for pid in [process.pid, *descendants(process.pid)]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    process.wait(10)
+
+
+def wait_for(condition: Callable[[], bool], seconds: float, what: str, log: Path) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}; worker log:\n{log.read_text()[-3000:]}"
+        time.sleep(0.2)
+
+
+def killed_mid_delivery_then_restarted(user, receiver, env, log: Path) -> None:
+    """Three events; the first worker is killed while the receiver holds a delivery; a new
+    worker delivers everything, the held one again with the same webhook-id."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(django_settings, "CHUTE_WEBHOOK_ALLOW_PRIVATE", True)
+        new = registration.create(user, url=receiver.url, events=["file.ready"])
+    receiver.secret, receiver.hold_first = new.secret, True
+    for number in range(3):
+        ready_file(user, name=f"part-{number}.txt")  # commits: the dispatcher is enqueued
+    expected = {event.webhook_id for event in Event.objects.all()}
+    assert len(expected) == 3
+
+    first = start_worker(env, log)
+    try:
+        wait_for(receiver.holding.is_set, 120, "no delivery reached the receiver", log)
+        kill(first)
+    finally:
+        if first.poll() is None:
+            kill(first)
+    receiver.release.set()  # its answer goes to a dead socket
+    held = receiver.ids()[0]
+    assert Delivery.objects.get(event__id=held.removeprefix("evt_")).status == "sending"
+
+    second = start_worker(env, log)
+    try:
+        wait_for(
+            lambda: Delivery.objects.filter(status="succeeded").count() == 3,
+            120,
+            "not every event was delivered",
+            log,
+        )
+    finally:
+        kill(second)
+
+    assert receiver.handled == expected  # every event id, none missing
+    assert receiver.ids().count(held) >= 2  # sent again after the kill, with the same id
+    assert all(item.verified is not None for item in receiver.received)
+    assert sorted(Delivery.objects.values_list("status", flat=True)) == ["succeeded"] * 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_delivery_loses_nothing_on_the_database_queue(
+    seaweedfs, own_bucket, user, receiver, tmp_path
+):
+    env = worker_env(seaweedfs, own_bucket)
+    killed_mid_delivery_then_restarted(user, receiver, env, tmp_path / "worker.log")
+
+
+@pytest.fixture
+def rq_default_queue(settings) -> Iterator[None]:
+    """The RQ backend on its "default" queue, in a Redis database of these tests' own."""
+    server = redis.Redis.from_url(RQ_REDIS_URL)
+
+    def empty() -> None:
+        for key in server.scan_iter(match="rq:*"):
+            server.delete(key)
+
+    empty()
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    settings.RQ_QUEUES = {"default": {"URL": RQ_REDIS_URL}}
+    yield
+    empty()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_delivery_loses_nothing_on_rq(
+    seaweedfs, own_bucket, user, receiver, rq_default_queue, tmp_path
+):
+    env = worker_env(seaweedfs, own_bucket, CHUTE_TASKS_REDIS_URL=RQ_REDIS_URL)
+    killed_mid_delivery_then_restarted(user, receiver, env, tmp_path / "worker.log")
+
+
+# --- The schedule -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_due_job_is_enqueued_by_exactly_one_of_several_workers(settings):
+    settings.CHUTE_CLEANUP_INTERVAL = 0  # off: not enqueued at all
+    now = timezone.now()
+
+    claims = race(4, lambda _: schedule.enqueue_due(now))
+
+    assert sorted(name for claim in claims for name in claim) == [  # type: ignore[union-attr]
+        "fail-lost-results",
+        "webhooks-sweep",
+    ]
+    assert not Schedule.objects.filter(name="cleanup").exists()
+    assert schedule.enqueue_due(now + timedelta(seconds=1)) == []  # not due again yet
+    assert schedule.enqueue_due(now + timedelta(seconds=31)) == ["webhooks-sweep"]
+    sweeps = DBTaskResult.objects.filter(task_path="files.webhooks.tasks.sweep")
+    assert sweeps.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_cleanup_runs_every_cleanup_interval(settings):
+    settings.CHUTE_CLEANUP_INTERVAL = 600
+    now = timezone.now()
+    assert "cleanup" in schedule.enqueue_due(now)
+    assert "cleanup" not in schedule.enqueue_due(now + timedelta(seconds=599))
+    assert "cleanup" in schedule.enqueue_due(now + timedelta(seconds=600))
+
+
+@pytest.mark.django_db
+def test_results_a_dead_worker_left_running_are_marked_failed(user):
+    result = schedule.fail_lost_results.enqueue()  # any task result will do
+    lost = DBTaskResult.objects.get(pk=result.id)
+    lost.claim(worker_id=secrets.token_hex(4))
+    DBTaskResult.objects.filter(pk=lost.pk).update(started_at=timezone.now() - timedelta(hours=7))
+    running = schedule.fail_lost_results.enqueue()
+    DBTaskResult.objects.get(pk=running.id).claim(worker_id="alive")
+
+    assert schedule.fail_lost_results.call() == 1
+
+    result.refresh()
+    assert result.status == TaskResultStatus.FAILED
+    assert "stopped before it finished" in result.errors[0].traceback
+    running.refresh()
+    assert running.status == TaskResultStatus.RUNNING
