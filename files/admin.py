@@ -10,7 +10,7 @@ from django.utils import timezone
 from files.accounts import tokens
 from files.errors import ChuteError
 from files.lifecycle import delete
-from files.models import ApiToken, Share, Upload, UploadRequest
+from files.models import ApiToken, Delivery, Share, Upload, UploadRequest, Webhook
 from files.sizes import format_size
 from files.upload_requests import guests, owners
 from files.uploads import declarations
@@ -270,3 +270,43 @@ class UploadRequestAdmin(admin.ModelAdmin):
     def close_requests(self, request: HttpRequest, queryset: QuerySet[UploadRequest]) -> None:
         closed = queryset.filter(closed_at__isnull=True).update(closed_at=timezone.now())
         self.message_user(request, f"Closed {closed} request{'s' if closed != 1 else ''}.")
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    """Webhooks: uncheck "active" to pause one (its deliveries fail until it is active again)."""
+
+    list_display = ["url", "owner", "events", "active", "created_at"]
+    list_filter = ["active", "created_at"]
+    list_editable = ["active"]
+    search_fields = ["url", "owner__username", "=id"]
+    readonly_fields = ["id", "owner", "url", "events", "created_at"]
+    list_select_related = ["owner"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # made by their owners, who alone see the secret
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """Each event owed to a webhook: its status, attempts and the receiver's last answer."""
+
+    list_display = [
+        "event",
+        "webhook",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "last_attempt_at",
+        "next_attempt_at",
+    ]
+    list_filter = ["status", "last_attempt_at"]
+    search_fields = ["webhook__url", "=event__id"]
+    list_select_related = ["event", "webhook"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -69,7 +69,8 @@ def claim(delivery_id: int, now: datetime) -> Delivery | None:
     )
     if not claimed:
         return None
-    return Delivery.objects.select_related("webhook", "event").get(pk=delivery_id)
+    # None if the webhook was deleted since (its deliveries went with it).
+    return Delivery.objects.select_related("webhook", "event").filter(pk=delivery_id).first()
 
 
 def post(target: targets.Target, payload: str, headers: dict[str, str]) -> int:

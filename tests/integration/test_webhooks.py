@@ -366,3 +366,58 @@ def test_a_webhook_receives_only_its_events_and_those_after_it_was_made(user, al
         for item in Delivery.objects.select_related("event")
     ) == [(False, "file.ready"), (True, "share.downloaded")]
     assert ready.row.deliveries.get().event.data["file"]["id"] == str(upload.id)
+
+
+@pytest.mark.django_db
+def test_old_events_are_forgotten_once_nothing_is_owed_on_them(user, allow_private):
+    webhook = registration.create(user, url="http://127.0.0.1:9/", events=["file.ready"]).row
+    long_ago = timezone.now() - timedelta(days=31)
+    kept = {}
+    for name, status, when in [
+        ("done", "succeeded", long_ago),
+        ("owed", "pending", long_ago),
+        ("recent", "succeeded", timezone.now()),
+    ]:
+        event = Event.objects.create(
+            owner=user, type="file.ready", created_at=when, dispatched_at=when, data={}
+        )
+        Delivery.objects.create(webhook=webhook, event=event, status=status, next_attempt_at=when)
+        kept[name] = event.pk
+
+    assert dispatch.prune() == 1
+
+    assert set(Event.objects.values_list("pk", flat=True)) == {kept["owed"], kept["recent"]}
+    assert Delivery.objects.count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "form",
+    [
+        {},
+        {"url": "https://93.184.215.14/"},
+        {"url": "\x00", "events": "file.ready"},
+        {"url": "https://93.184.215.14/", "events": "nope"},
+        {"url": "https://[::1", "events": "file.ready"},
+        {"url": "https://" + "a" * 3000, "events": "file.ready"},
+        {"delete": "not-an-id"},
+        {"delete": "6f1c1f0e-0000-4000-8000-000000000000"},
+    ],
+)
+def test_the_page_refuses_odd_form_values_with_a_sentence(alice, form):
+    answer = alice.post("/webhooks/", form)
+    assert 400 <= answer.status_code < 500, answer.status_code
+    assert 'role="alert"' in answer.content.decode()
+    assert not Webhook.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_deliveries_with_their_last_answer(admin_client, user, allow_private):
+    registration.create(user, url="http://127.0.0.1:9/closed", events=["file.ready"])
+    ready_file(user)
+    dispatch.dispatch()
+    delivery.attempt(Delivery.objects.get().pk)
+
+    page = admin_client.get("/admin/files/delivery/").content.decode()
+    assert "The connection was refused or could not be made." in page
+    assert admin_client.get("/admin/files/webhook/").status_code == 200
