@@ -8,10 +8,12 @@ test_webhook_workers.py.
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+import trustme
 from django.db import connection
 from django.utils import timezone
 
@@ -421,3 +423,47 @@ def test_the_admin_lists_deliveries_with_their_last_answer(admin_client, user, a
     page = admin_client.get("/admin/files/delivery/").content.decode()
     assert "The connection was refused or could not be made." in page
     assert admin_client.get("/admin/files/webhook/").status_code == 200
+
+
+@pytest.fixture
+def tls_receiver(tmp_path, monkeypatch) -> Iterator[webhook_receiver.Receiver]:
+    """A receiver on https://localhost:<port> whose certificate (for "localhost") comes from
+    a CA this process trusts, as a public receiver's comes from a public CA."""
+    ca = trustme.CA()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(server)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    yield from webhook_receiver.serve(tls=server)
+
+
+@pytest.mark.django_db
+def test_https_delivery_connects_to_the_checked_address_and_verifies_the_name(
+    user, allow_private, tls_receiver
+):
+    new = registration.create(user, url=tls_receiver.url, events=["file.ready"])
+    tls_receiver.secret = new.secret
+    ready_file(user)
+    dispatch.dispatch()
+
+    outcome = delivery.attempt(Delivery.objects.get().pk)
+
+    assert outcome is not None and outcome.succeeded, outcome
+    [received] = tls_receiver.received
+    assert received.verified is not None
+    assert received.headers["host"] == tls_receiver.url.split("/")[2]  # localhost:<port>
+
+
+@pytest.mark.django_db
+def test_https_delivery_refuses_a_certificate_for_another_name(user, allow_private, tls_receiver):
+    # The same server under another name of 127.0.0.1: its certificate does not match.
+    url = tls_receiver.url.replace("https://localhost", "https://127.0.0.1")
+    registration.create(user, url=url, events=["file.ready"])
+    ready_file(user)
+    dispatch.dispatch()
+
+    outcome = delivery.attempt(Delivery.objects.get().pk)
+
+    assert outcome is not None and not outcome.succeeded
+    assert outcome.error == "The TLS handshake failed (certificate or protocol)."
+    assert tls_receiver.received == []
