@@ -17,14 +17,16 @@ import trustme
 from django.db import connection
 from django.utils import timezone
 
+from files import s3
 from files.accounts import tokens
 from files.errors import LinkGone
 from files.lifecycle import cleanup
 from files.models import Delivery, Event, Upload, Webhook
 from files.shares import multi, single
-from files.uploads import confirm
+from files.uploads import confirm, declarations
+from files.uploads.start import start_upload
 from files.webhooks import delivery, dispatch, registration, signing
-from tests.helpers import post_json, ready_file
+from tests.helpers import post_json, race, ready_file
 from tests.integration import webhook_receiver
 from tests.integration.test_cleanup import later, single_upload
 from tests.integration.test_requests import Guest, make_request, send_small
@@ -65,6 +67,20 @@ def test_owner_confirm_records_file_ready_once_even_when_confirmed_again(user):
         }
     }
     assert not events_of("request.received")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_confirms_record_one_file_ready(user):
+    upload = start_upload(
+        user,
+        declarations.Declaration(name="a.bin", size=4, content_type="application/octet-stream"),
+    ).upload
+    s3.put_bytes(upload.key, b"data")
+
+    results = race(4, lambda _: confirm.confirm(Upload.objects.get(pk=upload.pk)).status)
+
+    assert results == ["ready"] * 4
+    assert len(events_of("file.ready")) == 1
 
 
 @pytest.mark.django_db
