@@ -10,7 +10,16 @@ from django.utils import timezone
 from files.accounts import tokens
 from files.errors import ChuteError
 from files.lifecycle import delete
-from files.models import Account, ApiToken, LinkMail, Share, Upload, UploadRequest
+from files.models import (
+    Account,
+    ApiToken,
+    Delivery,
+    LinkMail,
+    Share,
+    Upload,
+    UploadRequest,
+    Webhook,
+)
 from files.sizes import format_size
 from files.upload_requests import guests, owners
 from files.uploads import declarations
@@ -294,4 +303,44 @@ class LinkMailAdmin(admin.ModelAdmin):
     readonly_fields = ("share", "sender", "count", "message", "created_at", "sent_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    """Webhooks: uncheck "active" to pause one (its deliveries fail until it is active again)."""
+
+    list_display = ["url", "owner", "events", "active", "created_at"]
+    list_filter = ["active", "created_at"]
+    list_editable = ["active"]
+    search_fields = ["url", "owner__username", "=id"]
+    readonly_fields = ["id", "owner", "url", "events", "created_at"]
+    list_select_related = ["owner"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # made by their owners, who alone see the secret
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """Each event owed to a webhook: its status, attempts and the receiver's last answer."""
+
+    list_display = [
+        "event",
+        "webhook",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "last_attempt_at",
+        "next_attempt_at",
+    ]
+    list_filter = ["status", "last_attempt_at"]
+    search_fields = ["webhook__url", "=event__id"]
+    list_select_related = ["event", "webhook"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

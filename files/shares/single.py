@@ -251,7 +251,8 @@ def claim_download(share: Share, now: datetime | None = None, *, inline: bool = 
     now = now or timezone.now()
     if share.upload is not None:
         downloads.ensure_servable(share.upload)  # before the count is taken
-    with transaction.atomic():  # the count and its event commit together
+    # The count and its event commit together (no savepoint: nothing in it is caught).
+    with transaction.atomic(savepoint=False):
         claimed = (
             Share.objects.filter(
                 pk=share.pk, revoked_at__isnull=True, upload__isnull=False, expires_at__gt=now

@@ -30,9 +30,12 @@ def run(*, burst: bool = False, reload: bool = False, stdout: OutputWrapper | No
     """Run tasks as they come until stopped (Ctrl-C, SIGTERM), or with `burst` until none is
     ready. `reload` restarts the database worker when code changes (development)."""
     backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
-    # With `reload`, the process that only restarts the worker runs no ticker of its own.
+    from django_tasks_db import DatabaseBackend
+
+    # When the database worker reloads, the process that only restarts it has no ticker.
+    reloader = reload and isinstance(backend, DatabaseBackend)
     ticker = None
-    if not burst and (not reload or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true"):
+    if not burst and (not reloader or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true"):
         ticker = schedule.Ticker()
         ticker.start()
     try:

@@ -44,8 +44,8 @@ def timeout() -> float:
 
 
 def lease() -> timedelta:
-    """How long a claim holds: connect and read timeouts, and a margin."""
-    return timedelta(seconds=2 * timeout() + 5)
+    """How long a claim holds: two connect timeouts, the read timeout, and a margin."""
+    return timedelta(seconds=3 * timeout() + 5)
 
 
 def body(event: Event) -> str:
@@ -69,16 +69,29 @@ def claim(delivery_id: int, now: datetime) -> Delivery | None:
     )
     if not claimed:
         return None
-    return Delivery.objects.select_related("webhook", "event").get(pk=delivery_id)
+    # None if the webhook was deleted since (its deliveries went with it).
+    return Delivery.objects.select_related("webhook", "event").filter(pk=delivery_id).first()
 
 
 def post(target: targets.Target, payload: str, headers: dict[str, str]) -> int:
-    """POST to the checked address (TLS and Host for the URL's name); the status code."""
+    """POST to the checked addresses, the next when one cannot be reached (TLS and Host for
+    the URL's name); the status code."""
+    # Two addresses at most (say, IPv6 then IPv4): the claim's lease covers two connects.
+    tried = target.addresses[:2]
+    for address in tried[:-1]:
+        try:
+            return post_to(address, target, payload, headers)
+        except urllib3.exceptions.NewConnectionError:
+            continue
+    return post_to(tried[-1], target, payload, headers)
+
+
+def post_to(address: str, target: targets.Target, payload: str, headers: dict[str, str]) -> int:
     limits = urllib3.Timeout(connect=timeout(), read=timeout())
     pool: urllib3.HTTPConnectionPool
     if target.scheme == "https":
         pool = urllib3.HTTPSConnectionPool(
-            target.address,
+            address,
             target.port,
             timeout=limits,
             retries=False,
@@ -87,9 +100,7 @@ def post(target: targets.Target, payload: str, headers: dict[str, str]) -> int:
             ssl_context=ssl.create_default_context(),
         )
     else:
-        pool = urllib3.HTTPConnectionPool(
-            target.address, target.port, timeout=limits, retries=False
-        )
+        pool = urllib3.HTTPConnectionPool(address, target.port, timeout=limits, retries=False)
     with pool:
         response = pool.urlopen(
             "POST",

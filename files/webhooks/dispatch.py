@@ -8,7 +8,7 @@ the events that happened after it was registered.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -17,6 +17,8 @@ from django.utils import timezone
 from files.models import Delivery, Event, Webhook
 
 BATCH = 500
+# Events, with their deliveries, are kept this long once nothing is owed on them.
+KEPT = timedelta(days=30)
 
 
 def dispatch(now: datetime | None = None) -> int:
@@ -58,3 +60,14 @@ def due(now: datetime | None = None, limit: int = 1000) -> list[int]:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def prune(now: datetime | None = None) -> int:
+    """Delete events older than KEPT on which no delivery is owed; how many."""
+    now = now or timezone.now()
+    owed = Delivery.objects.filter(
+        status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]
+    ).values("event_id")
+    old = Event.objects.filter(created_at__lt=now - KEPT, dispatched_at__isnull=False)
+    _, deleted = old.exclude(pk__in=owed).delete()
+    return deleted.get(Event._meta.label, 0)

@@ -28,13 +28,14 @@ NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::
 
 @dataclass(frozen=True)
 class Target:
-    """Where one delivery goes: the checked `address`, and the URL's own name for TLS/Host."""
+    """Where one delivery goes: the checked `addresses` (tried in order), and the URL's own
+    name for TLS and Host."""
 
     scheme: str
     host: str
     port: int
     path: str  # with the query
-    address: str
+    addresses: tuple[str, ...]
 
     @property
     def host_header(self) -> str:
@@ -119,4 +120,4 @@ def resolve(url: str) -> Target:
                     f"The address {what} is on loopback, a private network or another "
                     "non-public range; webhooks are sent to public addresses only."
                 )
-    return Target(scheme=scheme, host=host, port=port, path=path, address=str(found[0]))
+    return Target(scheme=scheme, host=host, port=port, path=path, addresses=tuple(map(str, found)))

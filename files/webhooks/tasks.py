@@ -6,7 +6,8 @@
   enqueues the next with `run_after` at its time.
 - `sweep`: every CHUTE_WEBHOOK_SWEEP_INTERVAL seconds (files/tasks/schedule.py): dispatches
   events no signal reached and enqueues every delivery that is due, including those whose
-  worker died mid-attempt. Task results are not the record; the rows are.
+  worker died mid-attempt, and deletes events (with their deliveries) 30 days old on which
+  nothing is owed. Task results are not the record; the rows are.
 
 Every task takes ids only (the database backend stores task arguments): the URL and the secret
 are read and derived when the attempt is made. Running any of them twice is harmless: each
@@ -55,11 +56,11 @@ def deliver(delivery_id: int) -> str:
 
 @task()
 def sweep() -> dict[str, int]:
-    """Dispatch events still owed and enqueue deliveries that are due."""
+    """Dispatch events still owed, enqueue deliveries that are due, forget old events."""
     handled = dispatch.dispatch()
     due = dispatch.due()
     enqueue_deliveries(due)
-    return {"events": handled, "deliveries": len(due)}
+    return {"events": handled, "deliveries": len(due), "pruned": dispatch.prune()}
 
 
 def on_recorded(sender: Any, events: list[Any], **kwargs: Any) -> None:

@@ -12,6 +12,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from files.models import Delivery, Event, Webhook
 from files.webhooks import registration, signing
 from tests.e2e.conftest import sign_in_context
+from tests.e2e.test_access import axe_context, axe_script, serious_violations  # noqa: F401
 from tests.e2e.test_phones import WIDTH, assert_in_view, fits, phone  # noqa: F401 (fixture)
 
 URL = "https://93.184.215.14/hooks/chute/a-rather-long-path-that-must-wrap-on-a-phone"
@@ -58,11 +59,7 @@ def test_a_refused_address_is_explained_and_what_was_typed_kept(signed_in_page: 
     assert not Webhook.objects.exists()
 
 
-def test_the_page_fits_a_phone_with_deliveries_listed(
-    phone: BrowserContext,  # noqa: F811
-    user,
-    live_server,
-):
+def with_deliveries(user) -> None:
     webhook = registration.create(user, url=URL, events=["file.ready"]).row
     now = timezone.now()
     for number, (status, code, error) in enumerate(
@@ -85,6 +82,35 @@ def test_the_page_fits_a_phone_with_deliveries_listed(
             last_status_code=code,
             last_error=error,
         )
+
+
+def test_no_serious_axe_violations_with_deliveries_and_a_new_secret(
+    axe_context: BrowserContext,  # noqa: F811
+    axe_script,  # noqa: F811
+    user,
+    live_server,
+):
+    with_deliveries(user)
+    sign_in_context(axe_context, user, live_server.url)
+    page = axe_context.new_page()
+    page.goto("/webhooks/")
+    assert serious_violations(page, axe_script) == [], "webhooks"
+    page.get_by_label("Address").fill("https://127.0.0.1/")
+    page.get_by_role("button", name="Add webhook").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert serious_violations(page, axe_script) == [], "webhooks with an error"
+    page.get_by_label("Address").fill(URL)
+    page.get_by_role("button", name="Add webhook").click()
+    expect(page.get_by_label("Signing secret")).to_be_visible()
+    assert serious_violations(page, axe_script) == [], "webhooks with a new secret"
+
+
+def test_the_page_fits_a_phone_with_deliveries_listed(
+    phone: BrowserContext,  # noqa: F811
+    user,
+    live_server,
+):
+    with_deliveries(user)
     sign_in_context(phone, user, live_server.url)
     page = phone.new_page()
     page.goto("/webhooks/")

@@ -171,10 +171,11 @@ def test_link_redirects_to_short_lived_url_with_exact_bytes_and_original_name(us
 
 
 @pytest.mark.django_db
-def test_download_redirect_costs_two_queries(user, client, django_assert_num_queries):
+def test_download_redirect_costs_four_queries(user, client, django_assert_num_queries):
     new = single.create_share(ready_upload(user), max_downloads=3)
-    # One SELECT (link and file), one conditional UPDATE (the claim).
-    with django_assert_num_queries(2):
+    # One SELECT (link and file), one conditional UPDATE (the claim), and its event: the count
+    # read back under the row's lock and the INSERT, in the claim's transaction.
+    with django_assert_num_queries(4):
         assert client.get(download_path(new.token)).status_code == 302
 
 

@@ -59,7 +59,7 @@ def worker_env(seaweedfs, bucket: str, **extra: str) -> dict[str, str]:
         AWS_SECRET_ACCESS_KEY=seaweedfs.secret_key,
         CHUTE_WEBHOOK_ALLOW_PRIVATE="1",
         CHUTE_WEBHOOK_SWEEP_INTERVAL="1",
-        CHUTE_WEBHOOK_TIMEOUT="4",  # a claim's lease: 2 × 4 + 5 = 13 s
+        CHUTE_WEBHOOK_TIMEOUT="3",  # a claim's lease: 3 × 3 + 5 = 14 s
         CHUTE_CLEANUP_INTERVAL="0",
         **extra,
     )

@@ -8,21 +8,25 @@ test_webhook_workers.py.
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+import trustme
 from django.db import connection
 from django.utils import timezone
 
+from files import s3
 from files.accounts import tokens
 from files.errors import LinkGone
 from files.lifecycle import cleanup
 from files.models import Delivery, Event, Upload, Webhook
 from files.shares import multi, single
-from files.uploads import confirm
+from files.uploads import confirm, declarations
+from files.uploads.start import start_upload
 from files.webhooks import delivery, dispatch, registration, signing
-from tests.helpers import post_json, ready_file
+from tests.helpers import post_json, race, ready_file
 from tests.integration import webhook_receiver
 from tests.integration.test_cleanup import later, single_upload
 from tests.integration.test_requests import Guest, make_request, send_small
@@ -63,6 +67,20 @@ def test_owner_confirm_records_file_ready_once_even_when_confirmed_again(user):
         }
     }
     assert not events_of("request.received")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_confirms_record_one_file_ready(user):
+    upload = start_upload(
+        user,
+        declarations.Declaration(name="a.bin", size=4, content_type="application/octet-stream"),
+    ).upload
+    s3.put_bytes(upload.key, b"data")
+
+    results = race(4, lambda _: confirm.confirm(Upload.objects.get(pk=upload.pk)).status)
+
+    assert results == ["ready"] * 4
+    assert len(events_of("file.ready")) == 1
 
 
 @pytest.mark.django_db
@@ -366,3 +384,102 @@ def test_a_webhook_receives_only_its_events_and_those_after_it_was_made(user, al
         for item in Delivery.objects.select_related("event")
     ) == [(False, "file.ready"), (True, "share.downloaded")]
     assert ready.row.deliveries.get().event.data["file"]["id"] == str(upload.id)
+
+
+@pytest.mark.django_db
+def test_old_events_are_forgotten_once_nothing_is_owed_on_them(user, allow_private):
+    webhook = registration.create(user, url="http://127.0.0.1:9/", events=["file.ready"]).row
+    long_ago = timezone.now() - timedelta(days=31)
+    kept = {}
+    for name, status, when in [
+        ("done", "succeeded", long_ago),
+        ("owed", "pending", long_ago),
+        ("recent", "succeeded", timezone.now()),
+    ]:
+        event = Event.objects.create(
+            owner=user, type="file.ready", created_at=when, dispatched_at=when, data={}
+        )
+        Delivery.objects.create(webhook=webhook, event=event, status=status, next_attempt_at=when)
+        kept[name] = event.pk
+
+    assert dispatch.prune() == 1
+
+    assert set(Event.objects.values_list("pk", flat=True)) == {kept["owed"], kept["recent"]}
+    assert Delivery.objects.count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "form",
+    [
+        {},
+        {"url": "https://93.184.215.14/"},
+        {"url": "\x00", "events": "file.ready"},
+        {"url": "https://93.184.215.14/", "events": "nope"},
+        {"url": "https://[::1", "events": "file.ready"},
+        {"url": "https://" + "a" * 3000, "events": "file.ready"},
+        {"delete": "not-an-id"},
+        {"delete": "6f1c1f0e-0000-4000-8000-000000000000"},
+    ],
+)
+def test_the_page_refuses_odd_form_values_with_a_sentence(alice, form):
+    answer = alice.post("/webhooks/", form)
+    assert 400 <= answer.status_code < 500, answer.status_code
+    assert 'role="alert"' in answer.content.decode()
+    assert not Webhook.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_deliveries_with_their_last_answer(admin_client, user, allow_private):
+    registration.create(user, url="http://127.0.0.1:9/closed", events=["file.ready"])
+    ready_file(user)
+    dispatch.dispatch()
+    delivery.attempt(Delivery.objects.get().pk)
+
+    page = admin_client.get("/admin/files/delivery/").content.decode()
+    assert "The connection was refused or could not be made." in page
+    assert admin_client.get("/admin/files/webhook/").status_code == 200
+
+
+@pytest.fixture
+def tls_receiver(tmp_path, monkeypatch) -> Iterator[webhook_receiver.Receiver]:
+    """A receiver on https://localhost:<port> whose certificate (for "localhost") comes from
+    a CA this process trusts, as a public receiver's comes from a public CA."""
+    ca = trustme.CA()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(server)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    yield from webhook_receiver.serve(tls=server)
+
+
+@pytest.mark.django_db
+def test_https_delivery_connects_to_the_checked_address_and_verifies_the_name(
+    user, allow_private, tls_receiver
+):
+    new = registration.create(user, url=tls_receiver.url, events=["file.ready"])
+    tls_receiver.secret = new.secret
+    ready_file(user)
+    dispatch.dispatch()
+
+    outcome = delivery.attempt(Delivery.objects.get().pk)
+
+    assert outcome is not None and outcome.succeeded, outcome
+    [received] = tls_receiver.received
+    assert received.verified is not None
+    assert received.headers["host"] == tls_receiver.url.split("/")[2]  # localhost:<port>
+
+
+@pytest.mark.django_db
+def test_https_delivery_refuses_a_certificate_for_another_name(user, allow_private, tls_receiver):
+    # The same server under another name of 127.0.0.1: its certificate does not match.
+    url = tls_receiver.url.replace("https://localhost", "https://127.0.0.1")
+    registration.create(user, url=url, events=["file.ready"])
+    ready_file(user)
+    dispatch.dispatch()
+
+    outcome = delivery.attempt(Delivery.objects.get().pk)
+
+    assert outcome is not None and not outcome.succeeded
+    assert outcome.error == "The TLS handshake failed (certificate or protocol)."
+    assert tls_receiver.received == []

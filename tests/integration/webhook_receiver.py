@@ -9,6 +9,7 @@ treats `webhook-id` as the idempotency key: `handled` is the set of ids it answe
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -66,7 +67,8 @@ class Receiver:
             return [item.webhook_id for item in self.received]
 
 
-def serve() -> Iterator[Receiver]:
+def serve(tls: ssl.SSLContext | None = None) -> Iterator[Receiver]:
+    """Serve on 127.0.0.1 (over TLS with `tls`, the server's context) until the test ends."""
     receiver = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
@@ -92,6 +94,9 @@ def serve() -> Iterator[Receiver]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+        receiver.url = f"https://localhost:{server.server_address[1]}/hooks/"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
