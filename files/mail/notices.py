@@ -81,8 +81,13 @@ def request_files(
             "count": _files(len(files)),
             "total": format_size(sum(file.size for file in files)),
             "request": request,
+            # Who sent each file, when not all came from one sender.
             "files": [
-                {"name": file.name, "size": format_size(file.size), "sender": file.sender}
+                {
+                    "name": file.name,
+                    "size": format_size(file.size),
+                    "sender": (file.sender or "someone") if " and " in who else "",
+                }
                 for file in files
             ],
             "files_url": absolute(origin, "/"),
