@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from files.models import Account, Event, Notification, Share, UploadRequest
-from files.notifications import outbox
+from files.notifications import collect, outbox
 from files.notifications.tasks import announce_expiring, send_notification, sweep
 from files.shares import single
 from tests.helpers import post_json, race, ready_file
@@ -74,7 +74,7 @@ def test_a_burst_of_guest_uploads_makes_one_digest_and_a_later_upload_a_second(
 ):
     settings.CHUTE_ORIGIN = "https://chute.example.com"
     verified(user)
-    request, token = make_request(user, title="Scans")
+    _, token = make_request(user, title="Scans")
     guest_sends(token, "one.jpg", "two.jpg", "three.jpg", sender="Bea")
     run_worker()  # takes the events in; the digest waits for its window
     assert smtp.received == []
@@ -259,8 +259,6 @@ def test_of_several_workers_handed_one_notification_one_sends_it(smtp, user, ali
     verified(user)
     download(make_link(alice, ready_file(user))["url"])
     Event.objects.update(noticed_at=None)
-    from files.notifications import collect
-
     collect.collect()
     [notification] = Notification.objects.all()
 
