@@ -10,7 +10,15 @@ from django.utils import timezone
 from files.accounts import tokens
 from files.errors import ChuteError
 from files.lifecycle import delete
-from files.models import Account, ApiToken, LinkMail, Share, Upload, UploadRequest
+from files.models import (
+    Account,
+    ApiToken,
+    LinkMail,
+    Notification,
+    Share,
+    Upload,
+    UploadRequest,
+)
 from files.sizes import format_size
 from files.upload_requests import guests, owners
 from files.uploads import declarations
@@ -292,6 +300,31 @@ class LinkMailAdmin(admin.ModelAdmin):
     list_display = ("share", "sender", "count", "created_at", "sent_at")
     exclude = ("recipients",)
     readonly_fields = ("share", "sender", "count", "message", "created_at", "sent_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Mails owed to owners (files/notifications/): what, to whom, and each one's last error."""
+
+    list_display = ("kind", "owner", "status", "attempts", "due_at", "sent_at", "last_error")
+    list_filter = ("kind", "status")
+    search_fields = ("owner__username",)
+    readonly_fields = (
+        "owner",
+        "kind",
+        "request",
+        "share",
+        "data",
+        "status",
+        "due_at",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
