@@ -6,8 +6,8 @@ that writes what it causes, so two collectors never take one event in twice:
 - `request.received`: the file joins its request's digest that was still collecting when the
   file arrived (its due time not yet past), and the digest then waits CHUTE_DIGEST_WINDOW
   seconds after this file; otherwise the file starts a new digest.
-- `share.downloaded` of a link with "Tell me" on: the link's first-download notification,
-  and its used-up one once every download it allows was made. The unique (share, kind)
+- `share.downloaded` of a link with "Tell me" on: the first-download notification (from the
+  event that counted 1), and the used-up one once every download it allows was made. The unique (share, kind)
   constraint keeps each to one row however the events race; when the first download is also
   the last, the first mail says both and the used-up row is skipped.
 
@@ -122,7 +122,12 @@ def link_notices(event: Event, now: datetime) -> list[Notification]:
     if share is None or not outbox.wants(share.owner_id, Kind.FIRST_DOWNLOAD):
         return []
     made = []
-    first = once(share, Kind.FIRST_DOWNLOAD, now, {"downloaded_at": event.created_at.isoformat()})
+    first = None
+    # The first download is the event that counted 1 (written with the count, so exactly one
+    # event has it); an owner who switched the mails on later is not told of a later one.
+    if event.data["share"]["downloads"] == 1:
+        data: dict[str, object] = {"downloaded_at": event.created_at.isoformat()}
+        first = once(share, Kind.FIRST_DOWNLOAD, now, data)
     if first is not None:
         made.append(first)
     if outbox.used_up(share):

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from files.models import Notification, Share, UploadRequest
+from files.models import Notification, Share, Upload, UploadRequest
 from files.notifications import outbox
 
 HORIZON = timedelta(hours=24)
@@ -51,6 +51,8 @@ def candidates(now: datetime) -> dict[int, tuple[list[Share], list[UploadRequest
     )
     found: dict[int, tuple[list[Share], list[UploadRequest]]] = defaultdict(lambda: ([], []))
     for share in shares:
+        if share.multi and not share.entries.filter(upload__status=Upload.Status.READY).exists():
+            continue  # its files were deleted: it works no more
         if not outbox.used_up(share):
             found[share.owner_id][0].append(share)
     for request in requests:

@@ -166,6 +166,7 @@ def test_first_download_and_used_up_are_each_mailed_once(smtp, user, alice):
     link = make_link(alice, upload, max_downloads=3)  # "notify" left out: the account's choice
     [listed] = alice.get("/api/shares").json()["shares"]
     assert listed["notify"] is True
+    assert "tells you when downloaded" in alice.get("/links/").content.decode()
     token = link["url"].rsplit("/", 1)[1]
 
     download(link["url"], 2)
