@@ -11,6 +11,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import redis
 from django.test import Client
 from django.utils import timezone
 
@@ -336,3 +337,29 @@ def test_expiry_mails_are_opt_in(smtp, user):
     run_worker()
     assert smtp.received == [] and not Notification.objects.exists()
     assert Share.objects.get().expiry_announced_at is None  # told later, if they ask
+
+
+# --- The same tasks on RQ ------------------------------------------------------------------------
+
+REDIS_URL = "redis://127.0.0.1:6379/14"  # this file's own database on the server
+
+
+@pytest.fixture
+def on_redis(settings):
+    """The RQ backend (django-tasks-rq) on the Redis at 127.0.0.1:6379, in a database of its
+    own; the tasks go to the "default" queue, as in production."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    settings.RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    server = redis.Redis.from_url(REDIS_URL)
+    server.flushdb()
+    yield
+    server.flushdb()
+
+
+def test_the_same_tasks_notify_from_rq_workers(smtp, user, alice, on_redis):
+    verified(user)
+    download(make_link(alice, ready_file(user, name="rq.pdf"), notify=True)["url"])
+    run_worker()  # collect, then send: both RQ jobs
+    [mail] = smtp.received
+    assert mail.subject == "Your link to rq.pdf was downloaded for the first time"
+    assert Notification.objects.get().status == "sent"
