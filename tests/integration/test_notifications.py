@@ -197,6 +197,19 @@ def test_first_download_and_used_up_are_each_mailed_once(smtp, user, alice):
     ]
 
 
+def test_the_account_switch_silences_links_made_with_tell_me(smtp, user, alice):
+    verified(user)
+    link = make_link(alice, ready_file(user), notify=True)
+    alice.post("/account/", {"action": "preferences", "notify_request_files": "on"})
+    download(link["url"])
+    time_passes()
+    assert smtp.received == []
+    upload = ready_file(user)
+    refused = post_json(alice, f"/api/files/{upload.id}/shares", {"expires_in": 60, "notify": True})
+    assert refused.status_code == 400
+    assert "switched off on your account page" in refused.json()["message"]
+
+
 def test_a_one_download_link_says_both_in_one_mail(smtp, user, alice):
     verified(user)
     link = make_link(alice, ready_file(user, name="once.zip"), max_downloads=1, notify=True)
