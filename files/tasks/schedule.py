@@ -10,8 +10,9 @@ Jobs registered here: the cleanup (`settle_and_clean`, every CHUTE_CLEANUP_INTER
 0 turns it off, for sites that run `cleanup_uploads` from cron), `fail_lost_results`, which
 marks database task results a dead worker left RUNNING as failed, and
 `forget_unsent_link_mails`, which empties the addresses of link mails whose every retry
-failed. Other packages register theirs with `register` (the webhooks' sweep, files/webhooks/tasks.py; the
-notifications' sweep and expiry look, files/notifications/tasks.py).
+failed. Other packages register theirs with `register` (the webhooks' sweep,
+files/webhooks/tasks.py; the notifications' sweep and expiry look,
+files/notifications/tasks.py).
 """
 
 from __future__ import annotations
