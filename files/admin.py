@@ -15,6 +15,7 @@ from files.models import (
     ApiToken,
     Delivery,
     LinkMail,
+    Notification,
     Share,
     Upload,
     UploadRequest,
@@ -343,4 +344,29 @@ class DeliveryAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Mails owed to owners (files/notifications/): what, to whom, and each one's last error."""
+
+    list_display = ("kind", "owner", "status", "attempts", "due_at", "sent_at", "last_error")
+    list_filter = ("kind", "status")
+    search_fields = ("owner__username",)
+    readonly_fields = (
+        "owner",
+        "kind",
+        "request",
+        "share",
+        "data",
+        "status",
+        "due_at",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -11,9 +11,14 @@ class FilesConfig(AppConfig):
             checks,  # noqa: F401  (registers the system checks)
             events,
         )
+        from files.notifications import tasks as notification_tasks
         from files.webhooks import tasks as webhook_tasks
 
-        # Glue between layers: events (below everything) know nothing of the task queue or of
-        # webhooks; here their signal reaches the webhooks' dispatcher, and importing the
-        # webhooks' tasks registers their periodic sweep with the worker's schedule.
+        # Glue between layers: events (below everything) know nothing of the task queue, of
+        # webhooks or of notifications; here their signal reaches the webhooks' dispatcher and
+        # the notifications' collector, and importing their tasks registers their periodic
+        # jobs with the worker's schedule.
         events.recorded.connect(webhook_tasks.on_recorded, dispatch_uid="webhooks-dispatch")
+        events.recorded.connect(
+            notification_tasks.on_recorded, dispatch_uid="notifications-collect"
+        )

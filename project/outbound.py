@@ -28,6 +28,16 @@ CHUTE_ORIGIN = origin(env("CHUTE_ORIGIN")) if env("CHUTE_ORIGIN") else ""
 # Link mails ("Send by email") each owner may send in an hour.
 CHUTE_LINK_MAILS_PER_HOUR = env_int("CHUTE_LINK_MAILS_PER_HOUR", 20)
 
+# --- Notifications (files/notifications/; mailed by the worker) ----------------------------
+
+# Files arriving through an upload request within this many seconds of the last one share a
+# digest, sent this long after the last.
+CHUTE_DIGEST_WINDOW = env_int("CHUTE_DIGEST_WINDOW", 60)
+# Seconds between the worker's sweeps for events not yet taken in and notifications due.
+CHUTE_NOTIFY_SWEEP_INTERVAL = env_int("CHUTE_NOTIFY_SWEEP_INTERVAL", 30)
+# Seconds between looks for links and requests expiring within 24 hours (0: never).
+CHUTE_EXPIRY_NOTICE_INTERVAL = env_int("CHUTE_EXPIRY_NOTICE_INTERVAL", 15 * 60)
+
 # --- Webhooks (files/webhooks/) -------------------------------------------------------------
 
 # Loopback, private and link-local targets are refused unless this is set (development, tests).

@@ -68,11 +68,16 @@ def change(user: User, email: str) -> bool:
     return bool(email) and not is_verified(user)
 
 
-def verify(user: User, token: str) -> str:
-    """Mark the address the token was made for as verified; the address, or VerificationRefused."""
+def verify(user: User, token: str, origin: str = "") -> str:
+    """Mark the address the token was made for as verified; the address, or VerificationRefused.
+
+    `origin` (scheme://host the link was opened at) is where links in later notifications
+    point when CHUTE_ORIGIN is not set: no request of the owner's causes those mails.
+    """
     if not user.email or not tokens.check_token(user, token):
         raise VerificationRefused()
     account = Account.of(user)
     account.verified_email = user.email
-    account.save(update_fields=["verified_email"])
+    account.origin = origin or account.origin
+    account.save(update_fields=["verified_email", "origin"])
     return user.email

@@ -128,6 +128,16 @@ def pending(mail_id: str) -> Pending | None:
     return Pending(mail=mail, link=link)
 
 
+def forget_unsent(before: datetime) -> int:
+    """Empty the addresses of link mails made before `before` and never sent: every retry
+    failed (or was lost), and the addresses are not kept for a mail that will not go."""
+    return (
+        LinkMail.objects.filter(sent_at__isnull=True, created_at__lt=before)
+        .exclude(recipients="")
+        .update(recipients="")
+    )
+
+
 def mark_sent(mail: LinkMail) -> None:
     """Forget the addresses: the mail is out (or will never be)."""
     with transaction.atomic():

@@ -159,6 +159,11 @@ class Share(models.Model):
     last_download_at = models.DateTimeField(null=True, blank=True)
     # Shown on the landing page, escaped, line breaks kept (files/text.py cleans it).
     message = models.TextField(blank=True, max_length=2000)
+    # "Tell me when it is downloaded" (files/notifications/): mail the owner at the first
+    # download and when the downloads are used up.
+    notify = models.BooleanField(default=False)
+    # When the owner was told the link expires within a day (once; a new expiry clears it).
+    expiry_announced_at = models.DateTimeField(null=True, blank=True)
     # A link to several files (files/shares/multi.py) has no `upload`: its files are `files`, each
     # with its own download count (ShareFile), and it lives while one of them is left.
     multi = models.BooleanField(default=False)
@@ -280,6 +285,8 @@ class UploadRequest(models.Model):
     max_bytes = models.PositiveBigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the owner was told the request expires within a day (files/notifications/).
+    expiry_announced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -328,6 +335,7 @@ class ApiToken(models.Model):
 from files.models.accounts import Account as Account  # noqa: E402
 from files.models.events import Event as Event  # noqa: E402
 from files.models.mail import LinkMail as LinkMail  # noqa: E402
+from files.models.notifications import Notification as Notification  # noqa: E402
 from files.models.schedule import Schedule as Schedule  # noqa: E402
 from files.models.webhooks import Delivery as Delivery  # noqa: E402
 from files.models.webhooks import Webhook as Webhook  # noqa: E402

@@ -18,6 +18,9 @@ class Account(models.Model):
     )
     # The address whose verification link was opened; stale once User.email changes.
     verified_email = models.EmailField(blank=True)
+    # scheme://host where the address was confirmed: where links in notifications point
+    # when CHUTE_ORIGIN is not set (notifications are caused by no request of the owner's).
+    origin = models.CharField(max_length=255, blank=True)
     notify_request_files = models.BooleanField(
         default=True, help_text="Mail when files arrive through an upload request."
     )

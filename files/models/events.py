@@ -2,8 +2,8 @@
 
 An `Event` row is written beside the state change that causes it (an upload becoming READY, a
 counted share download), so an event exists exactly when the change committed. Consumers
-(webhooks; later, notifications) read the rows; `data` holds ids and names only, never a URL
-or a token.
+(webhooks, notifications) read the rows, each marking what it took in; `data` holds ids and
+names only, never a URL or a token.
 """
 
 from __future__ import annotations
@@ -30,10 +30,15 @@ class Event(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # When the event's webhook deliveries were made (files/webhooks/dispatch.py); null: owed.
     dispatched_at = models.DateTimeField(null=True, blank=True)
+    # When notifications (files/notifications/collect.py) took the event in; null: not yet.
+    noticed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["dispatched_at", "created_at"], name="event_pending")]
+        indexes = [
+            models.Index(fields=["dispatched_at", "created_at"], name="event_pending"),
+            models.Index(fields=["noticed_at", "created_at"], name="event_unnoticed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.id}"

@@ -57,6 +57,7 @@ def create(
     max_downloads: int | None = None,
     password: str = "",
     message: str = "",
+    notify: bool | None = False,
 ) -> single.NewShare:
     """One link to several of the owner's ready files (one id: an ordinary one-file link)."""
     request = single.validate(
@@ -72,7 +73,9 @@ def create(
             max_downloads=request.max_downloads,
             password=request.password,
             message=request.message,
+            notify=notify,
         )
+    notify = single.resolve_notify(owner.pk, notify)
     share_id = uuid.uuid4()
     with transaction.atomic():
         share = Share.objects.create(
@@ -85,6 +88,7 @@ def create(
             password=make_password(request.password) if request.password else "",
             expires_at=timezone.now() + timedelta(seconds=request.expires_in),
             max_downloads=request.max_downloads,
+            notify=notify,
         )
         ShareFile.objects.bulk_create(
             ShareFile(share=share, upload=upload, position=n) for n, upload in enumerate(uploads)

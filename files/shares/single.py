@@ -33,7 +33,7 @@ from files.events import record
 from files.links import passwords, tokens
 from files.links.passwords import MAX_PASSWORD_LENGTH, format_duration
 from files.links.tokens import PREFIX_LENGTH, TOKEN_PATTERN
-from files.models import Share, Upload
+from files.models import Account, Share, Upload
 from files.uploads import downloads, start
 
 MAX_DOWNLOADS_LIMIT = 1_000_000
@@ -59,6 +59,7 @@ class ShareRequest:
     max_downloads: int | None = None
     password: str = ""
     message: str = ""
+    notify: bool | None = None  # None: the account's choice (resolve_notify)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,42 @@ def new_link(share_id: uuid.UUID) -> dict[str, str]:
     return {"token_hash": hash_token(token), "token_prefix": token[:PREFIX_LENGTH]}
 
 
+@dataclass(frozen=True)
+class NotifyChoice:
+    """The dialog's "Tell me when it is downloaded": ticked or not, or why it cannot be."""
+
+    default: bool
+    refusal: str  # empty when the owner can be told
+
+
+def notify_choice(owner_id: int) -> NotifyChoice:
+    account = Account.objects.select_related("user").filter(user_id=owner_id).first()
+    if account is None or not account.is_verified:
+        return NotifyChoice(
+            False,
+            "Being told about downloads needs a confirmed email address: add one on your "
+            "account page and open the link Chute mails you.",
+        )
+    if not account.notify_share_downloads:
+        return NotifyChoice(
+            False,
+            "Mails about downloads are switched off on your account page; switch them on "
+            "there to be told.",
+        )
+    return NotifyChoice(True, "")
+
+
+def resolve_notify(owner_id: int, notify: bool | None) -> bool:
+    """Whether a new link tells its owner of its downloads: as asked (refused when they cannot
+    be told), else the account's choice."""
+    choice = notify_choice(owner_id)
+    if notify is None:
+        return choice.default
+    if notify and choice.refusal:
+        raise InvalidShare(choice.refusal)
+    return notify
+
+
 def token_of(share: Share) -> str | None:
     """The link's token, computed again; None for links made before tokens were derived."""
     return tokens.recover(LINK_SALT, share.pk, share.token_hash)
@@ -127,8 +164,12 @@ def create_share(
     max_downloads: int | None = None,
     password: str = "",
     message: str = "",
+    notify: bool | None = False,
 ) -> NewShare:
-    """Make a link to a ready file. Tests and benchmarks call this directly."""
+    """Make a link to a ready file. Tests and benchmarks call this directly.
+
+    `notify`: mail the owner at its first download and when used up; None: the account's
+    choice (files/notifications/)."""
     request = validate(
         ShareRequest(
             expires_in=expires_in, max_downloads=max_downloads, password=password, message=message
@@ -136,6 +177,7 @@ def create_share(
     )
     if upload.status != Upload.Status.READY:
         raise FileNotShareable()
+    notify = resolve_notify(upload.owner_id, notify)
     share_id = uuid.uuid4()
     share = Share.objects.create(
         id=share_id,
@@ -147,6 +189,7 @@ def create_share(
         expires_at=timezone.now() + timedelta(seconds=request.expires_in),
         max_downloads=request.max_downloads,
         message=request.message,
+        notify=notify,
     )
     token = token_of(share)
     assert token is not None  # derived just now under SECRET_KEY
@@ -190,7 +233,10 @@ def change_expiry(share: Share, expires_in: int, now: datetime | None = None) ->
     if share.multi and not share.entries.filter(upload__status=Upload.Status.READY).exists():
         raise LinkClosed("The shared files were deleted, so this link can no longer change.")
     expires_at = now + timedelta(seconds=expires_in)
-    if not Share.objects.filter(pk=share.pk, revoked_at__isnull=True).update(expires_at=expires_at):
+    # A new expiry is announced in its turn (files/notifications/expiring.py).
+    if not Share.objects.filter(pk=share.pk, revoked_at__isnull=True).update(
+        expires_at=expires_at, expiry_announced_at=None
+    ):
         raise LinkClosed()
     share.expires_at = expires_at
     return share

@@ -12,12 +12,17 @@ from datetime import timedelta
 
 from django.contrib.auth.models import User
 from django.core.mail import get_connection
+from django.utils import timezone
+from django_tasks import task
 
 from files.mail import addresses, links, messages
 from files.tasks.retry import Backoff, retried_task
 
 # A mail server that is down usually comes back within the hour; try for about a day.
 MAIL_BACKOFF = Backoff(attempts=10, first=timedelta(seconds=30), cap=timedelta(hours=4))
+# How long after its last retry was due a link mail that never went keeps its addresses: the
+# margin lets a queue that runs late make that last attempt.
+LAST_RETRY_MARGIN = timedelta(hours=1)
 
 
 @retried_task(MAIL_BACKOFF)
@@ -50,3 +55,14 @@ def send_link_mail(mail_id: str, origin: str) -> int:
         sent = connection.send_messages(messages.link_mails(pending, origin)) or 0
     links.mark_sent(pending.mail)
     return sent
+
+
+def unsent_horizon() -> timedelta:
+    """The age past which a link mail's last retry is over (about 5 hours)."""
+    return MAIL_BACKOFF.span() + LAST_RETRY_MARGIN
+
+
+@task()
+def forget_unsent_link_mails() -> int:
+    """Empty the addresses of link mails whose every retry failed; how many (periodic job)."""
+    return links.forget_unsent(timezone.now() - unsent_horizon())

@@ -58,6 +58,10 @@ class Backoff:
     def gives_up_after(self, attempt: int) -> bool:
         return attempt >= self.attempts
 
+    def span(self) -> timedelta:
+        """From the first attempt to the last, when every attempt fails and none waits."""
+        return sum((self.delay(attempt) for attempt in range(1, self.attempts)), timedelta(0))
+
 
 def retried_task(
     backoff: Backoff | None = None,

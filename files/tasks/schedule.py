@@ -7,9 +7,12 @@ checking at once exactly one enqueues the job. `Ticker` is the thread `manage.py
 beside the backend's own worker (database or RQ) to call `enqueue_due` every few seconds.
 
 Jobs registered here: the cleanup (`settle_and_clean`, every CHUTE_CLEANUP_INTERVAL seconds;
-0 turns it off, for sites that run `cleanup_uploads` from cron) and `fail_lost_results`,
-which marks database task results a dead worker left RUNNING as failed. Other packages
-register theirs with `register` (the webhooks' sweep, files/webhooks/tasks.py).
+0 turns it off, for sites that run `cleanup_uploads` from cron), `fail_lost_results`, which
+marks database task results a dead worker left RUNNING as failed, and
+`forget_unsent_link_mails`, which empties the addresses of link mails whose every retry
+failed. Other packages register theirs with `register` (the webhooks' sweep,
+files/webhooks/tasks.py; the notifications' sweep and expiry look,
+files/notifications/tasks.py).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from django_tasks.base import Task
 
 from files.models import Schedule
 from files.tasks.cleanup import settle_and_clean
+from files.tasks.mail import forget_unsent_link_mails
 
 logger = logging.getLogger(__name__)
 
@@ -131,3 +135,4 @@ def cleanup_interval() -> timedelta | None:
 
 register("cleanup", settle_and_clean, cleanup_interval)
 register("fail-lost-results", fail_lost_results, lambda: timedelta(hours=1))
+register("forget-unsent-link-mails", forget_unsent_link_mails, lambda: timedelta(hours=1))

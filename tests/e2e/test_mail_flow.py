@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from files.models import LinkMail
+from files.models import Account, LinkMail, Share
 from files.shares import single
 from tests.helpers import ready_file
 
@@ -62,3 +62,24 @@ def test_the_share_dialog_sends_the_new_link(signed_in_page: Page, user):
     dialog.get_by_role("button", name="Send the link").click()
     expect(dialog.get_by_text("The link is on its way to 1 address.")).to_be_visible()
     assert LinkMail.objects.filter(sender=user).count() == 1
+
+
+def test_the_share_dialogs_tell_me_box_is_ticked_for_a_confirmed_address(
+    signed_in_page: Page, user
+):
+    user.email = "alice@example.com"
+    user.save()
+    Account.objects.create(user=user, verified_email="alice@example.com")
+    ready_file(user, name="report.pdf")
+    page = signed_in_page
+    page.goto("/")
+    page.locator("#file-rows tr", has_text="report.pdf").get_by_role("link", name="Share").click()
+    dialog = page.locator("dialog[data-share-dialog]")
+    tell_me = dialog.get_by_label("Tell me when it is downloaded")
+    expect(tell_me).to_be_checked()
+    tell_me.focus()
+    page.keyboard.press("Space")  # by keyboard: this link stays quiet
+    expect(tell_me).not_to_be_checked()
+    dialog.get_by_role("button", name="Create link").click()
+    expect(dialog.locator("[data-share-url]")).to_be_visible()
+    assert Share.objects.get().notify is False

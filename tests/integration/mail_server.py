@@ -6,9 +6,11 @@ worker (`run_worker`), and each test reads what arrived over SMTP.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import signal
 import socket
+import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -60,6 +62,29 @@ class Inbox:
         assert isinstance(message, EmailMessage)
         self.received.append(Received(list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
+
+
+@dataclass
+class HoldingInbox(Inbox):
+    """An inbox that leaves the first message's DATA unanswered until `release` is set, as a
+    server still deciding. A message is accepted only when the server answers it: if the
+    client goes away meanwhile (a killed worker), aiosmtpd cancels the handler and the
+    message is never accepted (`dropped` counts it)."""
+
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    dropped: int = 0
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        if not self.holding.is_set():
+            self.holding.set()
+            try:
+                while not self.release.is_set():
+                    await asyncio.sleep(0.05)
+            except asyncio.CancelledError:
+                self.dropped += 1
+                raise
+        return await super().handle_DATA(server, session, envelope)
 
 
 def free_port() -> int:

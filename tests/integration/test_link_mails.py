@@ -4,6 +4,7 @@ from the task the database queue's worker runs, and the addresses gone once it i
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import django_rq
 import pytest
@@ -13,6 +14,7 @@ from django_tasks_db.models import DBTaskResult
 
 from files.models import Account, LinkMail
 from files.shares import single
+from files.tasks.mail import MAIL_BACKOFF, forget_unsent_link_mails, unsent_horizon
 from tests.helpers import post_json, ready_file
 from tests.integration.mail_server import free_port, run_worker
 from tests.integration.test_api_contract import assert_json_refusal
@@ -42,6 +44,7 @@ def test_a_sent_link_reaches_each_recipient_without_its_password(smtp, alice, li
     assert response.status_code == 202, response.content
     assert response.json() == {"recipients": 2}
     # The task's arguments are the row's id and the origin: no address, no token.
+    # (The file's events enqueued their own tasks: webhooks' dispatch, notifications' collect.)
     [task] = DBTaskResult.objects.filter(task_path="files.tasks.mail.send_link_mail")
     assert "ann@example.com" not in str(task.args_kwargs)
     assert link.token not in str(task.args_kwargs)
@@ -212,3 +215,23 @@ def test_the_same_mail_task_sends_a_link_from_rq_workers(smtp, alice, link, on_r
     run_worker()
     assert [mail.envelope_to for mail in smtp.received] == [["ann@example.com"]]
     assert LinkMail.objects.get().recipients == ""
+
+
+def test_link_mails_whose_every_retry_failed_lose_their_addresses(alice, link):
+    for _ in range(3):
+        send(alice, link.share.id, {"to": ["ann@example.com"]})
+    stale, recent, sent = LinkMail.objects.order_by("created_at")
+    assert unsent_horizon() > MAIL_BACKOFF.span() > timedelta(hours=4)  # past the last retry
+    LinkMail.objects.filter(pk__in=[stale.pk, sent.pk]).update(
+        created_at=timezone.now() - unsent_horizon() - timedelta(minutes=1)
+    )
+    LinkMail.objects.filter(pk=recent.pk).update(
+        created_at=timezone.now() - unsent_horizon() + timedelta(minutes=1)
+    )
+    LinkMail.objects.filter(pk=sent.pk).update(recipients="", sent_at=timezone.now())
+
+    assert forget_unsent_link_mails.call() == 1
+
+    assert LinkMail.objects.get(pk=stale.pk).recipients == ""
+    assert LinkMail.objects.get(pk=stale.pk).sent_at is None  # it never went
+    assert LinkMail.objects.get(pk=recent.pk).recipients == "ann@example.com"  # retries left

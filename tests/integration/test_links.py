@@ -29,6 +29,7 @@ LINK_KEYS = {
     "downloads",
     "has_password",
     "state",
+    "notify",
 }
 
 

@@ -189,17 +189,23 @@ def test_a_worker_killed_mid_delivery_loses_nothing_on_rq(
 @pytest.mark.django_db(transaction=True)
 def test_a_due_job_is_enqueued_by_exactly_one_of_several_workers(settings):
     settings.CHUTE_CLEANUP_INTERVAL = 0  # off: not enqueued at all
+    settings.CHUTE_EXPIRY_NOTICE_INTERVAL = 0
     now = timezone.now()
 
     claims = race(4, lambda _: schedule.enqueue_due(now))
 
     assert sorted(name for claim in claims for name in claim) == [  # type: ignore[union-attr]
         "fail-lost-results",
+        "forget-unsent-link-mails",
+        "notifications-sweep",
         "webhooks-sweep",
     ]
-    assert not Schedule.objects.filter(name="cleanup").exists()
+    assert not Schedule.objects.filter(name__in=["cleanup", "expiry-notices"]).exists()
     assert schedule.enqueue_due(now + timedelta(seconds=1)) == []  # not due again yet
-    assert schedule.enqueue_due(now + timedelta(seconds=31)) == ["webhooks-sweep"]
+    assert sorted(schedule.enqueue_due(now + timedelta(seconds=31))) == [
+        "notifications-sweep",
+        "webhooks-sweep",
+    ]
     sweeps = DBTaskResult.objects.filter(task_path="files.webhooks.tasks.sweep")
     assert sweeps.count() == 2
 
@@ -211,6 +217,19 @@ def test_the_cleanup_runs_every_cleanup_interval(settings):
     assert "cleanup" in schedule.enqueue_due(now)
     assert "cleanup" not in schedule.enqueue_due(now + timedelta(seconds=599))
     assert "cleanup" in schedule.enqueue_due(now + timedelta(seconds=600))
+
+
+@pytest.mark.django_db
+def test_expiry_notices_run_every_expiry_notice_interval(settings):
+    settings.CHUTE_EXPIRY_NOTICE_INTERVAL = 900
+    now = timezone.now()
+    assert "expiry-notices" in schedule.enqueue_due(now)
+    assert "expiry-notices" not in schedule.enqueue_due(now + timedelta(seconds=899))
+    assert "expiry-notices" in schedule.enqueue_due(now + timedelta(seconds=900))
+    assert (
+        DBTaskResult.objects.filter(task_path="files.notifications.tasks.announce_expiring").count()
+        == 2
+    )
 
 
 @pytest.mark.django_db

@@ -118,12 +118,13 @@ def test_readme_is_a_five_minute_read():
 
 
 def environment_variables() -> set[str]:
-    """Every environment variable the settings and the gunicorn config read."""
+    """Every environment variable the settings (with project/outbound.py, which they import)
+    and the gunicorn config read."""
     reader = re.compile(
         r"(?:\benv(?:_bool|_int|_list)?|\brequired|os\.environ\.get|os\.getenv)\(\s*[\"']([A-Z][A-Z0-9_]+)"
     )
     names = set()
-    for module in ("project/settings.py", "project/gunicorn.py"):
+    for module in ("project/settings.py", "project/outbound.py", "project/gunicorn.py"):
         names |= set(reader.findall((ROOT / module).read_text()))
     return names
 
@@ -131,5 +132,7 @@ def environment_variables() -> set[str]:
 def test_every_environment_variable_is_in_the_configuration_table():
     table = "\n".join(line for _, line in prose_lines(CONFIGURATION) if line.startswith("|"))
     documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
-    assert {"SECRET_KEY", "CHUTE_SQLITE_TIMEOUT", "PORT"} <= environment_variables()
+    assert {"SECRET_KEY", "CHUTE_SQLITE_TIMEOUT", "PORT", "CHUTE_DIGEST_WINDOW"} <= (
+        environment_variables()
+    )
     assert environment_variables() - documented == set()

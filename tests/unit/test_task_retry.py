@@ -28,3 +28,10 @@ def test_gives_up_after_the_last_attempt_only():
 def test_refuses_a_backoff_that_cannot_work(options):
     with pytest.raises(ValueError):
         Backoff(**options)
+
+
+def test_the_span_runs_from_the_first_attempt_to_the_last():
+    backoff = Backoff(attempts=4, first=timedelta(seconds=30), cap=timedelta(minutes=1))
+
+    assert backoff.span() == timedelta(seconds=30 + 60 + 60)
+    assert Backoff(attempts=1).span() == timedelta(0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from ninja import Field, Schema
-from pydantic import StrictInt, StrictStr
+from pydantic import StrictBool, StrictInt, StrictStr
 
 from files.s3 import MAX_PARTS
 from files.uploads import thumbnails
@@ -205,6 +205,13 @@ class ShareIn(Schema):
     password: StrictStr | None = Field(None, description="text")
     message: StrictStr | None = Field(
         None, description="text shown on the link's page (several lines), or left out"
+    )
+    notify: StrictBool | None = Field(
+        None,
+        description=(
+            "true or false: mail you at the first download and when the downloads are used "
+            "up (needs a confirmed address); left out: your account's choice"
+        ),
     )
 
 

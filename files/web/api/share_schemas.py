@@ -52,6 +52,7 @@ class LinkOut(Schema):
     downloads: int
     has_password: bool
     state: str = Field(description="active, expired, used_up, revoked or files_deleted")
+    notify: bool = Field(description="whether you are mailed at its first download and its end")
 
     @staticmethod
     def resolve_id(obj: Any) -> str:
@@ -90,6 +91,10 @@ class LinkOut(Schema):
     @staticmethod
     def resolve_state(obj: Any) -> str:
         return str(obj.state)
+
+    @staticmethod
+    def resolve_notify(obj: Any) -> bool:
+        return bool(obj.share.notify)
 
 
 class LinkListOut(Schema):

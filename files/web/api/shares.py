@@ -45,6 +45,7 @@ def create_share(request: AuthenticatedRequest, upload_id: uuid.UUID, body: Shar
         max_downloads=body.max_downloads,
         password=body.password or "",
         message=body.message or "",
+        notify=body.notify,
     )
     return Status(201, new)
 
@@ -59,6 +60,7 @@ def create_multi_share(request: AuthenticatedRequest, body: MultiShareIn) -> Any
         max_downloads=body.max_downloads,
         password=body.password or "",
         message=body.message or "",
+        notify=body.notify,
     )
     return Status(201, new)
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.models import User
@@ -54,7 +55,10 @@ class PreferencesForm(_ModelForm):
         fields = ["notify_request_files", "notify_share_downloads", "notify_expiring"]
         labels = {
             "notify_request_files": "Files arrive through one of my upload requests",
-            "notify_share_downloads": "A link of mine is downloaded for the first time, or used up",
+            "notify_share_downloads": (
+                "A link of mine is downloaded for the first time, or used up "
+                "(for links made with “Tell me when it is downloaded”, ticked by default)"
+            ),
             "notify_expiring": "A link or request of mine expires within 24 hours",
         }
         help_texts = dict.fromkeys(fields, "")  # the labels say it all
@@ -94,8 +98,11 @@ def account(request: AuthenticatedRequest) -> HttpResponse:
     action = request.POST.get("action")
     user = request.user
     if action == "preferences":
-        preferences = PreferencesForm(request.POST, instance=Account.of(user))
+        account = Account.of(user)
+        preferences = PreferencesForm(request.POST, instance=account)
         preferences.save()  # three checkboxes: nothing can be invalid
+        if not settings.CHUTE_ORIGIN:  # where the notifications' links point
+            Account.objects.filter(pk=account.pk).update(origin=origin_of(request))
         return _page(request, notice="Your notification choices are saved.")
     if action == "resend":
         if not user.email or addresses.is_verified(user):
@@ -138,7 +145,7 @@ def verify_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     try:
         if user is None:
             raise VerificationRefused()
-        address = addresses.verify(user, token)
+        address = addresses.verify(user, token, origin_of(request))
     except VerificationRefused as error:
         return render(request, "account/verified.html", {"error": error.message}, status=400)
     return render(request, "account/verified.html", {"address": address})

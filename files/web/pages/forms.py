@@ -119,6 +119,7 @@ class ShareForm(forms.Form):
     )
     password = _text()
     message = _text()
+    notify = forms.BooleanField(required=False)  # "Tell me when it is downloaded"
 
     def __init__(self, data: QueryDict, now: datetime | None = None) -> None:
         super().__init__(data)
@@ -153,6 +154,7 @@ class ShareForm(forms.Form):
                 max_downloads=values["max_downloads"],
                 password=values["password"],
                 message=values["message"],
+                notify=values["notify"],
             )
         )
 

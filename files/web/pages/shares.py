@@ -36,7 +36,7 @@ View = Callable[..., HttpResponse]
 # --- Owner dialog (htmx) ------------------------------------------------------------------
 
 
-def _manage_context(request: HttpRequest, upload: Upload, **extra: Any) -> dict[str, Any]:
+def _manage_context(request: AuthenticatedRequest, upload: Upload, **extra: Any) -> dict[str, Any]:
     return {
         "file": upload,
         "shares": single.shares_of(upload),
@@ -44,6 +44,7 @@ def _manage_context(request: HttpRequest, upload: Upload, **extra: Any) -> dict[
         "default_expiry": single.default_expiry(),
         "max_expiry": format_duration(single.max_expiry()),
         "now": timezone.now(),
+        "notify": single.notify_choice(request.user.pk),
         **extra,
     }
 
@@ -76,6 +77,7 @@ def manage_shares(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpRe
             max_downloads=declared.max_downloads,
             password=declared.password,
             message=declared.message,
+            notify=declared.notify,
         )
         url = request.build_absolute_uri(reverse("share", args=[new.token]))
         return {"created": new.share, "created_share": new.share, "created_url": url}
@@ -123,6 +125,7 @@ def share_files(request: AuthenticatedRequest) -> HttpResponse:
             max_downloads=declared.max_downloads,
             password=declared.password,
             message=declared.message,
+            notify=declared.notify,
         )
         return {
             "created_share": new.share,
@@ -135,6 +138,7 @@ def share_files(request: AuthenticatedRequest) -> HttpResponse:
         "presets": single.expiry_presets(),
         "default_expiry": single.default_expiry(),
         "max_expiry": format_duration(single.max_expiry()),
+        "notify": single.notify_choice(request.user.pk),
     }
     if request.htmx:
         template = "shares/files.html#" + ("panel" if request.method == "POST" else "dialog")
