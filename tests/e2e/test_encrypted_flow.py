@@ -1,0 +1,237 @@
+"""End-to-end encrypted transfers in real Chromium (issue 23): the page encrypts a batch, its
+link carries the key in the fragment, and the recipient's browser decrypts names and bytes
+while a service worker saves each file. The server and the bucket see neither."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Request, expect
+
+from files import s3
+from files.models import Share, Upload
+from tests.e2e.conftest import sign_in_context
+from tests.helpers import choose_files
+
+MiB = 1024 * 1024
+LABEL = "Encrypted file"
+
+
+@pytest.fixture(autouse=True)
+def small_parts(settings):
+    settings.CHUTE_MULTIPART_THRESHOLD = 5 * MiB
+    settings.CHUTE_PART_SIZE = 5 * MiB
+    settings.CHUTE_PARALLEL_PARTS = 2
+
+
+class Recorder:
+    """Every request a page makes, with its body: what the server (or anyone) could see."""
+
+    def __init__(self, page: Page) -> None:
+        self.seen: list[str] = []
+        page.on("request", self.heard)
+
+    def heard(self, request: Request) -> None:
+        body = request.post_data_buffer or b""
+        headers = " ".join(f"{k}: {v}" for k, v in request.headers.items())
+        self.seen.append(f"{request.method} {request.url} {headers} {body[:100_000]!r}")
+
+    def holds(self, text: str) -> bool:
+        return any(text in line for line in self.seen)
+
+
+def upload_encrypted(page: Page, files: list[Path]) -> str:
+    """Tick "Encrypt in this browser", choose `files`, wait for the batch's link; the link."""
+    page.goto("/")
+    page.get_by_label("Encrypt in this browser").check()
+    choose_files(page, [str(path) for path in files])
+    link = page.locator("[data-encrypted-link]")
+    expect(link).to_have_count(1, timeout=120_000)
+    return link.input_value()
+
+
+def recipient(browser: Browser, live_server) -> BrowserContext:
+    context = browser.new_context(base_url=live_server.url, accept_downloads=True)
+    context.set_default_timeout(30_000)
+    return context
+
+
+def download(page: Page, name: str, target: Path):
+    with page.expect_download() as info:
+        page.get_by_role("button", name=f"Download {name}").click()
+    saved = info.value
+    assert saved.suggested_filename == name
+    failure = None
+    try:
+        saved.save_as(target)
+    except Exception as error:  # a failed download cannot be saved
+        failure = str(error)
+    return failure or saved.failure()
+
+
+def test_an_encrypted_batch_reaches_its_recipient_byte_exact_and_the_server_sees_no_name_or_key(
+    browser: Browser, signed_in_page: Page, live_server, tmp_path
+):
+    big = tmp_path / "holiday film.bin"
+    big.write_bytes(os.urandom(12 * MiB + 12345))  # three 5 MiB parts of ciphertext
+    small = tmp_path / "notes ünïcode.txt"
+    small.write_bytes(b"meet at the old mill at noon\n")
+    owner = Recorder(signed_in_page)
+
+    url = upload_encrypted(signed_in_page, [big, small])
+    base, key = url.split("#")
+    assert len(key) == 22
+    expect(signed_in_page.locator(".encrypted-link")).to_contain_text("The key is only in this link")
+    # The owner's list shows the names this browser holds the key of.
+    rows = signed_in_page.locator("#file-rows")
+    expect(rows).to_contain_text(big.name)
+    expect(rows).to_contain_text(small.name)
+
+    uploads = list(Upload.objects.filter(status=Upload.Status.READY))
+    assert len(uploads) == 2
+    assert {u.name for u in uploads} == {LABEL}
+    assert {u.content_type for u in uploads} == {"application/octet-stream"}
+    assert sorted(u.size for u in uploads) == [
+        21 + small.stat().st_size + 17,
+        21 + big.stat().st_size + 17 * -(-big.stat().st_size // 65519),
+    ]
+    for upload in uploads:
+        stored = s3.get_bytes(upload.key)
+        assert small.read_bytes() not in stored and big.read_bytes()[:1000] not in stored
+        assert "holiday" not in upload.meta and "notes" not in upload.meta
+    share = Share.objects.get()
+    assert base.endswith(f"/s/{share.prefix}") or "/s/" in base
+
+    # Neither the names nor the key were in any request the page made.
+    for secret in (big.name, small.name, "holiday", key):
+        assert not owner.holds(secret), secret
+
+    context = recipient(browser, live_server)
+    try:
+        page = context.new_page()
+        seen = Recorder(page)
+        page.goto(url)
+        expect(page.locator("[data-decrypt][data-ready]")).to_be_attached()
+        table = page.locator(".shared-files")
+        expect(table).to_contain_text(big.name)
+        expect(table).to_contain_text(small.name)
+        expect(table).not_to_contain_text(LABEL)
+        for source in (big, small):
+            target = tmp_path / f"got-{source.name}"
+            assert download(page, source.name, target) is None
+            assert target.read_bytes() == source.read_bytes(), source.name
+        expect(page.get_by_role("status")).to_contain_text(f"{small.name} is saved.")
+        expect(page.get_by_role("alert")).to_be_hidden()
+        # "Download all" would zip ciphertext: it is not offered.
+        expect(page.get_by_role("button", name="Download all as one zip")).to_be_hidden()
+        assert not seen.holds(key)
+        assert not seen.holds("holiday")
+        # Nothing of the key stays in the recipient's storage.
+        state = context.storage_state()
+        assert key not in str(state)
+    finally:
+        context.close()
+    share.refresh_from_db()
+    assert share.downloads == 2
+
+
+def tamper(upload: Upload, offset: int) -> None:
+    data = bytearray(s3.get_bytes(upload.key))
+    data[offset] ^= 0x01
+    s3.put_bytes(upload.key, bytes(data))
+
+
+def test_a_tampered_object_fails_its_download_with_a_sentence(
+    browser: Browser, signed_in_page: Page, live_server, tmp_path
+):
+    source = tmp_path / "ledger.bin"
+    source.write_bytes(os.urandom(400_000))  # 7 records
+    url = upload_encrypted(signed_in_page, [source])
+    tamper(Upload.objects.get(), 21 + 4 * 65536 + 10)  # inside the fifth record
+
+    context = recipient(browser, live_server)
+    try:
+        page = context.new_page()
+        page.goto(url)
+        expect(page.locator(".share-name")).to_have_text(source.name)
+        failure = download(page, source.name, tmp_path / "got.bin")
+        assert failure, "a damaged record must fail the download"
+        alert = page.get_by_role("alert")
+        expect(alert).to_contain_text(f"{source.name} could not be saved")
+        expect(alert).to_contain_text("damaged")
+    finally:
+        context.close()
+
+
+def test_a_damaged_start_saves_nothing_and_says_so(
+    browser: Browser, signed_in_page: Page, live_server, tmp_path
+):
+    source = tmp_path / "start.bin"
+    source.write_bytes(os.urandom(100_000))
+    url = upload_encrypted(signed_in_page, [source])
+    tamper(Upload.objects.get(), 30)  # the first record
+
+    context = recipient(browser, live_server)
+    try:
+        page = context.new_page()
+        downloads: list = []
+        page.on("download", downloads.append)
+        page.goto(url)
+        page.get_by_role("button", name="Download").click()
+        expect(page.get_by_role("alert")).to_contain_text("the key is wrong or the file is damaged")
+        assert downloads == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("fragment", "sentence"),
+    [
+        ("", "This link has no key"),
+        ("#" + "A" * 22, "The key in this link does not open these files"),
+    ],
+)
+def test_without_its_key_or_with_a_wrong_one_the_link_says_so_and_offers_no_download(
+    browser: Browser, signed_in_page: Page, live_server, tmp_path, fragment, sentence
+):
+    source = tmp_path / "secret.txt"
+    source.write_bytes(b"nothing to see")
+    url = upload_encrypted(signed_in_page, [source]).split("#")[0] + fragment
+    context = recipient(browser, live_server)
+    try:
+        page = context.new_page()
+        page.goto(url)
+        expect(page.get_by_role("alert")).to_contain_text(sentence)
+        expect(page.get_by_role("button", name="Download")).to_be_hidden()
+        expect(page.locator(".share-name")).to_have_text(LABEL)
+    finally:
+        context.close()
+
+
+def test_a_password_protected_encrypted_link_downloads_after_the_password(
+    browser: Browser, signed_in_page: Page, live_server, tmp_path
+):
+    from files.shares import multi
+
+    source = tmp_path / "deed.pdf"
+    source.write_bytes(os.urandom(70_000))
+    url = upload_encrypted(signed_in_page, [source])
+    key = url.split("#")[1]
+    upload = Upload.objects.get()
+    new = multi.create(upload.owner, [str(upload.pk)], expires_in=3600, password="open sesame")
+    context = recipient(browser, live_server)
+    try:
+        page = context.new_page()
+        page.goto(f"/s/{new.token}#{key}")
+        expect(page.locator(".share-name")).to_have_text(source.name)
+        page.get_by_label("Password").fill("wrong")
+        page.get_by_role("button", name="Download").click()
+        expect(page.get_by_role("alert")).to_contain_text("The password is not right.")
+        page.get_by_label("Password").fill("open sesame")
+        target = tmp_path / "got.pdf"
+        assert download(page, source.name, target) is None
+        assert target.read_bytes() == source.read_bytes()
+    finally:
+        context.close()
