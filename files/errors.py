@@ -235,7 +235,13 @@ class LinkGone(ChuteError):
     def __init__(self, share: Share, state: Share.State) -> None:
         self.share = share
         self.state = state
-        super().__init__(state.label)
+        # The pages word each state with its dates (files/web/pages/shares.py); this is the API's.
+        super().__init__(
+            {
+                "expired": "This link expired.",
+                "used_up": "This link has been used up.",
+            }.get(state, "This link was revoked, or its files were deleted.")
+        )
 
 
 class LinkClosed(ChuteError):

@@ -12,7 +12,16 @@ from django.urls import register_converter
 from ninja import NinjaAPI
 from ninja.security import SessionAuth
 
-from files.web.api import files, handlers, shares, tokens, upload_requests, uploads, uppy
+from files.web.api import (
+    files,
+    handlers,
+    shared,
+    shares,
+    tokens,
+    upload_requests,
+    uploads,
+    uppy,
+)
 from files.web.api.auth import BearerToken
 
 
@@ -53,6 +62,7 @@ api = NinjaAPI(
 api.add_router("/", uploads.router)
 api.add_router("/", files.router)
 api.add_router("/", shares.router)
+api.add_router("/", shared.router)  # a link's recipient: no sign-in
 api.add_router("/", tokens.router)
 api.add_router("/", upload_requests.router)
 api.add_router("/uppy", uppy.router)  # Uppy Companion's S3 routes
