@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import test from "node:test";
 
 import {
@@ -121,20 +121,23 @@ test("a link's fragment carries the key as 22 base64url characters, or none", ()
   assert.equal(keyFromFragment("#" + "!".repeat(22)), null);
 });
 
-// The CLI's Python code writes tests/data/ece-vector.json (when branch cryptcli is merged):
-// the browser must open what Python sealed, and make the same bytes from the same key and salt.
-const VECTOR = new URL("../data/ece-vector.json", import.meta.url);
-test("the Python-made vector decrypts and re-encrypts byte for byte", { skip: !existsSync(VECTOR) }, async () => {
+// The CLI's Python code (client/chute_client/ece.py, through tests/data/ece/make.py) wrote
+// this vector: the browser must open what Python sealed and make the same bytes from the same
+// key and salt, and the same meta from the same meta salt.
+const VECTOR = new URL("../data/ece/vector.json", import.meta.url);
+test("the Python-made vector decrypts and re-encrypts byte for byte, its meta too", async () => {
   const vector = JSON.parse(readFileSync(VECTOR, "utf8"));
-  const cases = Array.isArray(vector) ? vector : vector.cases ?? [vector];
-  for (const item of cases) {
-    const ikm = fromBase64Url(item.key ?? item.ikm);
-    const encoded = fromBase64Url(item.ciphertext ?? item.encoded);
-    const plain = item.plaintext_b64 !== undefined ? fromBase64Url(item.plaintext_b64) : new TextEncoder().encode(item.plaintext);
-    assert.deepEqual(await decryptBytes(encoded, ikm), plain);
-    const salt = encoded.slice(0, 16);
-    const rs = new DataView(encoded.buffer).getUint32(16);
-    const made = await encryptRange(new Blob([plain]), { ikm, salt, rs }, 0, encryptedSize(plain.length, rs));
-    assert.deepEqual(made, encoded);
-  }
+  const cipher = new Uint8Array(readFileSync(new URL("../data/ece/vector.bin", import.meta.url)));
+  const ikm = fromBase64Url(vector.key);
+  const plain = Uint8Array.from({ length: vector.plaintext_size }, (_, i) => i % 251);
+  assert.equal(cipher.length, vector.ciphertext_size);
+  assert.deepEqual(await decryptAll(cipher, ikm, { size: vector.plaintext_size }), plain);
+  const salt = fromBase64Url(vector.salt);
+  const made = await encryptRange(new Blob([plain]), { ikm, salt }, 0, encryptedSize(plain.length));
+  assert.deepEqual(made, cipher);
+  // Any part of it, made on its own, is the same bytes.
+  assert.deepEqual(await encryptRange(new Blob([plain]), { ikm, salt }, 65000, 131100), cipher.subarray(65000, 131100));
+  assert.deepEqual(await decryptMeta(vector.meta.encoded, ikm), vector.meta.json);
+  const meta = await encryptMeta(vector.meta.json, ikm, { salt: fromBase64Url(vector.meta.salt) });
+  assert.equal(meta, vector.meta.encoded);
 });

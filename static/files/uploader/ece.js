@@ -281,9 +281,9 @@ export async function decryptBytes(bytes, ikm) {
 export const META_LIMIT = 4096;
 
 /** base64url of the encryption of {"name", "type", "size"}; throws a sentence when too long. */
-export async function encryptMeta({ name, type, size }, ikm) {
+export async function encryptMeta({ name, type, size }, ikm, { salt = newSalt() } = {}) {
   const json = ENCODER.encode(JSON.stringify({ name, type: type || "application/octet-stream", size }));
-  const meta = toBase64Url(await encryptBytes(json, ikm));
+  const meta = toBase64Url(await encryptBytes(json, ikm, { salt }));
   if (meta.length > META_LIMIT) throw new DecryptError("This file's name is too long to encrypt; rename it.");
   return meta;
 }
