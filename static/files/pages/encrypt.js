@@ -18,14 +18,34 @@ export function encrypting() {
   return Boolean(box?.checked);
 }
 
+/** Those of `items` this browser started encrypted and did not finish: they go on encrypted. */
+export async function unfinishedEncrypted(items) {
+  if (!box) return []; // a guest's page: guests upload in clear
+
+  const kept = await Promise.all(items.map(({ file, path }) => keys.keptFile(file, path || "").catch(() => null)));
+  return items.filter((_, index) => kept[index]?.uploadId);
+}
+
+/** This owner's unfinished uploads ({id: upload JSON}), or none when Chute does not answer. */
+async function unfinished(client) {
+  try {
+    const { uploads } = await client.call("GET", box.dataset.resumableUrl);
+    return new Map(uploads.map((upload) => [upload.id, upload]));
+  } catch {
+    return new Map();
+  }
+}
+
 /**
  * `items` ([{file, path}]) with a SealedFile each: the batch's new key, or the key and salt
- * kept for a file chosen before (a resumed upload), so its parts are made identically.
+ * kept for a file chosen before, so its parts are made identically; and `upload`, its
+ * unfinished upload to continue (Chute cannot match an encrypted file: it never sees its name).
  * A file that cannot be encrypted (a name too long for meta) comes back with `error`.
  */
-export async function seal(items) {
+export async function seal(items, client) {
   const kept = await Promise.all(items.map(({ file, path }) => keys.keptFile(file, path).catch(() => null)));
   const batchKey = kept.find(Boolean)?.ikm ?? newKey();
+  const pending = kept.some((record) => record?.uploadId) ? await unfinished(client) : new Map();
   const workerUrl = box.dataset.sealWorker;
   return Promise.all(
     items.map(async ({ file, path }, index) => {
@@ -36,7 +56,10 @@ export async function seal(items) {
           record = { ikm: batchKey, salt: newSalt(), meta };
           await keys.keepFile(file, path, record).catch(() => {});
         }
-        return { file, path, sealed: new SealedFile(file, { ...record, workerUrl }) };
+        const sealed = new SealedFile(file, { ...record, workerUrl });
+        const upload = pending.get(record.uploadId);
+        const continues = upload?.meta === record.meta && upload.size === sealed.size;
+        return { file, path, sealed, record, upload: continues ? { ...upload, resumed: true } : null };
       } catch (error) {
         return { file, path, error };
       }
@@ -69,7 +92,15 @@ export function watchBatch(transfers, client, say) {
     }
   };
   for (const transfer of transfers) {
+    let known = transfer.upload?.id ?? null;
     transfer.addEventListener("change", ({ detail }) => {
+      if (detail.uploadId && detail.uploadId !== known && detail.state !== "done") {
+        // Kept at once: a reload continues this upload, and lists its name meanwhile.
+        known = detail.uploadId;
+        const { ikm, salt, meta } = transfer.sealed;
+        keys.keepFile(transfer.file, transfer.path, { ikm, salt, meta, uploadId: known }).catch(() => {});
+        keys.keepUpload(known, ikm).catch(() => {});
+      }
       if (detail.state === "done" && transfer.upload) {
         keys.keepUpload(transfer.upload.id, transfer.sealed.ikm).catch(() => {});
         keys.forgetFile(transfer.file, transfer.path).catch(() => {});
@@ -101,20 +132,36 @@ function showLink(url, count) {
   links.prepend(panel);
 }
 
-/** Show the real name of each encrypted file in the owner's list whose key this browser holds. */
+/** An unfinished upload's row: its id and meta, when it is encrypted. */
+function unfinishedRow(row) {
+  try {
+    const upload = JSON.parse(row.dataset.upload);
+    return upload.encrypted ? { id: upload.id, meta: upload.meta } : null;
+  } catch {
+    return null;
+  }
+}
+
+const ROWS = "tr[data-encrypted][data-meta]:not([data-named]), li[data-resumable]:not([data-named])";
+
+/**
+ * Show the real name of each encrypted file in the owner's lists (files, unfinished uploads)
+ * whose key this browser holds; the others keep Chute's label, "Encrypted file".
+ */
 async function nameRows(root = document) {
-  for (const row of root.querySelectorAll?.("tr[data-encrypted][data-meta]:not([data-named])") ?? []) {
+  for (const row of root.querySelectorAll?.(ROWS) ?? []) {
     row.dataset.named = "";
-    const id = row.id.replace(/^file-/, "");
-    const ikm = await keys.uploadKey(id).catch(() => null);
-    if (!ikm) continue; // "Encrypted file", as Chute labels it
+    const found = row.matches("li") ? unfinishedRow(row) : { id: row.id.replace(/^file-/, ""), meta: row.dataset.meta };
+    if (!found) continue;
+    const ikm = await keys.uploadKey(found.id).catch(() => null);
+    if (!ikm) continue;
     let meta;
     try {
-      meta = await decryptMeta(row.dataset.meta, ikm);
+      meta = await decryptMeta(found.meta, ikm);
     } catch {
       continue;
     }
-    const cell = row.querySelector("td.name");
+    const cell = row.querySelector(".name");
     const text = [...(cell?.childNodes ?? [])].find((node) => node.nodeType === Node.TEXT_NODE && node.data.trim());
     if (text) text.data = meta.name;
     if (cell) cell.title = meta.name;
@@ -126,8 +173,17 @@ async function nameRows(root = document) {
   }
 }
 
-if (typeof document !== "undefined" && document.getElementById("file-rows")) {
+if (typeof document !== "undefined" && (document.getElementById("file-rows") || box)) {
+  // Rows arrive from the uploader, htmx (a page, the unfinished list) or the server's render.
+  let queued = false;
+  const later = () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      nameRows();
+    });
+  };
+  new MutationObserver(later).observe(document.body, { childList: true, subtree: true });
   nameRows();
-  document.addEventListener("htmx:load", (event) => nameRows(event.target.parentNode ?? document));
-  document.addEventListener("htmx:afterSettle", () => nameRows());
 }

@@ -8,7 +8,7 @@ import { Client } from "../uploader/protocol.js";
 import { UploadQueue } from "../uploader/queue.js";
 import { Transfer } from "../uploader/transfer.js";
 import { Announcer } from "./announce.js";
-import { encrypting, seal, watchBatch as watchEncrypted } from "./encrypt.js";
+import { encrypting, seal, unfinishedEncrypted, watchBatch as watchEncrypted } from "./encrypt.js";
 import { addFileRow, markTwins, watchDeletes } from "./filelist.js";
 import { sendThumbnail, showThumbnail } from "./thumbnail.js";
 import { TransferView } from "./view.js";
@@ -44,11 +44,15 @@ function claimResumable(uploadId) {
  * encrypted in this browser when the person ticked "Encrypt in this browser".
  */
 export async function enqueue(items) {
-  if (!encrypting()) {
-    start(items);
-    return;
-  }
-  const sealed = await seal(items.map(({ file, path = "" }) => ({ file, path })));
+  // A file chosen again to resume its encrypted upload goes on encrypted, ticked or not.
+  const encrypted = encrypting() ? items : await unfinishedEncrypted(items);
+  const plain = items.filter((item) => !encrypted.includes(item));
+  if (plain.length) start(plain);
+  if (!encrypted.length) return;
+  const sealed = await seal(
+    encrypted.map(({ file, path = "" }) => ({ file, path })),
+    client,
+  );
   for (const { file, error } of sealed.filter((item) => item.error)) {
     announcer.say(`${file.name} was not uploaded: ${error.message}`);
   }
@@ -58,9 +62,9 @@ export async function enqueue(items) {
 
 function start(items) {
   const transfers = [];
-  for (const { file, path = "", sealed = null } of items) {
+  for (const { file, path = "", sealed = null, upload = null } of items) {
     const hashFile = (f) => sha256OfFile(f, { workerUrl });
-    const transfer = new Transfer(file, { client, path, threshold, sealed, hashFile });
+    const transfer = new Transfer(file, { client, path, threshold, sealed, upload, hashFile });
     transfers.push(transfer);
     const view = new TransferView(template, transfer);
     let previewed = false;

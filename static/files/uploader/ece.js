@@ -233,7 +233,9 @@ export function decryptingStream(ikm, { size = null } = {}) {
     if (opened[data.length] === 2) ended = true;
     index += 1;
     written += data.length;
+    // Checked before the bytes go on: a reader that stops at the expected size has them all.
     if (size !== null && written > size) throw new DecryptError("The file is larger than it should be.");
+    if (size !== null && ended && written !== size) throw new DecryptError("The file is not the size it should be.");
     if (data.length) controller.enqueue(data);
   };
 

@@ -36,6 +36,7 @@ export class Transfer extends EventTarget {
    * @param path the file's path within a chosen folder ("photos/a.jpg"), or ""
    * @param threshold the server's CHUTE_MULTIPART_THRESHOLD: smaller files are hashed whole
    * @param sealed a sealed.js SealedFile to send `file` encrypted, or null
+   * @param upload an unfinished upload of this file to continue (Chute's JSON), or null
    * @param send, hashFile, now: protocol.js send, hash.js sha256OfFile and the meter's clock;
    *   hash, sleep, pace: multipart.js's (each replaced by tests)
    */
@@ -46,6 +47,7 @@ export class Transfer extends EventTarget {
       path = "",
       threshold = Infinity,
       sealed = null,
+      upload = null,
       send = sendToBucket,
       hashFile = sha256OfFile,
       now,
@@ -62,7 +64,7 @@ export class Transfer extends EventTarget {
     this.client = client;
     this.path = path;
     this.threshold = threshold;
-    this.upload = null;
+    this.upload = upload;
     this.sendToBucket = send;
     this.hashFile = hashFile;
     this.meterClock = now;
@@ -155,8 +157,8 @@ export class Transfer extends EventTarget {
           ? await this.client.createEncrypted(this.sealed, { signal, sha256 })
           : await this.client.create(this.file, { signal, sha256, path: this.path });
         creating = false;
-        if (this.multipart) this.parts = this.multipartPipeline();
       }
+      if (this.multipart && !this.parts) this.parts = this.multipartPipeline();
       const row = this.multipart ? await this.parts.send(signal) : await this.sendSingle(signal);
       if (run !== this.runs) return;
       this.row = row;

@@ -28,6 +28,24 @@ export async function decryptedResponse({ open, ikm, name, type = "", size, repo
   const response = await open();
   const reader = response.body.pipeThrough(decryptingStream(ikm, { size })).getReader();
   let bytes = 0;
+  let reported = false;
+  const counted = (controller, value) => {
+    bytes += value.byteLength;
+    controller.enqueue(value);
+    // The decryptor checked the whole file before its last bytes: a browser that stops
+    // reading at Content-Length has them all, and may never ask for the end of the stream.
+    if (bytes === size && !reported) {
+      reported = true;
+      report({ type: "done", bytes });
+    } else {
+      report({ type: "bytes", bytes });
+    }
+  };
+  const end = (controller) => {
+    if (!reported) report({ type: "done", bytes });
+    reported = true;
+    controller.close();
+  };
   let first;
   try {
     first = await reader.read(); // a wrong key or a damaged first record: nothing is saved
@@ -37,32 +55,21 @@ export async function decryptedResponse({ open, ikm, name, type = "", size, repo
   }
   const body = new ReadableStream({
     start(controller) {
-      if (first.done) {
-        report({ type: "done", bytes });
-        controller.close();
-      } else {
-        bytes += first.value.byteLength;
-        controller.enqueue(first.value);
-      }
+      if (first.done) end(controller);
+      else counted(controller, first.value);
     },
     async pull(controller) {
       try {
         const { done, value } = await reader.read();
-        if (done) {
-          report({ type: "done", bytes });
-          controller.close();
-        } else {
-          bytes += value.byteLength;
-          report({ type: "bytes", bytes });
-          controller.enqueue(value);
-        }
+        if (done) end(controller);
+        else counted(controller, value);
       } catch (error) {
         report({ type: "error", message: error.message });
         controller.error(error);
       }
     },
     cancel(reason) {
-      report({ type: "error", message: "The download was cancelled." });
+      if (!reported) report({ type: "error", message: "The download was cancelled." });
       return reader.cancel(reason);
     },
   });
