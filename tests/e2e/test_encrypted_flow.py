@@ -83,7 +83,9 @@ def test_an_encrypted_batch_reaches_its_recipient_byte_exact_and_the_server_sees
     url = upload_encrypted(signed_in_page, [big, small])
     base, key = url.split("#")
     assert len(key) == 22
-    expect(signed_in_page.locator(".encrypted-link")).to_contain_text("The key is only in this link")
+    expect(signed_in_page.locator(".encrypted-link")).to_contain_text(
+        "The key is only in this link"
+    )
     # The owner's list shows the names this browser holds the key of.
     rows = signed_in_page.locator("#file-rows")
     expect(rows).to_contain_text(big.name)
@@ -178,7 +180,7 @@ def test_a_damaged_start_saves_nothing_and_says_so(
     try:
         page = context.new_page()
         downloads: list = []
-        page.on("download", downloads.append)
+        page.on("download", lambda download: downloads.append(download))
         page.goto(url)
         page.get_by_role("button", name="Download").click()
         expect(page.get_by_role("alert")).to_contain_text("the key is wrong or the file is damaged")
@@ -236,3 +238,118 @@ def test_a_password_protected_encrypted_link_downloads_after_the_password(
         assert target.read_bytes() == source.read_bytes()
     finally:
         context.close()
+
+
+# --- The CLI's format both ways ---------------------------------------------------------------
+
+
+def cli_module():
+    """The CLI's own format code (client/chute_client/ece.py), from this worktree's client/."""
+    import sys
+
+    client = str(Path(__file__).resolve().parents[2] / "client")
+    if client not in sys.path:
+        sys.path.insert(0, client)
+    from chute_client import ece
+
+    return ece
+
+
+def test_a_file_encrypted_on_the_page_decrypts_with_the_clis_code(signed_in_page: Page, tmp_path):
+    ece = cli_module()
+    source = tmp_path / "Ångström report.bin"
+    source.write_bytes(os.urandom(6 * MiB + 99))  # two parts, records cut at the boundary
+    url = upload_encrypted(signed_in_page, [source])
+    key = ece.parse_key(url.split("#")[1])
+    upload = Upload.objects.get()
+    assert ece.decrypt(s3.get_bytes(upload.file.name), key) == source.read_bytes()
+    meta = ece.decrypt_meta(key, upload.meta)
+    assert (meta["name"], meta["size"]) == (source.name, source.stat().st_size)
+
+
+def test_a_file_encrypted_by_the_clis_code_downloads_in_the_browser(
+    browser: Browser, user, live_server, tmp_path
+):
+    from files.shares import multi
+    from files.uploads import confirm, declarations
+    from files.uploads.start import start_upload
+
+    ece = cli_module()
+    key = ece.new_key()
+    data = os.urandom(200_000)
+    cipher = ece.encrypt(data, key, ece.new_salt())
+    meta = ece.encrypt_meta(key, "from the terminal.tar", "application/x-tar", len(data))
+    declared = declarations.declare_encrypted(
+        size=len(cipher), content_type="application/octet-stream", meta=meta
+    )
+    issued = start_upload(user, declared)
+    s3.put_bytes(issued.upload.key, cipher)
+    upload = confirm.confirm(issued.upload)
+    new = multi.create(user, [str(upload.pk)], expires_in=3600)
+
+    context = recipient(browser, live_server)
+    try:
+        page = context.new_page()
+        page.goto(f"/s/{new.token}#{ece.b64url(key)}")
+        expect(page.locator(".share-name")).to_have_text("from the terminal.tar")
+        target = tmp_path / "got.tar"
+        assert download(page, "from the terminal.tar", target) is None
+        assert target.read_bytes() == data
+    finally:
+        context.close()
+
+
+# --- Resume -------------------------------------------------------------------------------------
+
+
+def test_an_interrupted_encrypted_upload_resumes_after_a_reload_sending_only_missing_parts(
+    signed_in_page: Page, live_server, tmp_path
+):
+    from playwright.sync_api import Route
+
+    from tests.e2e.test_multipart_flow import is_part, is_part_put, part_number, wait_until
+
+    page = signed_in_page
+    source = tmp_path / "archive.bin"
+    source.write_bytes(os.urandom(6 * 5 * MiB))  # 7 parts of ciphertext
+    puts: list[int] = []
+    page.on("request", lambda r: puts.append(part_number(r.url)) if is_part_put(r) else None)
+    held: list[Route] = []
+    holding = [True]
+
+    def hold_later_parts(route: Route) -> None:
+        if holding[0] and route.request.method == "PUT" and part_number(route.request.url) > 3:
+            held.append(route)  # never answered: the reload drops it
+        else:
+            route.continue_()
+
+    page.route(is_part, hold_later_parts)
+    page.goto("/")
+    page.get_by_label("Encrypt in this browser").check()
+    choose_files(page, str(source))
+
+    def stored() -> list[int]:
+        upload = Upload.objects.filter(status=Upload.Status.PENDING).first()
+        if upload is None or not upload.multipart_upload_id:
+            return []
+        return sorted(
+            p.number for p in s3.list_parts(upload.key, upload_id=upload.multipart_upload_id)
+        )
+
+    # Two in flight: parts 1-3 landed, then 4 and 5 hang, so the upload is stuck partway.
+    wait_until(page, lambda: stored() == [1, 2, 3] and len(held) == 2)
+    page.reload()
+    puts.clear()
+    holding[0] = False
+    # The unfinished upload is listed under its real name: this browser holds its key.
+    expect(page.locator("#resumable")).to_contain_text(source.name)
+    # Chosen again, unticked: it goes on encrypted, with the same key and salt.
+    choose_files(page, str(source))
+    link = page.locator("[data-encrypted-link]")
+    expect(link).to_have_count(1, timeout=120_000)
+    assert sorted(puts) == [4, 5, 6, 7]  # only the missing parts, once each
+    upload = Upload.objects.get()
+    assert upload.status == Upload.Status.READY
+    ece = cli_module()
+    key = ece.parse_key(link.input_value().split("#")[1])
+    assert ece.decrypt(s3.get_bytes(upload.file.name), key) == source.read_bytes()

@@ -46,9 +46,10 @@ export async function keptFile(file, path = "") {
   return files ? ((await request(files.get(fingerprint(file, path)))) ?? null) : null;
 }
 
-export async function keepFile(file, path, { ikm, salt, meta }) {
+/** Keep {ikm, salt, meta, uploadId?} for `file`: the same ciphertext, and which upload it went to. */
+export async function keepFile(file, path, { ikm, salt, meta, uploadId = null }) {
   const files = await store("files", "readwrite");
-  if (files) await request(files.put({ fingerprint: fingerprint(file, path), ikm, salt, meta, at: Date.now() }));
+  if (files) await request(files.put({ fingerprint: fingerprint(file, path), ikm, salt, meta, uploadId, at: Date.now() }));
 }
 
 /** Forget a file's salt once its upload is done: choosing it again starts a new upload. */
