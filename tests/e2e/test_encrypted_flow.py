@@ -12,7 +12,6 @@ from playwright.sync_api import Browser, BrowserContext, Page, Request, expect
 
 from files import s3
 from files.models import Share, Upload
-from tests.e2e.conftest import sign_in_context
 from tests.helpers import choose_files
 
 MiB = 1024 * 1024
