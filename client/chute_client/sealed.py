@@ -129,6 +129,12 @@ class Batch:
                 json.dump(state, out)
             os.replace(temporary, self.where)
 
+    def remember(self, entry: Entry, number: int, sha256: str) -> None:
+        """Keep a part's checksum (hashing threads call this), saved now and then."""
+        with self._lock:
+            entry.checksums[str(number)] = sha256
+        self.save()
+
     def delete(self) -> None:
         self.where.unlink(missing_ok=True)
 
@@ -147,10 +153,6 @@ def send_file(api: Api, uploader: Uploader, batch: Batch, entry: Entry) -> Uploa
     started = time.monotonic()
     path = Path(entry.path)
 
-    def hashed(number: int, sha256: str) -> None:
-        entry.checksums[str(number)] = sha256
-        batch.save()
-
     with path.open("rb") as file:
         source = SealedSource(
             file,
@@ -158,7 +160,7 @@ def send_file(api: Api, uploader: Uploader, batch: Batch, entry: Entry) -> Uploa
             batch.key,
             ece.from_b64url(entry.salt),
             known={int(n): sha256 for n, sha256 in entry.checksums.items()},
-            hashed=hashed,
+            hashed=lambda number, sha256: batch.remember(entry, number, sha256),
         )
         declaration: dict[str, Any] = {
             "encrypted": True,

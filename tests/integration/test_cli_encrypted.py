@@ -105,6 +105,7 @@ def test_an_encrypted_file_arrives_byte_exact_and_nothing_kept_reveals_it(
         ece.ciphertext_size(size),
     )
     assert row.content_type == "application/octet-stream"
+    assert name.encode() not in ece.from_b64url(row.meta)  # meta is ciphertext, not just base64
     assert row.method == ("multipart" if size > PART else "post")
     assert not list(state.iterdir())  # the state file (with the key) went once the link was made
 
