@@ -121,10 +121,6 @@ def plaintext_size(cipher_size: int, rs: int = RECORD_SIZE) -> int | None:
 # --- Encrypting ---------------------------------------------------------------------------------
 
 
-def encrypt_record(keys: Keys, seq: int, chunk: bytes, last: bool) -> bytes:
-    return keys.aead.encrypt(keys.nonce(seq), chunk + (b"\x02" if last else b"\x01"), None)
-
-
 def encrypt_range(
     read: Callable[[int, int], bytes],
     plain_size: int,
@@ -134,43 +130,52 @@ def encrypt_range(
     end: int,
     rs: int = RECORD_SIZE,
     keys: Keys | None = None,
-) -> bytes:
+) -> bytearray:
     """Ciphertext bytes [start, end) of the stream, made from the records that overlap them.
 
     `read(offset, length)` returns plaintext bytes. A record straddling `start` or `end` is
-    encrypted whole and sliced, so ranges made apart concatenate to the whole stream.
+    encrypted whole and trimmed, so ranges made apart concatenate to the whole stream. Records
+    are encrypted straight into one buffer: a part costs one allocation of its size.
     """
     total = ciphertext_size(plain_size, rs)
     if not 0 <= start <= end <= total:
         raise ValueError(f"[{start}, {end}) is outside a {total}-byte stream")
     if start == end:
-        return b""
+        return bytearray()
     keys = keys or Keys.derive(ikm, salt)
     chunk = rs - OVERHEAD
     count = record_count(plain_size, rs)
-    pieces = []
-    base = start  # ciphertext offset of pieces[0]
-    if start < HEADER_SIZE:
-        pieces.append(header(salt, rs))
-        base = 0
-        first = 0
-    else:
-        first = (start - HEADER_SIZE) // rs
-        base = HEADER_SIZE + first * rs
-    last = count - 1 if end <= HEADER_SIZE else min(count - 1, (end - 1 - HEADER_SIZE) // rs)
-    if end > HEADER_SIZE:
+    first = 0 if start < HEADER_SIZE else (start - HEADER_SIZE) // rs
+    last = -1 if end <= HEADER_SIZE else min(count - 1, (end - 1 - HEADER_SIZE) // rs)
+    base = 0 if start < HEADER_SIZE else HEADER_SIZE + first * rs  # offset of made[0]
+    records_end = HEADER_SIZE + min(plain_size + OVERHEAD * count, (last + 1) * rs)
+    made = bytearray(records_end - base if last >= 0 else HEADER_SIZE)
+    record = bytearray(chunk + 1)  # one record's plaintext and delimiter
+    with memoryview(made) as out, memoryview(record) as plain:
+        position = 0
+        if start < HEADER_SIZE:
+            out[:HEADER_SIZE] = header(salt, rs)
+            position = HEADER_SIZE
         for seq in range(first, last + 1):
             offset = seq * chunk
-            data = read(offset, min(chunk, plain_size - offset))
-            pieces.append(encrypt_record(keys, seq, data, seq == count - 1))
-    made = b"".join(pieces)
-    return made[start - base : end - base]
+            size = min(chunk, plain_size - offset)
+            data = read(offset, size)
+            if len(data) != size:
+                raise ValueError(f"read {len(data)} bytes at {offset}, not {size}")
+            plain[:size] = data
+            plain[size] = 2 if seq == count - 1 else 1
+            after = position + size + OVERHEAD
+            keys.aead.encrypt_into(keys.nonce(seq), plain[: size + 1], None, out[position:after])
+            position = after
+    del made[end - base :]
+    del made[: start - base]
+    return made
 
 
 def encrypt(plaintext: bytes, ikm: bytes, salt: bytes, rs: int = RECORD_SIZE) -> bytes:
     """The whole stream of `plaintext` (small things: meta, tests)."""
     size = len(plaintext)
-    return encrypt_range(
+    made = encrypt_range(
         lambda offset, length: plaintext[offset : offset + length],
         size,
         ikm,
@@ -179,6 +184,7 @@ def encrypt(plaintext: bytes, ikm: bytes, salt: bytes, rs: int = RECORD_SIZE) ->
         ciphertext_size(size, rs),
         rs,
     )
+    return bytes(made)
 
 
 # --- Decrypting ---------------------------------------------------------------------------------
