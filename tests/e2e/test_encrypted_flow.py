@@ -5,6 +5,8 @@ while a service worker saves each file. The server and the bucket see neither.""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -239,60 +241,73 @@ def test_a_password_protected_encrypted_link_downloads_after_the_password(
         context.close()
 
 
-# --- The CLI's format both ways ---------------------------------------------------------------
+# --- The CLI both ways ---------------------------------------------------------------------------
+
+CLIENT = Path(__file__).resolve().parents[2] / "client"  # this branch's chute_client
 
 
 def cli_module():
     """The CLI's own format code (client/chute_client/ece.py), from this worktree's client/."""
     import sys
 
-    client = str(Path(__file__).resolve().parents[2] / "client")
-    if client not in sys.path:
-        sys.path.insert(0, client)
+    if str(CLIENT) not in sys.path:
+        sys.path.insert(0, str(CLIENT))
     from chute_client import ece
 
     return ece
 
 
-def test_a_file_encrypted_on_the_page_decrypts_with_the_clis_code(signed_in_page: Page, tmp_path):
-    ece = cli_module()
-    source = tmp_path / "Ångström report.bin"
-    source.write_bytes(os.urandom(6 * MiB + 99))  # two parts, records cut at the boundary
-    url = upload_encrypted(signed_in_page, [source])
-    key = ece.parse_key(url.split("#")[1])
-    upload = Upload.objects.get()
-    assert ece.decrypt(s3.get_bytes(upload.file.name), key) == source.read_bytes()
-    meta = ece.decrypt_meta(key, upload.meta)
-    assert (meta["name"], meta["size"]) == (source.name, source.stat().st_size)
-
-
-def test_a_file_encrypted_by_the_clis_code_downloads_in_the_browser(
-    browser: Browser, user, live_server, tmp_path
-):
-    from files.shares import multi
-    from files.uploads import confirm, declarations
-    from files.uploads.start import start_upload
-
-    ece = cli_module()
-    key = ece.new_key()
-    data = os.urandom(200_000)
-    cipher = ece.encrypt(data, key, ece.new_salt())
-    meta = ece.encrypt_meta(key, "from the terminal.tar", "application/x-tar", len(data))
-    declared = declarations.declare_encrypted(
-        size=len(cipher), content_type="application/octet-stream", meta=meta
+def chute(*args: str | Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """The real `chute` console script, running this branch's client."""
+    done = subprocess.run(
+        [Path(sys.executable).with_name("chute"), *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(CLIENT), **env},
+        timeout=300,
     )
-    issued = start_upload(user, declared)
-    s3.put_bytes(issued.upload.key, cipher)
-    upload = confirm.confirm(issued.upload)
-    new = multi.create(user, [str(upload.pk)], expires_in=3600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
 
+
+def test_a_file_encrypted_on_the_page_comes_out_of_chute_get_byte_exact(
+    signed_in_page: Page, tmp_path
+):
+    source = tmp_path / "Ångström report.bin"
+    source.write_bytes(os.urandom(6 * MiB + 99))  # two parts, a record cut at their boundary
+    url = upload_encrypted(signed_in_page, [source])
+    out = tmp_path / "out"
+    out.mkdir()
+    chute("get", url, "-o", out, CHUTE_TOKEN="", CHUTE_URL="")
+    assert (out / source.name).read_bytes() == source.read_bytes()
+
+
+def test_a_file_from_chute_upload_encrypt_downloads_in_the_browser(
+    browser: Browser, user, live_server, tmp_path, settings
+):
+    from files.accounts import tokens
+
+    data = os.urandom(200_000)
+    source = tmp_path / "from the terminal.tar"
+    source.write_bytes(data)
+    token = tokens.create(user, name="CLI").token
+    done = chute(
+        "upload",
+        "--encrypt",
+        source,
+        CHUTE_URL=live_server.url,
+        CHUTE_TOKEN=token,
+        CHUTE_STATE_DIR=str(tmp_path / "state"),
+    )
+    link = done.stdout.strip().splitlines()[-1].split("\t")[-1]
+    assert "#" in link
     context = recipient(browser, live_server)
     try:
         page = context.new_page()
-        page.goto(f"/s/{new.token}#{ece.b64url(key)}")
-        expect(page.locator(".share-name")).to_have_text("from the terminal.tar")
+        page.goto(link)
+        expect(page.locator(".share-name")).to_have_text(source.name)
         target = tmp_path / "got.tar"
-        assert download(page, "from the terminal.tar", target) is None
+        assert download(page, source.name, target) is None
         assert target.read_bytes() == data
     finally:
         context.close()
