@@ -270,6 +270,28 @@ def chute(*args: str | Path, **env: str) -> subprocess.CompletedProcess[str]:
     return done
 
 
+def encrypted_link(user, files: dict[str, bytes], *, password: str = "") -> str:
+    """A link (with its key) to `files` ({name: bytes}) encrypted by the CLI's format code."""
+    from files.shares import multi
+    from files.uploads import confirm, declarations
+    from files.uploads.start import start_upload
+
+    ece = cli_module()
+    key = ece.new_key()
+    ids = []
+    for name, data in files.items():
+        cipher = ece.encrypt(data, key, ece.new_salt())
+        meta = ece.encrypt_meta(key, name, "application/octet-stream", len(data))
+        declared = declarations.declare_encrypted(
+            size=len(cipher), content_type="application/octet-stream", meta=meta
+        )
+        issued = start_upload(user, declared)
+        s3.put_bytes(issued.upload.key, cipher)
+        ids.append(str(confirm.confirm(issued.upload).pk))
+    new = multi.create(user, ids, expires_in=3600, password=password)
+    return f"/s/{new.token}#{ece.b64url(key)}"
+
+
 def test_a_file_encrypted_on_the_page_comes_out_of_chute_get_byte_exact(
     signed_in_page: Page, tmp_path
 ):
