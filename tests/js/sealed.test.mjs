@@ -25,11 +25,12 @@ const sha = (bytes) => createHash("sha256").update(bytes).digest("base64");
 /** A bucket that checks each part's signed checksum against its body, as S3 does. */
 function bucket(client) {
   const parts = new Map();
-  const send = async (_m, url, body, { headers }) => {
+  const send = async (_m, url, blob, { headers }) => {
+    const body = Buffer.from(await blob.arrayBuffer());
     const number = Number(new URL(url).searchParams.get("partNumber"));
     assert.equal(headers["x-amz-checksum-sha256"], sha(body), `part ${number}'s signed checksum`);
     assert.equal(client.signed.get(number), sha(body), `part ${number}'s checksum as signed`);
-    parts.set(number, Buffer.from(body));
+    parts.set(number, body);
     return { getResponseHeader: () => `e${number}` };
   };
   return { parts, send };

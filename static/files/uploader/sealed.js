@@ -111,11 +111,15 @@ export class SealedFile {
     return (await this.made.get(start)).sha256;
   }
 
-  /** The range's bytes to send: the ones kept for it, or made again (identical). */
+  /**
+   * The range's bytes to send, as a Blob: the ones kept for it, or made again (identical).
+   * A Blob, not the bytes: the browser then streams it to the request as it does a file's
+   * slice (an ArrayBuffer body is copied whole into the request, and into any debugger's view).
+   */
   async take(start, end) {
     const made = this.made.get(start);
     this.forget(start);
-    return (await (made ?? this.make(start, end))).bytes;
+    return new Blob([(await (made ?? this.make(start, end))).bytes]);
   }
 
   forget(start) {
