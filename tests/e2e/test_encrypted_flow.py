@@ -389,3 +389,25 @@ def test_an_interrupted_encrypted_upload_resumes_after_a_reload_sending_only_mis
     ece = cli_module()
     key = ece.parse_key(link.input_value().split("#")[1])
     assert ece.decrypt(s3.get_bytes(upload.file.name), key) == source.read_bytes()
+
+
+def test_a_name_too_long_to_encrypt_is_refused_with_a_sentence(signed_in_page: Page):
+    page = signed_in_page
+    page.goto("/")
+    page.get_by_label("Encrypt in this browser").check()
+    page.locator("[data-uploader][data-ready]").wait_for(state="attached")
+    # A name no disk allows, but a page can make: its meta would pass 4 KiB.
+    page.evaluate(
+        """() => {
+             const input = document.getElementById("file-input");
+             const data = new DataTransfer();
+             data.items.add(new File(["x"], "é".repeat(2000) + ".txt"));
+             input.files = data.files;
+             input.dispatchEvent(new Event("change"));
+           }"""
+    )
+    expect(page.get_by_role("alert")).to_contain_text(
+        "was not uploaded: This file's name is too long to encrypt"
+    )
+    expect(page.locator(".transfer")).to_have_count(0)
+    assert Upload.objects.count() == 0

@@ -110,6 +110,15 @@ export function watchBatch(transfers, client, say) {
   }
 }
 
+/** Say, where the links show, that `file` was not sent: `error` has the sentence. */
+export function refused(file, error) {
+  const line = document.createElement("p");
+  line.className = "error";
+  line.setAttribute("role", "alert");
+  line.textContent = `${file.name} was not uploaded: ${error.message}`;
+  links?.prepend(line);
+}
+
 const files = (n) => `${n} encrypted file${n === 1 ? "" : "s"}`;
 
 function showLink(url, count) {

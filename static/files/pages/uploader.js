@@ -8,7 +8,7 @@ import { Client } from "../uploader/protocol.js";
 import { UploadQueue } from "../uploader/queue.js";
 import { Transfer } from "../uploader/transfer.js";
 import { Announcer } from "./announce.js";
-import { encrypting, seal, unfinishedEncrypted, watchBatch as watchEncrypted } from "./encrypt.js";
+import { encrypting, refused, seal, unfinishedEncrypted, watchBatch as watchEncrypted } from "./encrypt.js";
 import { addFileRow, markTwins, watchDeletes } from "./filelist.js";
 import { sendThumbnail, showThumbnail } from "./thumbnail.js";
 import { TransferView } from "./view.js";
@@ -53,9 +53,7 @@ export async function enqueue(items) {
     encrypted.map(({ file, path = "" }) => ({ file, path })),
     client,
   );
-  for (const { file, error } of sealed.filter((item) => item.error)) {
-    announcer.say(`${file.name} was not uploaded: ${error.message}`);
-  }
+  for (const { file, error } of sealed.filter((item) => item.error)) refused(file, error);
   const transfers = start(sealed.filter((item) => !item.error));
   if (transfers.length) watchEncrypted(transfers, client, (text) => announcer.say(text));
 }

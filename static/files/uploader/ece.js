@@ -162,8 +162,21 @@ export async function encryptRange(file, { ikm, salt, keys = null, rs = RECORD_S
     const batch = [];
     for (let i = from; i <= Math.min(last, from + WINDOW - 1); i += 1) {
       const offset = (i - first) * chunk;
-      const data = plain.subarray(offset, Math.min(offset + chunk, plain.length));
-      batch.push(encryptRecord(keys, i, data, i === count - 1).then((bytes) => (sealed[i - first] = bytes)));
+      const stop = Math.min(offset + chunk, plain.length);
+      const isLast = i === count - 1;
+      let made;
+      if (stop < plain.length) {
+        // The delimiter goes where the next record's first byte is, for the length of the
+        // call: WebCrypto copies its input before encrypt() returns, so no record is copied here.
+        const next = plain[stop];
+        plain[stop] = isLast ? 2 : 1;
+        made = subtle().encrypt({ name: "AES-GCM", iv: recordNonce(keys.nonce, i) }, keys.key, plain.subarray(offset, stop + 1));
+        plain[stop] = next;
+        made = made.then((bytes) => new Uint8Array(bytes));
+      } else {
+        made = encryptRecord(keys, i, plain.subarray(offset, stop), isLast);
+      }
+      batch.push(made.then((bytes) => (sealed[i - first] = bytes)));
     }
     await Promise.all(batch);
   }

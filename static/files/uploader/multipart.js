@@ -127,6 +127,8 @@ export class MultipartPipeline {
       queue,
       limits: { ...limits, parallel_parts: this.pace.target },
       partSize: this.upload.part_size,
+      // An encrypted part is made, not only read: sending starts once the first ones are.
+      firstBatch: this.file.part ? this.pace.target : 0,
     });
     this.partsProgress();
     if (queue.length) {

@@ -13,10 +13,14 @@ import { sha256Base64 } from "./hash.js";
 const KEPT = 4; // parts made ahead of their sending (64 MiB each by default)
 const WORKERS = 2; // as many as parts hashed at once (signer.js)
 
-/** The ciphertext bytes [start, end) of `file` and their base64 SHA-256, on this thread. */
+/**
+ * The ciphertext bytes [start, end) of `file`, as a Blob, and their base64 SHA-256, on this
+ * thread. A Blob: the browser streams it to a request as it does a file's slice (an
+ * ArrayBuffer body is copied whole into the request, and into any debugger's view of it).
+ */
 export async function sealRange(file, { ikm, salt }, start, end) {
   const bytes = await encryptRange(file, { ikm, salt }, start, end);
-  return { bytes, sha256: await sha256Base64(bytes) };
+  return { body: new Blob([bytes]), sha256: await sha256Base64(bytes) };
 }
 
 /** A few module workers, one range each at a time; falls back to this thread. */
@@ -111,15 +115,11 @@ export class SealedFile {
     return (await this.made.get(start)).sha256;
   }
 
-  /**
-   * The range's bytes to send, as a Blob: the ones kept for it, or made again (identical).
-   * A Blob, not the bytes: the browser then streams it to the request as it does a file's
-   * slice (an ArrayBuffer body is copied whole into the request, and into any debugger's view).
-   */
+  /** The range's bytes to send (a Blob): the ones kept for it, or made again (identical). */
   async take(start, end) {
     const made = this.made.get(start);
     this.forget(start);
-    return new Blob([(await (made ?? this.make(start, end))).bytes]);
+    return (await (made ?? this.make(start, end))).body;
   }
 
   forget(start) {
@@ -143,7 +143,7 @@ export class SealedFile {
 
   /** The whole ciphertext (files below the multipart threshold): for one request. */
   async whole() {
-    return new Blob([(await this.make(0, this.size)).bytes]);
+    return (await this.make(0, this.size)).body;
   }
 
   close() {
