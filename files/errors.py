@@ -4,8 +4,9 @@ In the spirit of Zulip's `JsonableError`: domain modules raise these with a sent
 layer (files/web/api/) turns them into `{"error": code, "message": sentence}` with `status` and
 `headers`, and the pages render the same sentence. No module here knows about HTTP requests.
 
-Over 300 lines on purpose: every refusal in one place (a few lines each), so a reader finds
-all the codes and sentences the service can answer together.
+Over 300 lines on purpose: the core's refusals in one place (a few lines each), so a reader
+finds the codes and sentences together; later packages keep theirs beside them in their own
+errors.py (files/mail/errors.py, files/webhooks/errors.py), built on ChuteError.
 """
 
 from __future__ import annotations
@@ -235,7 +236,13 @@ class LinkGone(ChuteError):
     def __init__(self, share: Share, state: Share.State) -> None:
         self.share = share
         self.state = state
-        super().__init__(state.label)
+        # The pages word each state with its dates (files/web/pages/shares.py); this is the API's.
+        super().__init__(
+            {
+                "expired": "This link expired.",
+                "used_up": "This link has been used up.",
+            }.get(state, "This link was revoked, or its files were deleted.")
+        )
 
 
 class LinkClosed(ChuteError):
@@ -338,30 +345,6 @@ class TokensNeedASession(ChuteError):
     status = 403
     code = "session_required"
     message = "API tokens cannot manage tokens; sign in to the page to do that."
-
-
-# --- Webhooks -----------------------------------------------------------------------------
-
-
-class InvalidWebhook(ChuteError):
-    """Raised when a webhook cannot be registered as asked (its URL, its events, how many)."""
-
-    code = "invalid_webhook"
-
-
-class WebhookTargetRefused(InvalidWebhook):
-    """Raised when a webhook's address is on loopback, a private network or another
-    non-public address, at registration and again at each delivery."""
-
-    code = "webhook_target_refused"
-
-
-class WebhookNotFound(ChuteError):
-    """Raised when a webhook id names no webhook of this owner."""
-
-    status = 404
-    code = "not_found"
-    message = "There is no such webhook."
 
 
 # --- The bucket ---------------------------------------------------------------------------

@@ -18,9 +18,11 @@ from typing import Any, NoReturn
 from chute_client import __version__
 from chute_client.api import Api, ChuteError, check_id
 from chute_client.download import download
+from chute_client.links import PASSWORD_VARIABLE, get_link, is_link
 from chute_client.progress import RateLimit
+from chute_client.sealed import upload_batch
 from chute_client.units import format_size, parse_duration, parse_size
-from chute_client.upload import Uploader
+from chute_client.upload import Uploaded, Uploader
 
 
 class Parser(argparse.ArgumentParser):
@@ -72,6 +74,12 @@ def build_parser() -> Parser:
 
     upload = command("upload", "Upload files; prints <id>TAB<name> (TAB<share url>) for each.")
     upload.add_argument("paths", nargs="+", metavar="PATH", type=Path)
+    upload.add_argument(
+        "--encrypt",
+        action="store_true",
+        help="encrypt here with one new key and make one link for all PATHs (default --share "
+        "7d); the key is only in the printed link, after #",
+    )
     upload.add_argument("--share", type=duration, metavar="DURATION", help="e.g. 30m, 12h, 7d")
     upload.add_argument("--max-downloads", type=positive, metavar="N")
     upload.add_argument("--message", metavar="TEXT", help="with --share: shown on the link's page")
@@ -89,9 +97,20 @@ def build_parser() -> Parser:
     )
     ls.add_argument("--human", action="store_true", help="readable sizes and dates even when piped")
 
-    get = command("get", "Download a file, checking its size and SHA-256.")
-    get.add_argument("id", metavar="ID")
-    get.add_argument("-o", "--output", metavar="PATH", help="where to write it (- for stdout)")
+    get = command(
+        "get",
+        "Download a file by id, checking its size and SHA-256; or every file of a share link "
+        "(in quotes; no token needed), decrypting an encrypted link's files with its #key. "
+        f"A link's password is asked for, or read from ${PASSWORD_VARIABLE}.",
+    )
+    get.add_argument("id", metavar="ID|LINK")
+    get.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="where to write it (- for stdout); for a link: a folder (default: here) or, for one "
+        "file, its path. Existing files are never overwritten",
+    )
 
     share = command("share", "Make one share link for one or several files; prints its URL.")
     share.add_argument("ids", nargs="+", metavar="ID")
@@ -148,15 +167,15 @@ def run_upload(api: Api, args: argparse.Namespace) -> None:
     for path in args.paths:
         if not path.is_file():
             raise ChuteError(f"{path} is not a file that can be read.")
-    if (args.max_downloads or args.message) and not args.share:
+    if (args.max_downloads or args.message) and not (args.share or args.encrypt):
         raise ChuteError("--max-downloads and --message need --share DURATION.")
     uploader = Uploader(
         api,
         rate_limit=RateLimit(args.limit_rate) if args.limit_rate else None,
         report=say if args.verbose else lambda line: None,
     )
-    for path in args.paths:
-        done = uploader.upload(path)
+
+    def sent(done: Uploaded) -> None:
         if args.verbose:
             speed = done.bytes_sent / done.seconds if done.seconds else 0
             say(
@@ -164,6 +183,26 @@ def run_upload(api: Api, args: argparse.Namespace) -> None:
                 f"{format_size(done.bytes_sent)} in {done.seconds:.1f} s "
                 f"({format_size(speed)}/s)"
             )
+
+    if args.encrypt:
+        share: dict[str, Any] = {"expires_in": args.share or DEFAULT_EXPIRY}
+        if args.max_downloads:
+            share["max_downloads"] = args.max_downloads
+        if args.message:
+            share["message"] = args.message
+
+        def make_link(ids: list[str]) -> str:
+            if len(ids) == 1:
+                return str(api.post(f"api/files/{ids[0]}/shares", share)["url"])
+            return str(api.post("api/shares", {"files": ids, **share})["url"])
+
+        files, link = upload_batch(api, uploader, list(args.paths), make_link, sent)
+        for file_id, name in files:  # one link for the batch: the same on every line
+            print(f"{file_id}\t{name}\t{link}", flush=True)
+        return
+    for path in args.paths:
+        done = uploader.upload(path)
+        sent(done)
         fields = [done.id, done.name]
         if args.share:
             fields.append(share_url(api, done.id, args.share, args.max_downloads, args.message))
@@ -217,6 +256,10 @@ def run_links(api: Api) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    if args.command == "get" and is_link(args.id):
+        for path in get_link(args.id, args.output):  # a recipient: no Chute account needed
+            print(path, flush=True)
+        return
     api = connect(args)
     try:
         if args.command == "upload":

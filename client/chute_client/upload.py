@@ -10,7 +10,6 @@ signed for it match the local bytes.
 from __future__ import annotations
 
 import mimetypes
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,13 +29,12 @@ from chute_client.parts import (
     already_stored,
     b64sha256,
     batches,
-    hash_part,
     plan_parts,
-    read_part,
     stored_parts,
 )
 from chute_client.progress import Progress, RateLimit, bar
 from chute_client.retry import Action, RetryPolicy, bucket_action, s3_error_code
+from chute_client.sources import FileSource, Source
 
 # A whole-file SHA-256 lets Chute check single uploads and `chute get` check downloads. Chute
 # refuses one for multipart uploads (S3 checks those part by part), and files below S3's
@@ -140,22 +138,39 @@ class Uploader:
             "last_modified": stat.st_mtime_ns // 1_000_000,
         }
         with path.open("rb") as file:
+            source = FileSource(file, stat.st_size)
             if stat.st_size <= DECLARE_SHA256_UP_TO:
-                whole = Part(1, 0, stat.st_size)
-                declaration["sha256"] = hash_part(file.fileno(), whole)
+                declaration["sha256"] = source.sha256(Part(1, 0, stat.st_size))
             issued = self.api.post("api/uploads", declaration)
-            progress = self.progress(issued["name"], stat.st_size)
-            try:
-                if issued["method"] == "multipart":
-                    done, sent, total, sent_bytes = self._multipart(file, issued, progress)
-                else:
-                    done = self._single(file, declaration, issued, progress)
-                    sent, total, sent_bytes = 1, 1, stat.st_size
-            finally:
-                progress.close()
+            return self.send(source, declaration, issued, started=started)
+
+    def send(
+        self,
+        source: Source,
+        declaration: dict[str, Any],
+        issued: dict[str, Any],
+        *,
+        started: float,
+        name: str | None = None,
+    ) -> Uploaded:
+        """Send `source`'s bytes for the upload `issued` (new or resumed), then confirm it.
+
+        `name` is what progress and the result show (an encrypted file's local name); Chute's
+        name for the file otherwise.
+        """
+        label = name or issued["name"]
+        progress = self.progress(label, source.size)
+        try:
+            if issued["method"] == "multipart":
+                done, sent, total, sent_bytes = self._multipart(source, issued, progress)
+            else:
+                done = self._single(source, declaration, issued, progress)
+                sent, total, sent_bytes = 1, 1, source.size
+        finally:
+            progress.close()
         return Uploaded(
             id=done["id"],
-            name=done["name"],
+            name=name or done["name"],
             parts_sent=sent,
             parts_total=total,
             bytes_sent=sent_bytes,
@@ -166,7 +181,7 @@ class Uploader:
 
     def _single(
         self,
-        file: BinaryIO,
+        source: Source,
         declaration: dict[str, Any],
         issued: dict[str, Any],
         progress: Progress,
@@ -175,7 +190,7 @@ class Uploader:
         for attempt in range(1, self.policy.attempts + 1):
             sent = Counter(progress)
             try:
-                response = self._send_single(file, issued, size, sent)
+                response = self._send_single(source, issued, size, sent)
                 action = bucket_action(response.status_code, response.text)
                 detail = f"{response.status_code} {s3_error_code(response.text)}".strip()
             except httpx.TransportError as exc:
@@ -193,25 +208,23 @@ class Uploader:
         raise AssertionError("unreachable")
 
     def _send_single(
-        self, file: BinaryIO, issued: dict[str, Any], size: int, sent: Counter
+        self, source: Source, issued: dict[str, Any], size: int, sent: Counter
     ) -> httpx.Response:
         if issued["method"] == "put":
             put = issued["put"]
             headers = {**put["headers"], "Content-Length": str(size)}
-            body = self._stream(file.fileno(), Part(1, 0, size), sent)
+            body = self._stream(source, Part(1, 0, size), sent)
             return self.api.bucket.put(put["url"], content=body, headers=headers)
         post = issued["post"]
-        file.seek(0)
-        form_file = cast(IO[bytes], ProgressReader(file, sent, self.rate_limit))
+        form_file = cast(IO[bytes], ProgressReader(source.open(), sent, self.rate_limit))
         files = {"file": (issued["name"], form_file, issued["content_type"])}
         return self.api.bucket.post(post["url"], data=post["fields"], files=files)
 
     # --- Multipart --------------------------------------------------------------------------
 
     def _multipart(
-        self, file: BinaryIO, issued: dict[str, Any], progress: Progress
+        self, source: Source, issued: dict[str, Any], progress: Progress
     ) -> tuple[dict[str, Any], int, int, int]:
-        fd = file.fileno()
         links, limits = issued["links"], issued["limits"]
         parts = plan_parts(issued["size"], issued["part_size"], issued["part_count"])
         stored = stored_parts(self.api.get(links["parts"])["parts"])
@@ -226,7 +239,7 @@ class Uploader:
             ThreadPoolExecutor(max(1, limits["parallel_parts"])) as senders,
             ThreadPoolExecutor(HASHING_THREADS) as hashers,
         ):
-            hashing = [hashers.submit(hash_part, fd, part) for part in windows[0]]
+            hashing = [hashers.submit(source.sha256, part) for part in windows[0]]
             for index, window in enumerate(windows):
                 checksums = {p.number: f.result() for p, f in zip(window, hashing, strict=True)}
                 todo = []
@@ -239,13 +252,13 @@ class Uploader:
                 signer.sign({p.number: checksums[p.number] for p in todo})
                 futures: dict[Future[str], Part] = {
                     senders.submit(
-                        self._send_part, fd, part, checksums[part.number], signer, progress
+                        self._send_part, source, part, checksums[part.number], signer, progress
                     ): part
                     for part in todo
                 }
                 # Hash the next window while this one is on the wire.
                 if index + 1 < len(windows):
-                    hashing = [hashers.submit(hash_part, fd, p) for p in windows[index + 1]]
+                    hashing = [hashers.submit(source.sha256, p) for p in windows[index + 1]]
                 finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
                 failed = [f for f in finished if f.exception()]
                 if failed:
@@ -265,7 +278,7 @@ class Uploader:
         return dict(done), sent, len(parts), sent_bytes
 
     def _send_part(
-        self, fd: int, part: Part, sha256: str, signer: Signer, progress: Progress
+        self, source: Source, part: Part, sha256: str, signer: Signer, progress: Progress
     ) -> str:
         """PUT one part, reading it again for every try; answers the bucket's ETag."""
         detail = ""
@@ -273,7 +286,7 @@ class Uploader:
         for attempt in range(1, self.policy.attempts + 1):
             if self._stop.is_set():
                 raise Cancelled()
-            data = read_part(fd, part)
+            data = source.read(part)
             if action is Action.REREAD:
                 # The bucket saw other bytes than were hashed: hash what the file holds now.
                 sha256 = b64sha256(data)
@@ -312,16 +325,11 @@ class Uploader:
             yield bytes(chunk)
             sent.add(len(chunk))
 
-    def _stream(self, fd: int, part: Part, sent: Counter) -> Iterator[bytes]:
-        done = 0
-        while done < part.size:
-            chunk = os.pread(fd, min(CHUNK, part.size - done), part.offset + done)
-            if not chunk:
-                raise ChuteError("The file became shorter while it was being sent.")
+    def _stream(self, source: Source, part: Part, sent: Counter) -> Iterator[bytes]:
+        for chunk in source.chunks(part):
             if self.rate_limit:
                 self.rate_limit.take(len(chunk))
             yield chunk
-            done += len(chunk)
             sent.add(len(chunk))
 
 

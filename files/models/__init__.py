@@ -88,6 +88,12 @@ class Upload(models.Model):
     # (the most the upload may hold) until the bucket says how much landed.
     size_declared = models.BooleanField(default=True)
 
+    # End-to-end encrypted (RFC 8188 aes128gcm, docs/security.md): `size` counts ciphertext
+    # bytes, `name` is a neutral label, and `meta` is the client's opaque base64url blob
+    # holding the real name, type and size, which only holders of the link's key can read.
+    encrypted = models.BooleanField(default=False)
+    meta = models.TextField(blank=True, default="", max_length=4096)
+
     # What the bucket reported on confirm.
     etag = models.CharField(max_length=128, blank=True)
     checksum_sha256 = models.CharField(max_length=128, blank=True)

@@ -105,6 +105,13 @@ def entries(share: Share) -> QuerySet[ShareFile]:
     )
 
 
+def files_of(share: Share) -> list[Upload]:
+    """What a link hands out, in order: its one file, or the several still there."""
+    if share.multi:
+        return [entry.upload for entry in entries(share)]
+    return [share.upload] if share.upload is not None else []
+
+
 def ensure_open(share: Share, now: datetime | None = None) -> None:
     """A multi-file link is gone once revoked, expired, all its files deleted, or all used up."""
     single.ensure_open(share, now)

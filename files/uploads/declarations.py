@@ -16,6 +16,7 @@ from django.conf import settings
 from files import text
 from files.errors import InvalidUpload
 from files.sizes import format_size
+from files.uploads import encrypted as encryption
 
 MAX_NAME_LENGTH = 200  # characters kept of a client's file name
 MAX_FOLDER_LENGTH = 500  # characters kept of the folders a file was chosen in
@@ -35,6 +36,8 @@ class Declaration:
     sha256: str = ""
     last_modified: int | None = None  # ms since the epoch, as browsers' File.lastModified
     folder: str = ""  # display only: "photos/2024" for a file chosen as photos/2024/a.jpg
+    encrypted: bool = False  # end to end: `size` is the ciphertext's, `name` a neutral label
+    meta: str = ""  # an encrypted upload's opaque base64url name, type and size
 
 
 def _clean_segment(raw: str) -> str:
@@ -117,7 +120,7 @@ def normalize_sha256(raw: str) -> str:
 
 def declare(
     *,
-    name: str,
+    name: str | None,
     size: int,
     content_type: str,
     sha256: str = "",
@@ -127,9 +130,9 @@ def declare(
     """Check a declaration against the settings; raises InvalidUpload with a sentence.
 
     `path` is the file's path relative to a chosen folder ("photos/2024/a.jpg"); its folders
-    are kept for display.
+    are kept for display. `name` is None only for an encrypted upload (declare_encrypted).
     """
-    if not text.clean(name):  # nothing but spaces, controls or hidden characters
+    if name is None or not text.clean(name):  # nothing but spaces, controls or hidden characters
         raise InvalidUpload("name must be the file's name as text.")
     if size <= 0:
         raise InvalidUpload("The file is empty; there is nothing to upload.")
@@ -148,4 +151,39 @@ def declare(
         sha256=normalize_sha256(sha256) if sha256 else "",
         last_modified=last_modified if last_modified and 0 < last_modified < 2**62 else None,
         folder=sanitize_folder(path),
+    )
+
+
+def declare_encrypted(
+    *, size: int, content_type: str, meta: str, sha256: str = "", cleartext: tuple[str, ...] = ()
+) -> Declaration:
+    """An end-to-end encrypted file: ciphertext size, opaque meta, nothing readable in clear.
+
+    `cleartext` names the fields the client sent that would tell the server what the file is
+    (name, path, last_modified): refused, since the server must never learn them.
+    """
+    if cleartext:
+        fields = " and ".join(cleartext)
+        raise InvalidUpload(
+            f"An encrypted upload keeps its name, folders and dates inside meta; leave {fields} out."
+        )
+    if normalize_content_type(content_type) != encryption.CONTENT_TYPE:
+        raise InvalidUpload(
+            f"An encrypted upload's content_type is {encryption.CONTENT_TYPE}; its real type "
+            "travels inside meta."
+        )
+    encryption.check_size(size)
+    limit: int = settings.CHUTE_MAX_UPLOAD_SIZE
+    if size > limit:
+        raise InvalidUpload(
+            f"The file is {format_size(size)}; the largest file accepted is {format_size(limit)}."
+        )
+    # No allow-list check: the type a person sees is inside meta, which the server cannot read.
+    return Declaration(
+        name=encryption.LABEL,
+        size=size,
+        content_type=encryption.CONTENT_TYPE,
+        sha256=normalize_sha256(sha256) if sha256 else "",
+        encrypted=True,
+        meta=encryption.check_meta(meta),
     )

@@ -51,8 +51,11 @@ ACTIVE_TYPES = frozenset(
 
 
 def opens_inline(upload: Upload) -> bool:
-    """Whether "Open" shows the file in the browser (else it is served as a download)."""
-    return upload.content_type in INLINE_TYPES
+    """Whether "Open" shows the file in the browser (else it is served as a download).
+
+    Never an encrypted file: its bytes are ciphertext, readable only after decryption.
+    """
+    return not upload.encrypted and upload.content_type in INLINE_TYPES
 
 
 def response_headers(upload: Upload, *, inline: bool = False) -> dict[str, str]:

@@ -54,6 +54,8 @@ def new_upload(owner: User, declared: Declaration, **fields: Any) -> Upload:
         sha256=declared.sha256,
         last_modified=declared.last_modified,
         folder=declared.folder,
+        encrypted=declared.encrypted,
+        meta=declared.meta,
         expires_at=timezone.now() + timedelta(seconds=policy.upload_url_ttl()),
         **fields,
     )

@@ -45,6 +45,10 @@ def issue(upload: Upload, *, content_type: str, size: int) -> s3.PresignedPost:
     """A presigned POST for `upload`'s thumbnail: the key, type and exact size pinned."""
     if upload.status != Upload.Status.READY:
         raise UploadNotFound("There is no such file: thumbnails follow a confirmed upload.")
+    if upload.encrypted:
+        raise InvalidThumbnail(
+            "Encrypted files have no thumbnail: a preview would show what the encryption hides."
+        )
     if content_type not in TYPES:
         raise InvalidThumbnail("A thumbnail is image/webp or image/jpeg.")
     if not 0 < size <= MAX_SIZE:

@@ -23,9 +23,9 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from files.errors import InvalidWebhook
 from files.models import Delivery, Event
 from files.webhooks import signing, targets
+from files.webhooks.errors import InvalidWebhook
 
 ANSWER_BYTES = 1024  # read of a receiver's answer, at most
 

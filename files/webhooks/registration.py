@@ -10,9 +10,9 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from files.errors import InvalidWebhook, WebhookNotFound
 from files.models import Delivery, Event, Webhook
 from files.webhooks import signing, targets
+from files.webhooks.errors import InvalidWebhook, WebhookNotFound
 
 EVENT_TYPES = [choice.value for choice in Event.Type]
 MAX_WEBHOOKS = 10  # per owner

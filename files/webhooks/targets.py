@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from files.errors import InvalidWebhook, WebhookTargetRefused
+from files.webhooks.errors import InvalidWebhook, WebhookTargetRefused
 
 MAX_URL_LENGTH = 2000
 

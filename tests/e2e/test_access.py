@@ -329,3 +329,38 @@ def test_copy_fallback_selects_the_secret_and_names_the_macs_key(
         "() => { const i = document.activeElement; return i.value.slice(i.selectionStart, i.selectionEnd); }"
     )
     assert selected == page.get_by_label("Token").input_value()
+
+
+def test_encrypted_states_have_no_serious_axe_violations_and_work_from_the_keyboard(
+    axe_context: BrowserContext, axe_script, live_server, user, tmp_path
+):
+    from tests.e2e.test_encrypted_flow import encrypted_link
+
+    url = encrypted_link(user, {"plan.txt": b"plan", "budget.ods": b"1,2,3"})
+    visitor = axe_context.new_page()
+    visitor.goto(url)
+    expect(visitor.locator("[data-decrypt][data-ready]")).to_be_attached()
+    assert serious_violations(visitor, axe_script) == [], "encrypted landing page"
+    # Each decrypted file's Download button is named after it.
+    expect(visitor.get_by_role("button", name="Download budget.ods")).to_be_visible()
+    for broken in ("", "#" + "A" * 22):
+        visitor.goto(url.split("#")[0] + broken)
+        expect(visitor.get_by_role("alert")).to_be_visible()
+        assert serious_violations(visitor, axe_script) == [], f"landing page, key {broken!r}"
+
+    sign_in_context(axe_context, user, live_server.url)
+    page = axe_context.new_page()
+    page.goto("/")
+    box = page.get_by_label("Encrypt in this browser")
+    for _ in range(30):  # the checkbox is reached with Tab alone
+        page.keyboard.press("Tab")
+        if box.evaluate("(el) => el === document.activeElement"):
+            break
+    page.keyboard.press("Space")
+    expect(box).to_be_checked()
+    source = tmp_path / "minutes.txt"
+    source.write_bytes(b"minutes\n")
+    choose_files(page, str(source))
+    expect(page.locator("[data-encrypted-link]")).to_have_count(1)
+    expect(page.get_by_role("status").first).to_be_attached()
+    assert serious_violations(page, axe_script) == [], "home with an encrypted batch's link"

@@ -13,7 +13,7 @@ from files.models import Upload
 from files.shares import multi
 from files.upload_requests import owners
 from tests.e2e.conftest import sign_in_context
-from tests.helpers import ready_file
+from tests.helpers import choose_files, ready_file
 
 WIDTH = 360
 LONG_NAME = "minutes of the annual general meeting, spring 2024.pdf"
@@ -119,3 +119,38 @@ def test_every_page_fits_a_phone_with_names_readable_and_buttons_in_view(
     page.get_by_text("Send by email").first.click()
     assert fits(page), "links with Send by email open"
     assert_in_view(page.get_by_role("button", name="Send the link").first)
+
+
+def test_encrypted_uploads_and_their_links_fit_a_phone(
+    phone: BrowserContext, live_server, user, tmp_path
+):
+    from tests.e2e.test_encrypted_flow import encrypted_link
+
+    sign_in_context(phone, user, live_server.url)
+    page = phone.new_page()
+    page.goto("/")
+    assert_in_view(page.get_by_label("Encrypt in this browser"))
+    page.get_by_label("Encrypt in this browser").check()
+    source = tmp_path / LONG_NAME
+    source.write_bytes(b"q" * 5000)
+    choose_files(page, str(source))
+    expect(page.locator("[data-encrypted-link]")).to_have_count(1)
+    assert fits(page), "home with an encrypted batch's link"
+    # A long name's transfer row and the link stay inside the phone's width.
+    assert_in_view(page.locator(".transfer").first)
+    assert_in_view(page.locator(".encrypted-link").get_by_role("button", name="Copy"))
+    row = page.locator("#file-rows tr", has_text=LONG_NAME)
+    assert_name_readable(row.locator("td.name"))
+
+    url = encrypted_link(user, {LONG_NAME: b"w" * 3000, "b.txt": b"hello"})
+    visitor = phone.new_page()
+    visitor.goto(url)
+    rows = visitor.locator(".shared-file")
+    expect(rows.first).to_contain_text(LONG_NAME)
+    assert fits(visitor), "encrypted landing page"
+    for row in rows.all():
+        assert_in_view(row.get_by_role("button", name="Download"))
+    assert_name_readable(rows.first.locator("td.name"))
+    visitor.goto(url.split("#")[0])
+    expect(visitor.get_by_role("alert")).to_contain_text("This link has no key")
+    assert fits(visitor), "encrypted landing page without its key"

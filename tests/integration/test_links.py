@@ -75,13 +75,15 @@ def test_list_holds_one_file_and_several_file_links_newest_first_in_the_contract
     assert set(newest) == LINK_KEYS and set(oldest) == LINK_KEYS
     assert newest["id"] == made["id"] and newest["url"] == made["url"]
     assert newest["files"] == [
-        {"id": str(a.id), "name": "part-0.bin", "size": 1},
-        {"id": str(b.id), "name": "part-1.bin", "size": 2},
+        {"id": str(a.id), "name": "part-0.bin", "size": 1, "encrypted": False, "meta": None},
+        {"id": str(b.id), "name": "part-1.bin", "size": 2, "encrypted": False, "meta": None},
     ]
     assert (newest["message"], newest["max_downloads"], newest["downloads"]) == ("Hi", 2, 0)
     assert (newest["has_password"], newest["state"]) == (False, "active")
     assert datetime.fromisoformat(newest["created_at"]) <= timezone.now()
-    assert oldest["files"] == [{"id": str(one.id), "name": "notes.txt", "size": one.size}]
+    assert oldest["files"] == [
+        {"id": str(one.id), "name": "notes.txt", "size": one.size, "encrypted": False, "meta": None}
+    ]
     assert (oldest["has_password"], oldest["message"]) == (True, "")
     # The listed address is the link: it opens the landing page.
     assert client.get(oldest["url"].removeprefix("http://testserver")).status_code == 200

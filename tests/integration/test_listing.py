@@ -59,6 +59,8 @@ def test_one_file_is_read_by_id_and_others_are_404(alice, mallory, user):
         "confirmed_at": upload.confirmed_at.isoformat(),
         "path": "a.txt",
         "thumbnail": None,  # as in GET /api/files: one file, one shape
+        "encrypted": False,
+        "meta": None,
     }
     assert mallory.get(f"/api/files/{upload.id}").status_code == 404
 

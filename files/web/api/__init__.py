@@ -15,6 +15,7 @@ from ninja.security import SessionAuth
 from files.web.api import (
     files,
     handlers,
+    shared,
     shares,
     tokens,
     upload_requests,
@@ -62,6 +63,7 @@ api = NinjaAPI(
 api.add_router("/", uploads.router)
 api.add_router("/", files.router)
 api.add_router("/", shares.router)
+api.add_router("/", shared.router)  # a link's recipient: no sign-in
 api.add_router("/", tokens.router)
 api.add_router("/", upload_requests.router)
 api.add_router("/", webhooks.router)

@@ -18,7 +18,7 @@ from ninja import NinjaAPI, Status
 from ninja.errors import HttpError
 from ninja.utils import check_csrf
 
-from files.errors import PasswordRefused, UploadClosed
+from files.errors import InvalidUpload, PasswordRefused, UploadClosed
 from files.lifecycle import delete
 from files.models import Upload, UploadRequest
 from files.upload_requests import guests
@@ -106,6 +106,11 @@ def create_upload(request: HtmxRequest, token: str, body: GuestUploadIn) -> Stat
     require_csrf(request)
     guests.check_upload_rate(client_address(request))  # before the token is looked up: no probing
     row = unlocked_request(request, token)
+    if body.encrypted:
+        raise InvalidUpload(
+            "Upload requests are not encrypted this round: send the file without encryption, "
+            "or ask its owner for an account."
+        )
     declared = declaration(body)
     name = (
         body.sender_name

@@ -19,6 +19,7 @@ from files.web.api.shapes import (
     Id,
     Time,
     declared_sha256,
+    encrypted_meta,
     part_urls,
     read_through,
     share_state,
@@ -46,9 +47,13 @@ class UploadIn(Schema):
     shape: ClassVar[str] = "with name, size and content_type"
     error_code: ClassVar[str] = "invalid_upload"  # a malformed body's code
 
-    name: StrictStr = Field(description="the file's name as text")
+    name: StrictStr | None = Field(
+        None, description="the file's name as text (left out for an encrypted file)"
+    )
     size: StrictInt = Field(
-        le=BIGINT_MAX, description="the file's size in bytes, as a whole number"
+        le=BIGINT_MAX,
+        description="the file's size in bytes, as a whole number (an encrypted file's: the "
+        "ciphertext's)",
     )
     content_type: StrictStr = Field(description="text such as image/png")
     sha256: StrictStr | None = Field(
@@ -65,6 +70,12 @@ class UploadIn(Schema):
         None,
         description="the file's path within a folder you chose, such as photos/2024/a.jpg, "
         "or left out; its folders are shown with the file",
+    )
+    encrypted: StrictBool | None = Field(
+        None, description="true or false: true when the bytes are end-to-end encrypted"
+    )
+    meta: StrictStr | None = Field(
+        None, description="text: an encrypted file's name, type and size, encrypted, in base64url"
     )
 
 
@@ -131,6 +142,8 @@ class BaseUploadOut(Schema):
     size: int
     content_type: str
     status: str
+    encrypted: bool
+    meta: str | None = Field(description="an encrypted file's opaque metadata, else null")
     method: str = Field(description='"post", "put" or "multipart"')
     expires_at: Time
     links: UploadLinks
@@ -144,6 +157,7 @@ class BaseUploadOut(Schema):
         description="true when this continues your unfinished upload of the same file: "
         "list its parts (links.parts) and send only the missing ones",
     )
+    resolve_meta: ClassVar[Any] = staticmethod(encrypted_meta)
     resolve_links: ClassVar[Any] = staticmethod(upload_links)
     resolve_limits: ClassVar[Any] = staticmethod(upload_limits)
 
@@ -259,6 +273,9 @@ class FileOut(Schema):
     confirmed_at: Time | None
     path: str = Field(description="the name with the folders it was uploaded in: photos/a.jpg")
     thumbnail: str | None = Field(None, description="a short-lived URL of its preview, or null")
+    encrypted: bool = Field(description="true: name is a label; the real one is inside meta")
+    meta: str | None = Field(description="an encrypted file's opaque metadata, else null")
+    resolve_meta: ClassVar[Any] = staticmethod(encrypted_meta)
     resolve_sha256: ClassVar[Any] = staticmethod(declared_sha256)
     resolve_thumbnail: ClassVar[Any] = staticmethod(thumbnails.url)
 

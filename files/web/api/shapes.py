@@ -40,6 +40,10 @@ def declared_sha256(upload: Upload) -> str | None:
     return upload.sha256 or None
 
 
+def encrypted_meta(upload: Upload) -> str | None:
+    return upload.meta if upload.encrypted else None
+
+
 class _Flat:
     """A wrapper read as one object: its own attributes first, then those of the one it wraps."""
 
@@ -90,7 +94,10 @@ def upload_links(upload: Upload, context: dict[str, Any]) -> dict[str, str]:
         names, args = GUEST_LINKS, [match.kwargs["token"], upload.id]
     else:
         names, args = API_LINKS, [upload.id]
-    return {link: reverse(name, args=args) for link, name in names.items()}
+    links = {link: reverse(name, args=args) for link, name in names.items()}
+    if upload.encrypted:
+        del links["thumbnail"]  # an encrypted file has no preview
+    return links
 
 
 def upload_limits(upload: Upload) -> dict[str, int]:

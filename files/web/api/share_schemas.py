@@ -14,6 +14,7 @@ from ninja import Field, Schema
 from pydantic import StrictInt, StrictStr
 
 from files.web.api.schemas import BODY_SCHEMAS, INTEGER_MAX
+from files.web.api.shapes import encrypted_meta
 
 # --- The owner's links (files/web/api/shares.py, files/shares/listing.py) ----------------------
 
@@ -33,6 +34,9 @@ class LinkFileOut(Schema):
     id: str
     name: str
     size: int
+    encrypted: bool
+    meta: str | None = Field(description="an encrypted file's opaque metadata, else null")
+    resolve_meta: ClassVar[Any] = staticmethod(encrypted_meta)
 
     @staticmethod
     def resolve_id(obj: Any) -> str:

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from ninja import Field, Router, Schema, Status
 from pydantic import StrictInt, StrictStr
 
+from files.errors import InvalidUpload
 from files.lifecycle import delete
 from files.models import Upload
 from files.uploads import confirm, declarations, multipart, resume, start, thumbnails
@@ -75,6 +76,17 @@ def create_upload(request: AuthenticatedRequest, body: UploadIn) -> Status:
 
 def declaration(body: UploadIn) -> declarations.Declaration:
     """What a create call's body declares, checked against the settings (owners and guests)."""
+    if body.encrypted:
+        sent = {"name": body.name, "path": body.path, "last_modified": body.last_modified}
+        return declarations.declare_encrypted(
+            size=body.size,
+            content_type=body.content_type,
+            meta=body.meta or "",
+            sha256=body.sha256 or "",
+            cleartext=tuple(field for field, value in sent.items() if value is not None),
+        )
+    if body.meta is not None:
+        raise InvalidUpload("meta belongs to encrypted uploads only: send encrypted: true too.")
     return declarations.declare(
         name=body.name,
         size=body.size,

@@ -52,6 +52,8 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
             "request__title",
             "thumbnail",  # a signed GET each, signed locally: no query per file
             "thumbnail_type",
+            "encrypted",  # an encrypted file's row carries its meta for the browser to name it
+            "meta",
         )
         .order_by("-confirmed_at", "-created_at")
     )

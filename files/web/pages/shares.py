@@ -206,6 +206,9 @@ def landing_page(
     context: dict[str, Any] = {"share": share, "file": share.upload, "token": token, "error": error}
     if share.multi:
         context["entries"] = list(multi.entries(share))
+    # The page's script decrypts these in the browser (static/files/pages/decrypt.js).
+    shown = [entry.upload for entry in context["entries"]] if share.multi else [share.upload]
+    context["encrypted"] = any(upload is not None and upload.encrypted for upload in shown)
     return render(request, "shares/landing.html", context, status=status)
 
 

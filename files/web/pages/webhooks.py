@@ -7,12 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, QueryDict
 from django.views.decorators.http import require_http_methods
 
-from files.errors import InvalidWebhook, WebhookNotFound
 from files.models import Event
 from files.web.http import AuthenticatedRequest
 from files.web.pages.forms import WebhookForm, parse
 from files.web.pages.owner import Context, create_or_revoke, owner_page
 from files.webhooks import registration
+from files.webhooks.errors import InvalidWebhook, WebhookNotFound
 
 EVENT_HELP = {
     Event.Type.FILE_READY: "a file you or a guest uploaded is stored and ready",

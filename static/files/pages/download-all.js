@@ -9,9 +9,9 @@
 
 import { formatBytes } from "../uploader/format.js";
 import { Announcer } from "./announce.js";
+import { activeWorker, frame } from "./streamed.js";
 import { zipName } from "./zip/names.js";
 
-const ACTIVATION_MS = 10_000; // a worker not active by then is not going to be
 const ANSWER_MS = 15_000; // the worker reports "start" as soon as the post reaches it
 const KEEP_ALIVE_MS = 10_000; // see worker.js: Firefox stops a worker that hears nothing
 const ANNOUNCE_EVERY_MS = 5_000; // progress spoken now and then, never every tick
@@ -39,39 +39,6 @@ function fail(sentence) {
     problem.hidden = false;
   }
   busy(false);
-}
-
-/** The registration's active worker, once there is one. */
-async function activeWorker(url) {
-  const registration = await navigator.serviceWorker.register(url, { type: "module" });
-  const worker = registration?.active ?? registration?.waiting ?? registration?.installing;
-  if (!worker) throw new Error("the browser registered no zip worker");
-  if (worker.state === "activated") return worker;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the zip worker did not start")), ACTIVATION_MS);
-    worker.addEventListener("statechange", () => {
-      if (worker.state === "activated") {
-        clearTimeout(timer);
-        resolve(worker);
-      } else if (worker.state === "redundant") {
-        clearTimeout(timer);
-        reject(new Error("the zip worker could not be installed"));
-      }
-    });
-  });
-}
-
-/** The hidden frame the form posts into: the worker's answer saves a file and shows nothing. */
-function frame() {
-  let target = document.querySelector("iframe[name=chute-zip]");
-  if (!target) {
-    target = document.createElement("iframe");
-    target.name = "chute-zip";
-    target.hidden = true;
-    target.title = "Download all";
-    document.body.append(target);
-  }
-  return target;
 }
 
 /** Post the job to the worker's scope: fields it reads in zip/worker.js. */
@@ -185,7 +152,8 @@ async function downloadAll() {
   post(job, name, entries);
 }
 
-if (form && all) {
+// A link to encrypted files (decrypt.js) zips none: its zip would hold ciphertext.
+if (form && all && !form.querySelector("[data-encrypted]")) {
   if ("serviceWorker" in navigator && "BroadcastChannel" in window) {
     all.hidden = false;
     all.addEventListener("click", downloadAll);

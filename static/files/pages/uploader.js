@@ -8,6 +8,7 @@ import { Client } from "../uploader/protocol.js";
 import { UploadQueue } from "../uploader/queue.js";
 import { Transfer } from "../uploader/transfer.js";
 import { Announcer } from "./announce.js";
+import { encrypting, refused, seal, unfinishedEncrypted, watchBatch as watchEncrypted } from "./encrypt.js";
 import { addFileRow, markTwins, watchDeletes } from "./filelist.js";
 import { sendThumbnail, showThumbnail } from "./thumbnail.js";
 import { TransferView } from "./view.js";
@@ -38,10 +39,31 @@ function claimResumable(uploadId) {
   if (section && !section.querySelector("[data-resumable]")) section.hidden = true;
 }
 
-/** Upload `items` ([{file, path}]: path is the file's path within a chosen folder, or ""). */
-export function enqueue(items) {
-  for (const { file, path = "" } of items) {
-    const transfer = new Transfer(file, { client, path, threshold, hashFile: (f) => sha256OfFile(f, { workerUrl }) });
+/**
+ * Upload `items` ([{file, path}]: path is the file's path within a chosen folder, or ""),
+ * encrypted in this browser when the person ticked "Encrypt in this browser".
+ */
+export async function enqueue(items) {
+  // A file chosen again to resume its encrypted upload goes on encrypted, ticked or not.
+  const encrypted = encrypting() ? items : await unfinishedEncrypted(items);
+  const plain = items.filter((item) => !encrypted.includes(item));
+  if (plain.length) start(plain);
+  if (!encrypted.length) return;
+  const sealed = await seal(
+    encrypted.map(({ file, path = "" }) => ({ file, path })),
+    client,
+  );
+  for (const { file, error } of sealed.filter((item) => item.error)) refused(file, error);
+  const transfers = start(sealed.filter((item) => !item.error));
+  if (transfers.length) watchEncrypted(transfers, client, (text) => announcer.say(text));
+}
+
+function start(items) {
+  const transfers = [];
+  for (const { file, path = "", sealed = null, upload = null } of items) {
+    const hashFile = (f) => sha256OfFile(f, { workerUrl });
+    const transfer = new Transfer(file, { client, path, threshold, sealed, upload, hashFile });
+    transfers.push(transfer);
     const view = new TransferView(template, transfer);
     let previewed = false;
     transfer.addEventListener("change", ({ detail }) => {
@@ -52,7 +74,7 @@ export function enqueue(items) {
         addFileRow(detail.row);
         // After the file is confirmed, never holding it up: the preview follows on its own.
         const upload = transfer.upload;
-        if (upload && !previewed) sendThumbnail(client, upload, file).then((url) => showThumbnail(upload.id, url));
+        if (upload && !previewed && !sealed) sendThumbnail(client, upload, file).then((url) => showThumbnail(upload.id, url));
         previewed = true;
         // What depends on the files stored (a request's "what is left") fetches itself again.
         document.body.dispatchEvent(new CustomEvent("chute:file-uploaded", { bubbles: true }));
@@ -64,6 +86,7 @@ export function enqueue(items) {
     list.append(view.element);
     queue.add(transfer);
   }
+  return transfers;
 }
 
 /** The total line: redrawn at most once a frame, shown for batches of two files or more. */

@@ -3,13 +3,14 @@
 
 import { UploadError } from "./protocol.js";
 
+/** The SHA-256 of a Blob (read here) or of bytes already read (an ArrayBuffer view). */
 export async function sha256Base64(blob) {
   if (!globalThis.crypto?.subtle) {
     throw new UploadError("Large uploads need a secure page (HTTPS) to checksum the file.");
   }
-  let bytes;
+  let bytes = ArrayBuffer.isView(blob) ? blob : null;
   try {
-    bytes = await blob.arrayBuffer();
+    bytes ??= await blob.arrayBuffer();
   } catch {
     throw new UploadError("The file could not be read; it may have changed on disk. Choose it again.");
   }

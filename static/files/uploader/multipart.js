@@ -71,7 +71,8 @@ export class MultipartPipeline {
     if (!this.checksums.has(number)) {
       const [start, end] = this.partRange(number);
       // The promise is kept, so callers asking for the same part at once share one read.
-      const digest = this.hash(this.file.slice(start, end));
+      // An encrypted file (sealed.js) makes the part's ciphertext and keeps it for sending.
+      const digest = this.file.part ? this.file.part(start, end) : this.hash(this.file.slice(start, end));
       digest.then(
         (sha256) => this.checksums.get(number) === digest && this.digests.set(number, sha256),
         () => this.checksums.delete(number),
@@ -103,6 +104,7 @@ export class MultipartPipeline {
         partLength: (number) => this.partLength(number),
         checksum: (number) => this.checksum(number),
       });
+      for (const number of this.etags.keys()) this.file.forget?.(this.partRange(number)[0]);
       if (signal.aborted) throw aborted();
     }
     this.mayHaveParts = true;
@@ -125,6 +127,8 @@ export class MultipartPipeline {
       queue,
       limits: { ...limits, parallel_parts: this.pace.target },
       partSize: this.upload.part_size,
+      // An encrypted part is made, not only read: sending starts once the first ones are.
+      firstBatch: this.file.part ? this.pace.target : 0,
     });
     this.partsProgress();
     if (queue.length) {
@@ -160,6 +164,7 @@ export class MultipartPipeline {
     } finally {
       this.fill = null;
       run.abort(); // stops the hashing ahead
+      this.file.clear?.(); // an encrypted file's parts made ahead: made again if needed
       signal.removeEventListener("abort", stop);
     }
     if (signal.aborted) throw aborted();
@@ -197,6 +202,8 @@ export class MultipartPipeline {
     try {
       for (const number of numbers) {
         if (signal.aborted) return;
+        await this.file.room?.(signal); // an encrypted file keeps a few parts made ahead, no more
+        if (signal.aborted) return;
         await this.checksum(number);
         signer.prefetch(signal);
       }
@@ -210,7 +217,8 @@ export class MultipartPipeline {
   /** PUT one part, retrying network failures, 5xx and damaged bodies; re-signing on 403. */
   async sendPart(number, signer, signal) {
     const [start, end] = this.partRange(number);
-    const body = this.file.slice(start, end); // a reference to the file, not a copy of it
+    // A reference to the file, not a copy of it; an encrypted file's part is made (or was).
+    const body = this.file.take ? null : this.file.slice(start, end);
     for (let attempt = 1; ; attempt += 1) {
       try {
         const url = await signer.url(number, signal);
@@ -218,7 +226,9 @@ export class MultipartPipeline {
         const sha256 = await this.checksum(number);
         // Paused or cancelled while this part waited for its URL or its hash: send nothing.
         if (signal.aborted) throw aborted();
-        const xhr = await this.sendToBucket("PUT", url, body, {
+        const bytes = body ?? (await this.file.take(start, end));
+        if (signal.aborted) throw aborted();
+        const xhr = await this.sendToBucket("PUT", url, bytes, {
           headers: { "x-amz-checksum-sha256": sha256 },
           onProgress: (loaded) => {
             this.inFlight.set(number, Math.min(loaded, end - start));

@@ -80,6 +80,21 @@ export class Client {
     return this.call("POST", this.createUrl, body, { signal });
   }
 
+  /**
+   * A new upload of an encrypted file (sealed.js): its ciphertext size and encrypted meta,
+   * never its name, folder or dates (Chute refuses them with encrypted uploads).
+   */
+  createEncrypted(sealed, { signal, sha256 = null } = {}) {
+    const body = { encrypted: true, size: sealed.size, meta: sealed.meta, content_type: "application/octet-stream" };
+    if (sha256) body.sha256 = sha256;
+    return this.call("POST", this.createUrl, body, { signal });
+  }
+
+  /** A link to `files` (ids) → the new link's JSON ({url, …}); `options`: expires_in, … */
+  share(url, files, options = {}) {
+    return this.call("POST", url, { files, ...options });
+  }
+
   /** Presigned URLs for `parts` ([{number, sha256}]) → {"urls": {n: url}, "expires_at"}. */
   signParts(upload, parts, { signal } = {}) {
     return this.call("POST", upload.links.parts, { parts }, { signal });

@@ -45,12 +45,14 @@ export class PartSigner {
    * @param hashed (number) => whether that part's SHA-256 is known already
    * @param queue part numbers no worker has taken yet, in order (shared with the workers)
    */
-  constructor({ sign, checksum, hashed = () => false, queue, limits, partSize = 0, now = Date.now }) {
+  constructor({ sign, checksum, hashed = () => false, queue, limits, partSize = 0, firstBatch = 0, now = Date.now }) {
     this.signBatch = sign;
     this.checksum = checksum;
     this.hashed = hashed;
     this.queue = queue;
     this.batch = batchSizes(limits, partSize);
+    // Parts slower to make than to hash (encrypted ones): start sending after fewer.
+    if (firstBatch > 0) this.batch.first = Math.min(this.batch.first, firstBatch);
     this.signedAny = false;
     this.now = now;
     this.urls = new Map(); // number -> { url, expiresAt } in this browser's clock

@@ -7,6 +7,9 @@
 // presigned POST or PUT, then confirm. Large files go as an S3 multipart upload, sent by
 // multipart.js, and resumable after a pause, a failure, a reload or from another browser:
 // Chute answers the unfinished upload of the same file.
+//
+// An encrypted transfer (`sealed`, a sealed.js SealedFile) sends ciphertext the same ways:
+// its size, checksums and parts are the ciphertext's; Chute is told neither name nor folder.
 
 import { Meter } from "./format.js";
 import { sha256OfFile } from "./hash.js";
@@ -32,19 +35,36 @@ export class Transfer extends EventTarget {
    * @param client a protocol.js Client
    * @param path the file's path within a chosen folder ("photos/a.jpg"), or ""
    * @param threshold the server's CHUTE_MULTIPART_THRESHOLD: smaller files are hashed whole
+   * @param sealed a sealed.js SealedFile to send `file` encrypted, or null
+   * @param upload an unfinished upload of this file to continue (Chute's JSON), or null
    * @param send, hashFile, now: protocol.js send, hash.js sha256OfFile and the meter's clock;
    *   hash, sleep, pace: multipart.js's (each replaced by tests)
    */
   constructor(
     file,
-    { client, path = "", threshold = Infinity, send = sendToBucket, hashFile = sha256OfFile, now, hash, sleep, pace } = {},
+    {
+      client,
+      path = "",
+      threshold = Infinity,
+      sealed = null,
+      upload = null,
+      send = sendToBucket,
+      hashFile = sha256OfFile,
+      now,
+      hash,
+      sleep,
+      pace,
+    } = {},
   ) {
     super();
     this.file = file;
+    this.sealed = sealed;
+    this.source = sealed ?? file; // what goes to the bucket: the file, or its ciphertext
+    this.body = null; // an encrypted single upload's ciphertext, made once
     this.client = client;
     this.path = path;
     this.threshold = threshold;
-    this.upload = null;
+    this.upload = upload;
     this.sendToBucket = send;
     this.hashFile = hashFile;
     this.meterClock = now;
@@ -72,8 +92,9 @@ export class Transfer extends EventTarget {
       name: this.file.name,
       path: this.path,
       uploadId: this.upload?.id ?? null,
-      size: this.file.size,
+      size: this.source.size,
       sent: this.sent,
+      encrypted: Boolean(this.sealed),
       bytesPerSecond: this.state === "uploading" ? this.meter.bytesPerSecond() : 0,
       notice: this.notice,
       message: this.error?.message ?? "",
@@ -100,7 +121,7 @@ export class Transfer extends EventTarget {
   }
 
   progress(sentBytes) {
-    this.sent = Math.min(sentBytes, this.file.size);
+    this.sent = Math.min(sentBytes, this.source.size);
     this.meter.add(this.sent);
     this.notice = "";
     this.emit();
@@ -123,22 +144,27 @@ export class Transfer extends EventTarget {
     try {
       if (!this.upload) {
         let sha256 = null;
-        if (this.file.size < this.threshold) {
+        if (this.source.size < this.threshold) {
           // One request: declare the file's SHA-256 and the bucket checks every byte of it.
-          this.notice = "Reading the file…";
+          this.notice = this.sealed ? "Encrypting the file…" : "Reading the file…";
           this.emit();
-          sha256 = await this.hashFile(this.file);
+          if (this.sealed) this.body ??= await this.sealed.whole();
+          sha256 = await this.hashFile(this.body ?? this.file);
           if (signal.aborted) return;
         }
         creating = true;
-        this.upload = await this.client.create(this.file, { signal, sha256, path: this.path });
+        this.upload = this.sealed
+          ? await this.client.createEncrypted(this.sealed, { signal, sha256 })
+          : await this.client.create(this.file, { signal, sha256, path: this.path });
         creating = false;
-        if (this.multipart) this.parts = this.multipartPipeline();
       }
+      if (this.multipart && !this.parts) this.parts = this.multipartPipeline();
       const row = this.multipart ? await this.parts.send(signal) : await this.sendSingle(signal);
       if (run !== this.runs) return;
       this.row = row;
-      this.sent = this.file.size;
+      this.sent = this.source.size;
+      this.body = null;
+      this.sealed?.close(); // its workers
       this.moveTo("done");
     } catch (error) {
       if (error.name === "AbortError" || run !== this.runs) return;
@@ -171,18 +197,18 @@ export class Transfer extends EventTarget {
       const { method } = this.upload;
       if (method === "put") {
         const { url, headers } = this.upload.put;
-        await this.sendToBucket("PUT", url, this.file, { headers, onProgress, signal });
+        await this.sendToBucket("PUT", url, this.body ?? this.file, { headers, onProgress, signal });
       } else if (method === "post") {
         const form = new FormData();
         for (const [name, value] of Object.entries(this.upload.post.fields)) form.append(name, value);
-        form.append("file", this.file); // S3 ignores fields after the file
+        form.append("file", this.body ?? this.file); // S3 ignores fields after the file
         await this.sendToBucket("POST", this.upload.post.url, form, { onProgress, signal });
       } else {
         throw new UploadError(`This page cannot send ${method} uploads; reload it.`);
       }
       this.landed = true;
     }
-    this.sent = this.file.size;
+    this.sent = this.source.size;
     this.moveTo("confirming");
     return this.client.confirm(this.upload, { signal });
   }
@@ -190,7 +216,7 @@ export class Transfer extends EventTarget {
   /** The pipeline that sends this multipart upload's parts, reporting to this state machine. */
   multipartPipeline() {
     return new MultipartPipeline({
-      file: this.file,
+      file: this.source,
       upload: this.upload,
       client: this.client,
       // Chute may have answered an unfinished upload of this same file: ask what it holds.
@@ -233,6 +259,7 @@ export class Transfer extends EventTarget {
     this.runs += 1;
     this.controller?.abort();
     this.moveTo("cancelled");
+    this.sealed?.close();
     await this.discard();
   }
 }
