@@ -7,7 +7,9 @@ client here is that storage's or built from its options.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -127,3 +129,20 @@ def presign_client() -> Any:
         configured.secret_key,
         configured.addressing_style,
     )
+
+
+@contextlib.contextmanager
+def counting_requests() -> Iterator[list[str]]:
+    """The operations this thread's client sends to the bucket meanwhile, retries included
+    (botocore's before-send event): tests and bench/ count a run's requests with it."""
+    sent: list[str] = []
+
+    def count(event_name: str, **kwargs: Any) -> None:
+        sent.append(event_name.rsplit(".", 1)[-1])
+
+    events = client().meta.events
+    events.register("before-send.s3", count)
+    try:
+        yield sent
+    finally:
+        events.unregister("before-send.s3", count)

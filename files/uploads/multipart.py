@@ -37,6 +37,7 @@ def start(upload: Upload, *, plan: tuple[int, int] | None = None, checksums: boo
     carry no per-part checksums (files/uploads/uppy.py).
     """
     upload.method = Upload.Method.MULTIPART
+    upload.sweep_after = None  # its part URLs write no object; only completing it does
     upload.part_size, upload.part_count = plan or policy.part_plan(upload.size)
     upload.multipart_upload_id = s3.create_multipart(
         upload.key, content_type=upload.content_type, checksums=checksums

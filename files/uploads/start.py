@@ -44,6 +44,7 @@ def single_request_method() -> str:
 def new_upload(owner: User, declared: Declaration, **fields: Any) -> Upload:
     """An unsaved PENDING upload of `declared`, with a fresh key chosen by the server."""
     upload_id = uuid.uuid4()
+    expires_at = timezone.now() + timedelta(seconds=policy.upload_url_ttl())
     return Upload(
         id=upload_id,
         owner=owner,
@@ -54,7 +55,9 @@ def new_upload(owner: User, declared: Declaration, **fields: Any) -> Upload:
         sha256=declared.sha256,
         last_modified=declared.last_modified,
         folder=declared.folder,
-        expires_at=timezone.now() + timedelta(seconds=policy.upload_url_ttl()),
+        expires_at=expires_at,
+        # Once its URL expired, the cleanup looks under its key once (files/lifecycle/sweeps.py).
+        sweep_after=expires_at + policy.URL_GRACE,
         **fields,
     )
 
