@@ -178,6 +178,8 @@ def judge(old: dict[str, s3.StoredObject]) -> tuple[list[s3.StoredObject], set[s
             continue
         # A READY file's upload key is spare once its confirmed copy is in the bucket;
         # were the copy missing, the upload key may hold the only bytes left.
+        if key in accounted:
+            continue  # a multipart upload's file is its upload key
         if status != Upload.Status.READY:
             accounted.add(key)
         elif not s3.exists(file):
