@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -60,7 +61,12 @@ class ChuteS3Storage(S3Storage):
         otherwise the public endpoint (CHUTE_S3_PUBLIC_ENDPOINT_URL) replaces the one
         Django uses, so downloads and uploads share one signing rule.
         """
-        if self.custom_domain or not self.querystring_auth or not public_endpoint():
+        if self.custom_domain:
+            # django-storages puts the parameters in the URL as they are, and CloudFront hands
+            # its query to the bucket: S3's own names (response-content-disposition, …).
+            query = {_s3_query_name(key): value for key, value in (parameters or {}).items()}
+            return str(super().url(name, query, expire, http_method))
+        if not self.querystring_auth or not public_endpoint():
             return str(super().url(name, parameters, expire, http_method))
         params = {**(parameters or {}), "Bucket": self.bucket_name, "Key": name}
         return str(
@@ -71,6 +77,12 @@ class ChuteS3Storage(S3Storage):
                 HttpMethod=http_method,
             )
         )
+
+
+def _s3_query_name(parameter: str) -> str:
+    """GetObject's parameter as S3 reads it from a query: "ResponseContentType" becomes
+    "response-content-type"."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", parameter).lower()
 
 
 def storage() -> S3Storage:
