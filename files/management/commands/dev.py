@@ -1,7 +1,11 @@
+import concurrent.futures
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -68,6 +72,16 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def answering(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> bool:
+    """Wait until the app accepts connections on `port` (False if it exited or took too long)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return True
+        time.sleep(0.05)
+    return False
 
 
 class Command(BaseCommand):
@@ -143,36 +157,49 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
 
     def _serve(self, server: SeaweedFS, env: dict[str, str], port: int) -> None:
+        """Start everything side by side, and say so once the app answers.
+
+        Each Django start costs seconds on a small machine, so none waits for another: the
+        migrations (in this process) and the bucket's setup (a child, so its settings read the
+        chosen endpoint and origins from `env`; it waits for the server itself) run while
+        SeaweedFS starts; the app and the worker start once SeaweedFS is up and migrated.
+        """
         self.stdout.write(f"Starting SeaweedFS (S3 on {server.endpoint}) …")
-        self._start(server)
+        migrating = concurrent.futures.ThreadPoolExecutor(1).submit(
+            call_command, "migrate", interactive=False, verbosity=1
+        )
+        setup = spawn(["s3_setup", "--wait", "30"], env)
         try:
-            # In a child, so its settings read the chosen endpoint and origins from `env`.
-            setup = subprocess.run(
-                [sys.executable, "manage.py", "s3_setup", "--wait", "30"],
-                cwd=settings.BASE_DIR,
-                env=env,
-                check=False,
-            )
-            if setup.returncode:
-                raise CommandError("s3_setup failed (see above).")
-            call_command("migrate", interactive=False, verbosity=1)
-            address = f"127.0.0.1:{port}"
-            self.stdout.write(
-                self.style.SUCCESS(f"Chute is starting on http://{address}/ — Ctrl-C stops it.")
-            )
+            self._start(server)
+        except BaseException:
+            stop(setup)
+            with contextlib.suppress(Exception):
+                migrating.result()  # the server's failure is the one to report
+            raise
+        address = f"127.0.0.1:{port}"
+        children: list[subprocess.Popen[bytes]] = [setup]
+        try:
+            migrating.result()  # the app serves a migrated database from its first request
+            # This process ran the system checks already; the app's own start skips them.
+            runserver = spawn(["runserver", "--skip-checks", address], env)
+            children.append(runserver)
             # The task worker runs next to the app, as the Procfile's worker does.
-            worker = spawn(["worker"], env)
+            children.append(spawn(["worker"], env))
+            if setup.wait():
+                raise CommandError("s3_setup failed (see above).")
             try:
-                runserver = spawn(["runserver", address], env)
-                try:
-                    runserver.wait()
-                except (KeyboardInterrupt, SystemExit):
-                    pass
-                finally:
-                    stop(runserver)
-            finally:
-                self.stdout.write("Stopping the task worker …")
-                stop(worker)
+                if answering(port, runserver):
+                    self.stdout.write(
+                        self.style.SUCCESS(
+                            f"Chute is starting on http://{address}/ — Ctrl-C stops it."
+                        )
+                    )
+                runserver.wait()
+            except (KeyboardInterrupt, SystemExit):
+                pass
         finally:
+            self.stdout.write("Stopping the app and the task worker …")
+            for child in reversed(children):
+                stop(child)
             self.stdout.write("Stopping SeaweedFS …")
             server.stop()
