@@ -69,8 +69,8 @@ def confirmed(request: AuthenticatedRequest, upload: Upload) -> Any:
     "/uploads", url_name="create-upload", response={201: UploadOut, **ERRORS}, exclude_none=True
 )
 def create_upload(request: AuthenticatedRequest, body: UploadIn) -> Status:
-    """Declare a file; answers a PENDING upload with a presigned POST, PUT or multipart plan
-    (and the URLs of the first parts, when it carries their checksums)."""
+    """Declare a file; answers a PENDING upload with a presigned POST, PUT or multipart plan."""
+    # With the first parts' checksums, their URLs too ("create and sign in one call").
     declared, parts = declaration(body), first_parts(body)
     start.check_first_parts(declared, parts)
     issued = start.start_upload(request.user, declared)
