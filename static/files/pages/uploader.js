@@ -19,6 +19,7 @@ const template = document.getElementById("transfer-row");
 const status = document.getElementById("upload-status");
 const settings = list?.dataset ?? {};
 const threshold = Number(settings.multipartThreshold) || Infinity;
+const partSize = Number(settings.partSize) || 0;
 const workerUrl = settings.hashWorker;
 const client = new Client({
   createUrl: settings.createUrl,
@@ -41,7 +42,7 @@ function claimResumable(uploadId) {
 /** Upload `items` ([{file, path}]: path is the file's path within a chosen folder, or ""). */
 export function enqueue(items) {
   for (const { file, path = "" } of items) {
-    const transfer = new Transfer(file, { client, path, threshold, hashFile: (f) => sha256OfFile(f, { workerUrl }) });
+    const transfer = new Transfer(file, { client, path, threshold, partSize, hashFile: (f) => sha256OfFile(f, { workerUrl }) });
     const view = new TransferView(template, transfer);
     let previewed = false;
     transfer.addEventListener("change", ({ detail }) => {
