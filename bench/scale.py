@@ -7,13 +7,18 @@
 - SQL queries for the file list page with 10 and with 10,000 files (paginated: the same
   small number), counted with CaptureQueriesContext through the full middleware stack.
 - The page's render time at 10,000 files, next to 10 files measured in the same run.
+- With `--cleanup 1000,100000`: one cleanup run's time and S3 requests with that many objects
+  stored (SeaweedFS, started here), the same 30 uploads that could still write each time; next
+  to a run that lists the whole bucket (`cleanup_uploads --everything`, the old way).
 
     .venv/bin/python bench/scale.py [--files 10000] [--throughput-json bench/results/upload.json]
+    .venv/bin/python bench/scale.py --files 1000 --cleanup 1000,100000
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import math
 import shutil
@@ -102,6 +107,108 @@ def add_files(owner: Any, count: int) -> None:
     Upload.objects.bulk_create(rows, batch_size=2000)
 
 
+def seed_objects(owner: Any, count: int, threads: int = 48) -> None:
+    """`count` confirmed files: a small object each, and its READY row (looked at already)."""
+    from files import s3
+
+    add_files(owner, count)
+    from files.models import Upload
+
+    keys = list(
+        Upload.objects.filter(owner=owner)
+        .order_by("-created_at")
+        .values_list("file", flat=True)[:count]
+    )
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        list(pool.map(lambda key: s3.put_bytes(key, b"x"), keys, chunksize=64))
+
+
+def could_still_write(owner: Any, now: Any) -> None:
+    """The same work for every run: 20 single-request uploads whose URLs just expired (each
+    with a stray at its upload key) and 10 deleted uploads' keys, each with bytes left."""
+    from files import s3
+    from files.models import DeletedUpload, Upload
+
+    rows = []
+    for index in range(30):
+        upload_id = uuid.uuid4()
+        key = f"users/{owner.pk}/{upload_id.hex}"
+        s3.put_bytes(key, b"late bytes")
+        if index < 20:
+            s3.put_bytes(f"{key}.copy{index}", b"x")
+            rows.append(
+                Upload(
+                    id=upload_id,
+                    owner=owner,
+                    key=key,
+                    file=f"{key}.copy{index}",
+                    name=f"w{index}",
+                    size=1,
+                    content_type="text/plain",
+                    method=Upload.Method.POST,
+                    status=Upload.Status.READY,
+                    expires_at=now - timedelta(hours=2),
+                    confirmed_at=now,
+                    sweep_after=now - timedelta(minutes=1),
+                )
+            )
+        else:
+            DeletedUpload.objects.create(key=key, sweep_after=now - timedelta(minutes=1))
+    Upload.objects.bulk_create(rows)
+
+
+def measure_cleanup(owner: Any, stored: int, *, everything: bool) -> dict[str, Any]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from files import s3
+    from files.lifecycle import cleanup
+
+    now = timezone.now() + timedelta(hours=3)
+    could_still_write(owner, now - timedelta(hours=3))
+    with CaptureQueriesContext(connection) as queries, s3.counting_requests() as sent:
+        start = time.perf_counter()
+        found = cleanup.cleanup(now=now, everything=everything)
+        seconds = time.perf_counter() - start
+    return {
+        "stored": stored,
+        "way": "whole bucket listed" if everything else "keys that could still write",
+        "seconds": seconds,
+        "s3_requests": len(sent),
+        "lists": sent.count("ListObjectsV2"),
+        "queries": len(queries.captured_queries),
+        "strays": len(found.strays),
+    }
+
+
+def cleanup_costs(sizes: list[int], rounds: int = 3) -> list[dict[str, Any]]:
+    from django.contrib.auth import get_user_model
+
+    from files.models import DeletedUpload, Upload
+
+    owner = get_user_model().objects.create_user("stored")
+    results, stored = [], 0
+    for size in sizes:
+        print(f"Storing {size - stored:,} more objects …", flush=True)
+        start = time.perf_counter()
+        seed_objects(owner, size - stored)
+        stored = size
+        print(f"  {time.perf_counter() - start:.0f} s", flush=True)
+        if not results:
+            measure_cleanup(owner, stored, everything=False)  # warm-up: connections, imports
+        for everything in (False, True):
+            runs = [measure_cleanup(owner, stored, everything=everything) for _ in range(rounds)]
+            median = statistics.median(run["seconds"] for run in runs)
+            results.append(
+                {**runs[0], "seconds": median, "each_s": [round(r["seconds"], 3) for r in runs]}
+            )
+        # The full listing judged every key that was due: nothing is left to look at.
+        Upload.objects.filter(sweep_after__isnull=False).update(sweep_after=None)
+        DeletedUpload.objects.all().delete()
+    return results
+
+
 def measure_page(owner: Any, path: str, repeat: int) -> dict[str, Any]:
     from django.db import connection
     from django.test import Client
@@ -156,6 +263,10 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=10_000, help="Files of the large account.")
     parser.add_argument("--repeat", type=int, default=30, help="Renders timed per page.")
     parser.add_argument(
+        "--cleanup",
+        help="Objects stored for the cleanup's cost, comma-separated (e.g. 1000,100000).",
+    )
+    parser.add_argument(
         "--throughput-json",
         type=Path,
         help="upload_throughput.py's --json output, for the requests the browser really made.",
@@ -164,20 +275,37 @@ def main() -> int:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="chute-scale-"))
+    server = None
+    cleanups: list[dict[str, Any]] = []
     try:
+        # The list page never calls the bucket; the settings only need to be complete.
+        bucket = {"endpoint": "http://127.0.0.1:9", "access_key": "u", "secret_key": "u"}
+        if args.cleanup:
+            from files.embedded import Ports, SeaweedFS
+
+            server = SeaweedFS(data_dir=workdir / "seaweedfs", ports=Ports.free())
+            print("Starting SeaweedFS …", flush=True)
+            server.start()
+            bucket = {
+                "endpoint": server.endpoint,
+                "access_key": server.access_key,
+                "secret_key": server.secret_key,
+            }
         print("Migrating a fresh database and collecting static files …", flush=True)
         configure(
             workdir,
             args.database_url or fresh_postgres_database("chute_bench_scale"),
-            # The list page never calls the bucket; the settings only need to be complete.
-            endpoint="http://127.0.0.1:9",
-            access_key="unused",
-            secret_key="unused",
             origins=["http://127.0.0.1"],
+            **bucket,
         )
         import django
 
         django.setup()
+        if args.cleanup:
+            from files.management.commands.s3_setup import setup_bucket
+
+            setup_bucket(["*"])
+            cleanups = cleanup_costs([int(n) for n in args.cleanup.split(",")])
         from django.conf import settings
         from django.contrib.auth import get_user_model
 
@@ -204,6 +332,8 @@ def main() -> int:
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         plans = [requests_per_upload(size) for size in (GiB, 10 * GiB, 100 * GiB)]
     finally:
+        if server is not None:
+            server.stop()
         if args.keep:
             print(f"Kept {workdir}")
         else:
@@ -240,6 +370,21 @@ def main() -> int:
         f"{render_ratio:.2f}×"
     )
 
+    if cleanups:
+        print("\nOne cleanup run, the same 30 uploads that could still write each time\n")
+        print_table(
+            cleanups,
+            [
+                ("stored", "objects stored"),
+                ("way", "strays looked for under"),
+                ("seconds", "seconds (median)"),
+                ("each_s", "each run"),
+                ("s3_requests", "S3 requests"),
+                ("lists", "of them ListObjectsV2"),
+                ("queries", "SQL queries"),
+                ("strays", "strays removed"),
+            ],
+        )
     print("\nRequests to Django per upload, from the protocol\n")
     print_table(
         [{**plan, "size": f"{plan['size_bytes'] / GiB:g} GiB"} for plan in plans],
@@ -283,6 +428,7 @@ def main() -> int:
         "render_ratio": render_ratio,
         "requests_per_upload": plans,
         "measured_in_browser": measured,
+        "cleanup": cleanups,
     }
     write_json(args.json, results)
     return 0

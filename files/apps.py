@@ -7,10 +7,13 @@ class FilesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete
+
         from files import (
             checks,  # noqa: F401  (registers the system checks)
             events,
         )
+        from files.lifecycle import sweeps
         from files.notifications import tasks as notification_tasks
         from files.webhooks import tasks as webhook_tasks
 
@@ -22,3 +25,5 @@ class FilesConfig(AppConfig):
         events.recorded.connect(
             notification_tasks.on_recorded, dispatch_uid="notifications-collect"
         )
+        # Whatever deletes an upload's row, the cleanup later looks under its key.
+        post_delete.connect(sweeps.remember_deleted, sender="files.Upload", weak=False)

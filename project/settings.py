@@ -198,6 +198,25 @@ STORAGES: dict[str, dict[str, Any]] = {
     "staticfiles": {"BACKEND": "project.storage.StaticStorage"},
 }
 
+# Optional: downloads through CloudFront. With a distribution's domain and a key of its trusted
+# key group, owner and share downloads are CloudFront-signed URLs (django-storages' signer,
+# canned policy, expiring like the bucket's); uploads still go to the bucket (docs/operations.md).
+AWS_S3_CUSTOM_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN")
+AWS_CLOUDFRONT_KEY_ID = env("AWS_CLOUDFRONT_KEY_ID")
+# The PEM private key; "\n" stands for a line break where the platform keeps one line.
+AWS_CLOUDFRONT_KEY = env("AWS_CLOUDFRONT_KEY").replace("\\n", "\n")
+if AWS_S3_CUSTOM_DOMAIN:
+    if not (AWS_CLOUDFRONT_KEY and AWS_CLOUDFRONT_KEY_ID):
+        raise ImproperlyConfigured(
+            "AWS_S3_CUSTOM_DOMAIN needs AWS_CLOUDFRONT_KEY and AWS_CLOUDFRONT_KEY_ID: the bucket "
+            "is private, so downloads through the domain must be signed."
+        )
+    STORAGES["default"]["OPTIONS"] |= {
+        "custom_domain": AWS_S3_CUSTOM_DOMAIN,
+        "cloudfront_key": AWS_CLOUDFRONT_KEY.encode(),
+        "cloudfront_key_id": AWS_CLOUDFRONT_KEY_ID,
+    }
+
 STATIC_URL = "static/"
 # Where collectstatic writes (whitenoise serves it); the platform builds it at deploy time.
 STATIC_ROOT = Path(env("STATIC_ROOT") or BASE_DIR / "staticfiles")

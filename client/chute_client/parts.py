@@ -35,6 +35,27 @@ def plan_parts(size: int, part_size: int, part_count: int) -> list[Part]:
     ]
 
 
+# Chute's default part plan (files/uploads/policy.py: CHUTE_MULTIPART_THRESHOLD, CHUTE_PART_SIZE,
+# at least 8 parts, S3's limits). The first parts are hashed with it before the file is declared,
+# so their URLs come back with the declaration ("create and sign in one call"); a server
+# configured otherwise (these two variables tell the CLI) costs one more call, nothing else.
+FEWEST_PARTS = 8
+MIN_PART, MAX_PART, MAX_PARTS = 5 * MiB, 5 * 1024 * MiB, 10_000
+
+
+def expected_plan(size: int) -> tuple[int, int] | None:
+    """(part size, part count) Chute will most likely plan for `size` bytes; None: one request."""
+    threshold = int(os.environ.get("CHUTE_MULTIPART_THRESHOLD") or 64 * MiB)
+    if size < threshold:
+        return None
+    whole_mib = lambda n: -(-n // MiB) * MiB  # noqa: E731
+    part_size = min(max(int(os.environ.get("CHUTE_PART_SIZE") or 64 * MiB), MIN_PART), MAX_PART)
+    part_size = min(part_size, max(MIN_PART, whole_mib(-(-size // FEWEST_PARTS))))
+    if size > part_size * MAX_PARTS:
+        part_size = whole_mib(-(-size // MAX_PARTS))
+    return part_size, -(-size // part_size)
+
+
 def batches(parts: list[Part], size: int) -> list[list[Part]]:
     return [parts[i : i + size] for i in range(0, len(parts), max(1, size))]
 

@@ -175,6 +175,7 @@ def send_file(api: Api, uploader: Uploader, batch: Batch, entry: Entry) -> Uploa
             uploader.report(f"{path.name}: continuing its unfinished encrypted upload")
         else:
             issued = api.post("api/uploads", declaration)
+            issued["fresh"] = True  # nothing stored yet: no parts to list
             entry.upload_id = issued["id"]
             batch.save(force=True)
         done = uploader.send(source, declaration, issued, started=started, name=path.name)

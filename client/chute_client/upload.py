@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, BinaryIO, cast
 
@@ -29,21 +28,22 @@ from chute_client.parts import (
     already_stored,
     b64sha256,
     batches,
+    expected_plan,
     plan_parts,
     stored_parts,
 )
 from chute_client.progress import Progress, RateLimit, bar
 from chute_client.retry import Action, RetryPolicy, bucket_action, s3_error_code
+from chute_client.signer import Signer
 from chute_client.sources import FileSource, Source
 
 # A whole-file SHA-256 lets Chute check single uploads and `chute get` check downloads. Chute
 # refuses one for multipart uploads (S3 checks those part by part), and files below S3's
 # smallest part (5 MiB) always go in one request, whatever the server's threshold.
 DECLARE_SHA256_UP_TO = 5 * MiB - 1
-# Sign again when a URL has less than this left (or a quarter of its lifetime, if shorter): a
-# part sent on a slow link must not expire on the way.
-RESIGN_MARGIN = 60.0
 HASHING_THREADS = 2
+# Parts signed by one call (Chute's limits.parts_per_request); the declaration carries as many.
+PARTS_PER_REQUEST = 100
 
 
 class Cancelled(Exception):
@@ -65,48 +65,6 @@ class Uploaded:
 def content_type(path: Path) -> str:
     guessed, _ = mimetypes.guess_type(path.name)
     return guessed or "application/octet-stream"
-
-
-class Signer:
-    """Presigned part URLs, signed in batches and signed again before they expire."""
-
-    def __init__(self, api: Api, link: str, per_request: int) -> None:
-        self.api = api
-        self.link = link
-        self.per_request = max(1, per_request)
-        self.resigned = 0
-        self._lock = threading.Lock()
-        self._urls: dict[int, tuple[str, str, float]] = {}  # number → (url, sha256, expiry)
-        self._margin = RESIGN_MARGIN
-
-    def sign(self, checksums: dict[int, str]) -> None:
-        numbers = sorted(checksums)
-        for start in range(0, len(numbers), self.per_request):
-            batch = numbers[start : start + self.per_request]
-            body = {"parts": [{"number": n, "sha256": checksums[n]} for n in batch]}
-            answer = self.api.post(self.link, body)
-            expiry = datetime.fromisoformat(answer["expires_at"]).timestamp()
-            with self._lock:
-                self._margin = min(RESIGN_MARGIN, max(0.0, expiry - time.time()) / 4)
-                for n in batch:
-                    self._urls[n] = (answer["urls"][str(n)], checksums[n], expiry)
-
-    def url(self, number: int, sha256: str) -> str:
-        """The part's URL for these bytes; signed again if the bytes or the time changed."""
-        with self._lock:
-            known = self._urls.get(number)
-        if known and known[1] == sha256 and known[2] - time.time() > self._margin:
-            return known[0]
-        if known:
-            self.resigned += 1
-        self.sign({number: sha256})
-        return self._urls[number][0]
-
-    def expire(self, number: int) -> None:
-        with self._lock:
-            if number in self._urls:
-                url, sha256, _ = self._urls[number]
-                self._urls[number] = (url, sha256, 0.0)
 
 
 class Uploader:
@@ -141,8 +99,32 @@ class Uploader:
             source = FileSource(file, stat.st_size)
             if stat.st_size <= DECLARE_SHA256_UP_TO:
                 declaration["sha256"] = source.sha256(Part(1, 0, stat.st_size))
+            first = self._first_parts(source)
+            if first:
+                declaration["parts"] = [{"number": n, "sha256": h} for n, h in first.items()]
             issued = self.api.post("api/uploads", declaration)
+            if issued.get("urls"):
+                planned = (issued.get("part_size"), issued.get("part_count"))
+                if planned == expected_plan(stat.st_size):
+                    issued["first_checksums"] = first  # signed for the parts Chute planned
+                else:
+                    # Chute plans other parts here: the new upload holds checksums of parts
+                    # it does not have. Start it again clean (a resume must trust them).
+                    self.api.delete(issued["links"]["self"])
+                    del declaration["parts"]
+                    issued = self.api.post("api/uploads", declaration)
+            issued["fresh"] = not issued.get("resumed")  # nothing stored yet: no parts to list
             return self.send(source, declaration, issued, started=started)
+
+    def _first_parts(self, source: Source) -> dict[int, str]:
+        """The SHA-256 of the first parts of Chute's likely plan, to declare with the file."""
+        plan = expected_plan(source.size)
+        if plan is None:
+            return {}
+        parts = plan_parts(source.size, *plan)[:PARTS_PER_REQUEST]
+        with ThreadPoolExecutor(HASHING_THREADS) as hashers:
+            hashed = hashers.map(source.sha256, parts)
+            return {part.number: sha for part, sha in zip(parts, hashed, strict=True)}
 
     def send(
         self,
@@ -227,10 +209,15 @@ class Uploader:
     ) -> tuple[dict[str, Any], int, int, int]:
         links, limits = issued["links"], issued["limits"]
         parts = plan_parts(issued["size"], issued["part_size"], issued["part_count"])
-        stored = stored_parts(self.api.get(links["parts"])["parts"])
+        stored: dict[int, dict[str, Any]] = {}
+        if not issued.get("fresh"):  # a new upload holds no parts yet: no need to ask
+            stored = stored_parts(self.api.get(links["parts"])["parts"])
         if stored:
             self.report(f"{issued['name']}: {len(stored)} parts already in the bucket")
         signer = Signer(self.api, links["parts"], limits["parts_per_request"])
+        hashed: dict[int, str] = issued.get("first_checksums") or {}
+        if issued.get("urls"):
+            signer.add(issued["urls"], hashed, issued["expires_at"])
         etags: dict[int, str] = {}
         sent = sent_bytes = 0
         self._stop.clear()
@@ -239,7 +226,7 @@ class Uploader:
             ThreadPoolExecutor(max(1, limits["parallel_parts"])) as senders,
             ThreadPoolExecutor(HASHING_THREADS) as hashers,
         ):
-            hashing = [hashers.submit(source.sha256, part) for part in windows[0]]
+            hashing = [hash_once(hashers, source, part, hashed) for part in windows[0]]
             for index, window in enumerate(windows):
                 checksums = {p.number: f.result() for p, f in zip(window, hashing, strict=True)}
                 todo = []
@@ -249,7 +236,9 @@ class Uploader:
                         progress.update(part.size)
                     else:
                         todo.append(part)
-                signer.sign({p.number: checksums[p.number] for p in todo})
+                unsigned = {p.number: checksums[p.number] for p in todo if p.number not in hashed}
+                if unsigned:
+                    signer.sign(unsigned)
                 futures: dict[Future[str], Part] = {
                     senders.submit(
                         self._send_part, source, part, checksums[part.number], signer, progress
@@ -258,7 +247,7 @@ class Uploader:
                 }
                 # Hash the next window while this one is on the wire.
                 if index + 1 < len(windows):
-                    hashing = [hashers.submit(source.sha256, p) for p in windows[index + 1]]
+                    hashing = [hash_once(hashers, source, p, hashed) for p in windows[index + 1]]
                 finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
                 failed = [f for f in finished if f.exception()]
                 if failed:
@@ -331,6 +320,17 @@ class Uploader:
                 self.rate_limit.take(len(chunk))
             yield chunk
             sent.add(len(chunk))
+
+
+def hash_once(
+    pool: ThreadPoolExecutor, source: Source, part: Part, hashed: dict[int, str]
+) -> Future[str]:
+    """The part's SHA-256: hashed before the declaration already, or now on `pool`."""
+    if part.number in hashed:
+        done: Future[str] = Future()
+        done.set_result(hashed[part.number])
+        return done
+    return pool.submit(source.sha256, part)
 
 
 class Counter:

@@ -8,6 +8,12 @@ ready files past retention. Safe while uploads are in flight: an upload
 is left alone until its presigned URLs have expired plus a grace period, so no byte can land
 after its row is gone. Idempotent: every step removes bytes before rows, and deleting what is
 already gone succeeds, so an interrupted run is finished by the next one.
+
+A run's cost follows the uploads that could still write, never the number of objects stored:
+stale and expired rows by indexed queries, multipart uploads in progress by
+ListMultipartUploads, and stray objects by listing only the keys of uploads whose URLs
+expired since the last run, of deleted rows, and of unconfirmed ones (sweeps.py says why
+that finds everything listing the whole bucket found).
 """
 
 from __future__ import annotations
@@ -21,9 +27,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from files import s3
-from files.lifecycle import delete
+from files.lifecycle import delete, sweeps
 from files.models import Upload
-from files.uploads import policy, reconcile, thumbnails, uppy
+from files.uploads import policy, reconcile, uppy
 
 # Covers clock skew between Django and the bucket, a last part still streaming when its URL
 # expired, and a confirm that follows the final byte.
@@ -43,6 +49,8 @@ class Leftovers:
     orphans: list[s3.MultipartInfo] = field(default_factory=list)
     expired: list[Upload] = field(default_factory=list)
     strays: list[s3.StoredObject] = field(default_factory=list)
+    # The keys this run looked under and when to look again (files/lifecycle/sweeps.py).
+    swept: sweeps.Swept | None = None
 
     def __bool__(self) -> bool:
         return bool(self.stale or self.registered or self.orphans or self.expired or self.strays)
@@ -53,8 +61,13 @@ def minimum_age() -> timedelta:
     return timedelta(seconds=policy.upload_url_ttl()) + GRACE
 
 
-def find(*, older_than: timedelta | None = None, now: datetime | None = None) -> Leftovers:
+def find(
+    *, older_than: timedelta | None = None, now: datetime | None = None, everything: bool = False
+) -> Leftovers:
     """List the leftovers without changing anything.
+
+    Stray objects are looked for under the keys of the uploads that could have left them
+    (sweeps.py); `everything` lists the whole bucket instead.
 
     `older_than` raises the age an unfinished upload must reach (default: its URL lifetime
     plus GRACE); it can never lower it below the moment its URLs stopped working plus GRACE.
@@ -87,11 +100,16 @@ def find(*, older_than: timedelta | None = None, now: datetime | None = None) ->
         ).order_by("confirmed_at")
 
     cutoff = now - max(age, minimum_age())
+    if everything:
+        strays, swept = _strays(now - minimum_age()), None
+    else:
+        strays, swept = sweeps.look(now)
     return Leftovers(
         stale=list(stale),
         orphans=_orphans(cutoff),
         expired=list(expired),
-        strays=_strays(now - minimum_age()),
+        strays=strays,
+        swept=swept,
     )
 
 
@@ -117,42 +135,23 @@ def _orphans(initiated_before: datetime) -> list[s3.MultipartInfo]:
 
 
 def _strays(written_before: datetime) -> list[s3.StoredObject]:
-    """Objects under users/ that no row accounts for, last written before the cut-off.
+    """Every object under users/ that no row accounts for, written before the cut-off.
 
-    A row accounts for its confirmed file (`file`), until it is READY for its upload key,
-    and while it is READY for its confirmed thumbnail. Any other object was stored by a URL whose upload was deleted or confirmed, or is a
-    confirm's copy that was never registered. An object written before the cut-off (the URL
-    lifetime plus GRACE ago) was written by a URL that has expired since, so it is removed
-    for good; younger ones may still be rewritten, or belong to a confirm in progress.
+    Lists the whole bucket: `cleanup(everything=True)` only (`cleanup_uploads --everything`),
+    for objects no key of sweeps.py leads to (put there by hand, or before sweeps existed).
     """
     found: list[s3.StoredObject] = []
     for page in s3.list_objects(KEY_PREFIX):
-        old = {item.key: item for item in page if item.last_modified < written_before}
-        if not old:
-            continue
-        files = Upload.objects.filter(file__in=old).values_list("file", flat=True)
-        accounted = set(files)
-        # A thumbnail is found by its upload's key (unique, indexed): no query of its own.
-        owners = {thumbnails.upload_key_of(key) for key in old} - {None}
-        for key, status, file, thumbnail in Upload.objects.filter(
-            key__in=old.keys() | owners
-        ).values_list("key", "status", "file", "thumbnail"):
-            # A READY file's confirmed thumbnail stays; an unconfirmed one, or any of a file
-            # that is not READY, goes with the strays.
-            if thumbnail and status == Upload.Status.READY:
-                accounted.add(thumbnail)
-            if key not in old:
-                continue
-            # A READY file's upload key is spare once its confirmed copy is in the bucket;
-            # were the copy missing, the upload key may hold the only bytes left.
-            if status != Upload.Status.READY or not s3.exists(file):
-                accounted.add(key)
-        found.extend(item for key, item in old.items() if key not in accounted)
+        found += sweeps.judge({i.key: i for i in page if i.last_modified < written_before})[0]
     return found
 
 
 def cleanup(
-    *, older_than: timedelta | None = None, dry_run: bool = False, now: datetime | None = None
+    *,
+    older_than: timedelta | None = None,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    everything: bool = False,
 ) -> Leftovers:
     """Find the leftovers and, unless `dry_run`, remove them with their bytes.
 
@@ -163,7 +162,7 @@ def cleanup(
         # Uppy's single-request uploads tell Chute nothing when they land: register those
         # that did before anything pending is treated as left behind.
         uppy.confirm_landed(limit=1000)
-    found = find(older_than=older_than, now=now)
+    found = find(older_than=older_than, now=now, everything=everything)
     for upload in resting(now or timezone.now()):
         # Within the resume window: complete it if every part arrived, else leave it be.
         if reconcile.settle(upload, dry_run=dry_run):
@@ -189,6 +188,8 @@ def cleanup(
         _purge(upload)
     for item in found.strays:
         s3.delete(item.key)
+    if found.swept is not None:
+        sweeps.forget(found.swept)  # after the deletes: an interrupted run looks again
     return found
 
 

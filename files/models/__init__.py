@@ -108,10 +108,20 @@ class Upload(models.Model):
     thumbnail = models.FileField(max_length=520, blank=True)
     thumbnail_type = models.CharField(max_length=16, blank=True)
     thumbnail_size = models.PositiveIntegerField(null=True, blank=True)
+    # When the cleanup next looks at what the bucket holds under this upload's key (a presigned
+    # URL may have written there after confirm, a confirm's copy may be unregistered): set when
+    # a URL is issued, cleared once nothing more can appear (files/lifecycle/sweeps.py).
+    sweep_after = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
+            # The cleanup's work: only the uploads that could still leave bytes behind.
+            models.Index(
+                fields=["sweep_after"],
+                name="upload_sweep_idx",
+                condition=models.Q(sweep_after__isnull=False),
+            ),
             # Unfinished uploads, newest first (resume, quotas, cleanup).
             models.Index(fields=["owner", "status", "-created_at"]),
             # The file list: a user's READY files, newest confirmed first.
@@ -343,5 +353,6 @@ from files.models.events import Event as Event  # noqa: E402
 from files.models.mail import LinkMail as LinkMail  # noqa: E402
 from files.models.notifications import Notification as Notification  # noqa: E402
 from files.models.schedule import Schedule as Schedule  # noqa: E402
+from files.models.sweeps import DeletedUpload as DeletedUpload  # noqa: E402
 from files.models.webhooks import Delivery as Delivery  # noqa: E402
 from files.models.webhooks import Webhook as Webhook  # noqa: E402

@@ -7,7 +7,10 @@ client here is that storage's or built from its options.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import re
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -58,7 +61,12 @@ class ChuteS3Storage(S3Storage):
         otherwise the public endpoint (CHUTE_S3_PUBLIC_ENDPOINT_URL) replaces the one
         Django uses, so downloads and uploads share one signing rule.
         """
-        if self.custom_domain or not self.querystring_auth or not public_endpoint():
+        if self.custom_domain:
+            # django-storages puts the parameters in the URL as they are, and CloudFront hands
+            # its query to the bucket: S3's own names (response-content-disposition, …).
+            query = {_s3_query_name(key): value for key, value in (parameters or {}).items()}
+            return str(super().url(name, query, expire, http_method))
+        if not self.querystring_auth or not public_endpoint():
             return str(super().url(name, parameters, expire, http_method))
         params = {**(parameters or {}), "Bucket": self.bucket_name, "Key": name}
         return str(
@@ -69,6 +77,12 @@ class ChuteS3Storage(S3Storage):
                 HttpMethod=http_method,
             )
         )
+
+
+def _s3_query_name(parameter: str) -> str:
+    """GetObject's parameter as S3 reads it from a query: "ResponseContentType" becomes
+    "response-content-type"."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", parameter).lower()
 
 
 def storage() -> S3Storage:
@@ -164,3 +178,20 @@ def presign_client() -> Any:
         configured.secret_key,
         configured.addressing_style,
     )
+
+
+@contextlib.contextmanager
+def counting_requests() -> Iterator[list[str]]:
+    """The operations this thread's client sends to the bucket meanwhile, retries included
+    (botocore's before-send event): tests and bench/ count a run's requests with it."""
+    sent: list[str] = []
+
+    def count(event_name: str, **kwargs: Any) -> None:
+        sent.append(event_name.rsplit(".", 1)[-1])
+
+    events = client().meta.events
+    events.register("before-send.s3", count)
+    try:
+        yield sent
+    finally:
+        events.unregister("before-send.s3", count)

@@ -37,6 +37,7 @@ def start(upload: Upload, *, plan: tuple[int, int] | None = None, checksums: boo
     carry no per-part checksums (files/uploads/uppy.py).
     """
     upload.method = Upload.Method.MULTIPART
+    upload.sweep_after = None  # its part URLs write no object; only completing it does
     upload.part_size, upload.part_count = plan or policy.part_plan(upload.size)
     upload.multipart_upload_id = s3.create_multipart(
         upload.key, content_type=upload.content_type, checksums=checksums
@@ -67,8 +68,25 @@ def _require_open_multipart(upload: Upload) -> None:
         raise UploadClosed("This upload is already complete; its parts cannot change.")
 
 
-def _part_number(upload: Upload, number: int) -> int:
-    count = upload.part_count or 0
+def checked_parts(count: int, parts: Sequence[tuple[int, str]]) -> dict[str, str]:
+    """A batch of (number, SHA-256) parts of an upload of `count` parts, as the row keeps them
+    ({"<n>": base64}); InvalidUpload with a sentence for a batch that cannot be signed."""
+    if not parts:
+        raise InvalidUpload("Ask for at least one part.")
+    if len(parts) > policy.MAX_PARTS_PER_SIGN:
+        raise InvalidUpload(f"Ask for at most {policy.MAX_PARTS_PER_SIGN} parts at a time.")
+    checksums: dict[str, str] = {}
+    for raw_number, raw_sha256 in parts:
+        number = _part_number(count, raw_number)
+        if str(number) in checksums:
+            raise InvalidUpload(f"Part {number} is listed twice.")
+        if not raw_sha256:
+            raise InvalidUpload(f'Part {number} needs its SHA-256 (base64) as "sha256".')
+        checksums[str(number)] = normalize_sha256(raw_sha256)
+    return checksums
+
+
+def _part_number(count: int, number: int) -> int:
     if not 1 <= number <= count:
         raise InvalidUpload(
             f"Part {number} does not exist: this upload has parts 1 to {count}."
@@ -93,18 +111,7 @@ def sign_parts(upload: Upload, parts: Sequence[tuple[int, str]]) -> SignedParts:
     S3-compatible stores may leave them out of ListParts.
     """
     _require_open_multipart(upload)
-    if not parts:
-        raise InvalidUpload("Ask for at least one part.")
-    if len(parts) > policy.MAX_PARTS_PER_SIGN:
-        raise InvalidUpload(f"Ask for at most {policy.MAX_PARTS_PER_SIGN} parts at a time.")
-    checksums: dict[str, str] = {}
-    for raw_number, raw_sha256 in parts:
-        number = _part_number(upload, raw_number)
-        if str(number) in checksums:
-            raise InvalidUpload(f"Part {number} is listed twice.")
-        if not raw_sha256:
-            raise InvalidUpload(f'Part {number} needs its SHA-256 (base64) as "sha256".')
-        checksums[str(number)] = normalize_sha256(raw_sha256)
+    checksums = checked_parts(upload.part_count or 0, parts)
 
     ttl = policy.upload_url_ttl()
     urls = s3.presign_parts(
@@ -233,7 +240,7 @@ def complete(upload: Upload, parts: Sequence[tuple[int, str]]) -> Upload:
         raise InvalidUpload("List every part with the ETag the bucket answered for it.")
     etags: dict[int, str] = {}
     for raw_number, etag in parts:
-        number = _part_number(upload, raw_number)
+        number = _part_number(upload.part_count or 0, raw_number)
         if number in etags:
             raise InvalidUpload(f"Part {number} is listed twice.")
         if not etag.strip('" '):

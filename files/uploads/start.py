@@ -7,7 +7,9 @@ pass through Django; confirm (files/uploads/confirm.py) registers what the bucke
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -34,6 +36,29 @@ class Issued:
     put: s3.PresignedPut | None = None
     # An unfinished upload of the same file, continued: the client asks which parts it holds.
     resumed: bool = False
+    # "Create and sign in one call": the first parts' URLs, when the create call carried them.
+    signed: multipart.SignedParts | None = None
+
+
+def check_first_parts(declared: Declaration, parts: Sequence[tuple[int, str]]) -> None:
+    """Refuse, before anything is created, first parts that could never be signed.
+
+    Parts are signed only for a multipart upload; for a file that goes in one request they
+    are left unused (a client need not know the server's threshold)."""
+    if parts and policy.is_multipart(declared.size):
+        multipart.checked_parts(policy.part_plan(declared.size)[1], parts)
+
+
+def sign_first_parts(issued: Issued, parts: Sequence[tuple[int, str]]) -> Issued:
+    """`issued` with the URLs of the parts the create call carried, as `sign_parts` answers
+    them, so the client's next call can already be a PUT.
+
+    Only for a new multipart upload. A resumed one is not signed here: its client hashed the
+    parts before it knew the upload's plan, and checksums of other parts would overwrite
+    those signed for the parts already in the bucket (which it lists first anyway)."""
+    if not parts or issued.resumed or issued.upload.method != Upload.Method.MULTIPART:
+        return issued
+    return dataclasses.replace(issued, signed=multipart.sign_parts(issued.upload, parts))
 
 
 def single_request_method() -> str:
@@ -44,6 +69,7 @@ def single_request_method() -> str:
 def new_upload(owner: User, declared: Declaration, **fields: Any) -> Upload:
     """An unsaved PENDING upload of `declared`, with a fresh key chosen by the server."""
     upload_id = uuid.uuid4()
+    expires_at = timezone.now() + timedelta(seconds=policy.upload_url_ttl())
     return Upload(
         id=upload_id,
         owner=owner,
@@ -56,7 +82,9 @@ def new_upload(owner: User, declared: Declaration, **fields: Any) -> Upload:
         folder=declared.folder,
         encrypted=declared.encrypted,
         meta=declared.meta,
-        expires_at=timezone.now() + timedelta(seconds=policy.upload_url_ttl()),
+        expires_at=expires_at,
+        # Once its URL expired, the cleanup looks under its key once (files/lifecycle/sweeps.py).
+        sweep_after=expires_at + policy.URL_GRACE,
         **fields,
     )
 

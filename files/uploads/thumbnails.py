@@ -11,6 +11,10 @@ worst it can show is another picture the uploader chose.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from files import s3
 from files.errors import InvalidThumbnail, ThumbnailMismatch, UploadNotFound
 from files.models import Upload
@@ -56,7 +60,11 @@ def issue(upload: Upload, *, content_type: str, size: int) -> s3.PresignedPost:
     post = s3.presign_post(
         key_for(upload), content_type=content_type, size=size, expires_in=post_ttl()
     )
-    Upload.objects.filter(pk=upload.pk).update(thumbnail_type=content_type, thumbnail_size=size)
+    # The cleanup looks under the upload's key once this POST expired (lifecycle/sweeps.py).
+    sweep_after = timezone.now() + timedelta(seconds=post_ttl()) + policy.URL_GRACE
+    Upload.objects.filter(pk=upload.pk).update(
+        thumbnail_type=content_type, thumbnail_size=size, sweep_after=sweep_after
+    )
     upload.thumbnail_type, upload.thumbnail_size = content_type, size
     return post
 

@@ -13,4 +13,6 @@ def chute(request: HttpRequest) -> dict[str, Any]:
         # files are hashed whole first, so the bucket checks their SHA-256).
         "parallel_files": settings.CHUTE_PARALLEL_FILES,
         "multipart_threshold": settings.CHUTE_MULTIPART_THRESHOLD,
+        # Its part plan's size, to hash the first parts before declaring a file (plan.js).
+        "part_size": settings.CHUTE_PART_SIZE,
     }

@@ -83,6 +83,11 @@ class PartTraffic:
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
         elif request.method == "POST" and request.url.endswith("/parts"):
             self.signed.append([part["number"] for part in request.post_data_json["parts"]])
+        elif request.method == "POST" and request.url.endswith("/api/uploads"):
+            # The first parts are signed with the declaration ("create and sign in one call").
+            parts = request.post_data_json.get("parts")
+            if parts:
+                self.signed.append([part["number"] for part in parts])
 
     def ended(self, request: Request) -> None:
         if is_part_put(request):

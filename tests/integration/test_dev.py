@@ -191,3 +191,49 @@ def test_the_embedded_server_sends_no_telemetry(seaweedfs):
     # `weed mini` reports anonymous statistics to seaweedfs.com unless told not to.
     assert seaweedfs.process is not None
     assert "-master.telemetry=false" in seaweedfs.process.args
+
+
+def test_a_warm_start_says_starting_once_the_app_answers_and_starts_django_once_for_it(tmp_path):
+    """bin/run's warm start: "starting on …" is printed when the port already answers, and the
+    app is one runserver process (manage.py dev is its autoreloader), not a parent and a child."""
+    port, s3_port = free_port_pair(), free_port_pair()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "CHUTE_", "CSRF_", "DJANGO_SETTINGS"))
+    }
+    env.update(DEBUG="1", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    command = [
+        sys.executable,
+        "manage.py",
+        "dev",
+        f"--port={port}",
+        f"--s3-port={s3_port}",
+        f"--data-dir={tmp_path / 'data'}",
+    ]
+    for warm in (False, True):  # the first run migrates a new database
+        dev = subprocess.Popen(
+            command,
+            cwd=django_settings.BASE_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            assert dev.stdout is not None
+            for line in dev.stdout:
+                if "Chute is starting on" in line:
+                    break
+            else:
+                raise AssertionError(f"manage.py dev exited with {dev.wait()}")
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                pass  # answering already when it says so
+            if warm:
+                assert len(running_under(dev.pid, "manage.py runserver")) == 1
+                assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).ok
+        finally:
+            os.killpg(dev.pid, signal.SIGTERM)
+            dev.communicate(timeout=30)
+        assert dev.returncode == 0

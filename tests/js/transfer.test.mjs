@@ -370,3 +370,49 @@ test("cancel aborts, deletes the upload on the server and forgets it", async () 
   assert.ok(client.calls.includes("remove"));
   assert.throws(() => transfer.moveTo("preparing"), IllegalTransition);
 });
+
+test("create and sign in one call: the first parts' checksums go with the declaration and their URLs are used", async () => {
+  // 40 MiB in 5 MiB parts (CHUTE_PART_SIZE 5 MiB): 8 parts, all in the first batch.
+  const size = 40 * MiB;
+  const urls = Object.fromEntries([1, 2, 3, 4, 5, 6, 7, 8].map((n) => [n, `https://b.test/?partNumber=${n}&X-Amz-Expires=900`]));
+  const upload = { id: "u", method: "multipart", size, part_size: 5 * MiB, part_count: 8, links, limits, urls, expires_at: "" };
+  const declared = [];
+  const client = fakeClient(upload, {
+    create: async (_file, { parts }) => (client.calls.push("create"), declared.push(parts), upload),
+  });
+  const put = [];
+  const transfer = new Transfer(fileOf(size), {
+    client,
+    threshold: 5 * MiB,
+    partSize: 5 * MiB,
+    sleep: noSleep,
+    send: async (method, url) => (put.push(new URL(url).searchParams.get("partNumber")), okXhr()),
+  });
+  await transfer.start();
+  assert.equal(transfer.state, "done");
+  const part = await sha256Base64(new Blob([new Uint8Array(5 * MiB)]));
+  assert.deepEqual(declared[0], [1, 2, 3, 4, 5, 6, 7, 8].map((number) => ({ number, sha256: part })));
+  assert.deepEqual(client.calls, ["create", "complete 1,2,3,4,5,6,7,8"]); // no signing call
+  assert.equal(put.length, 8);
+});
+
+test("create and sign: a plan other than the expected one declares the file again, without parts", async () => {
+  const size = 40 * MiB;
+  const wrong = { id: "w", method: "multipart", size, part_size: 8 * MiB, part_count: 5, links, limits, urls: { 1: "https://b.test/?partNumber=1" }, expires_at: "" };
+  const right = { id: "u", method: "multipart", size, part_size: 8 * MiB, part_count: 5, links, limits };
+  const answers = [wrong, right];
+  const client = fakeClient(right, {
+    create: async (_file, { parts }) => (client.calls.push(parts ? "create with parts" : "create"), answers.shift()),
+  });
+  const transfer = new Transfer(fileOf(size), {
+    client,
+    threshold: 5 * MiB,
+    partSize: 5 * MiB, // the page believes 5 MiB; Chute answers 8 MiB parts
+    sleep: noSleep,
+    send: async () => okXhr(),
+  });
+  await transfer.start();
+  assert.equal(transfer.state, "done");
+  assert.deepEqual(client.calls.slice(0, 3), ["create with parts", "remove", "create"]);
+  assert.ok(client.calls.some((call) => call.startsWith("sign")));
+});

@@ -40,6 +40,15 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--everything",
+            action="store_true",
+            help=(
+                "Also list every object under users/ for bytes no row accounts for (slow on a "
+                "large bucket; once after upgrading, or after putting objects there by hand). "
+                "Without it, only the keys of uploads that could have left bytes are listed."
+            ),
+        )
+        parser.add_argument(
             "--dry-run",
             action="store_true",
             help="List what would be removed without removing anything.",
@@ -48,7 +57,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         dry_run = options["dry_run"]
         try:
-            found = cleanup.cleanup(older_than=options["older_than"], dry_run=dry_run)
+            found = cleanup.cleanup(
+                older_than=options["older_than"],
+                dry_run=dry_run,
+                everything=options["everything"],
+            )
         except s3.S3Failure as error:
             raise CommandError(
                 f"The bucket {settings.AWS_STORAGE_BUCKET_NAME!r} failed during cleanup: {error} "

@@ -1,7 +1,11 @@
+import concurrent.futures
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -9,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import autoreload
 
 from files.embedded import (
     GRPC_OFFSET,
@@ -68,6 +73,16 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def answering(port: int, process: Any, timeout: float = 60) -> bool:
+    """Wait until the app accepts connections on `port` (False if it exited or took too long)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return True
+        time.sleep(0.05)
+    return False
 
 
 class Command(BaseCommand):
@@ -143,36 +158,85 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
 
     def _serve(self, server: SeaweedFS, env: dict[str, str], port: int) -> None:
+        """Start everything side by side, and say so once the app answers.
+
+        Each Django start costs a second or more on a small machine, so none waits for another
+        it does not need: the app starts at once (after the migrations, only when some are
+        pending), next to SeaweedFS, the migrations check (this process) and the bucket's setup
+        (a child, so its settings read the chosen endpoint and origins from `env`; it waits for
+        the server itself). This process is the app's autoreloader (`app`), so Django starts
+        once for it, not twice; the worker starts once the app answers.
+        """
         self.stdout.write(f"Starting SeaweedFS (S3 on {server.endpoint}) …")
-        self._start(server)
+        starting = concurrent.futures.ThreadPoolExecutor(1).submit(self._start, server)
+        address = f"127.0.0.1:{port}"
+        app = App(address, env)
+        children: list[subprocess.Popen[bytes]] = []
         try:
-            # In a child, so its settings read the chosen endpoint and origins from `env`.
-            setup = subprocess.run(
-                [sys.executable, "manage.py", "s3_setup", "--wait", "30"],
-                cwd=settings.BASE_DIR,
-                env=env,
-                check=False,
-            )
-            if setup.returncode:
-                raise CommandError("s3_setup failed (see above).")
-            call_command("migrate", interactive=False, verbosity=1)
-            address = f"127.0.0.1:{port}"
-            self.stdout.write(
-                self.style.SUCCESS(f"Chute is starting on http://{address}/ — Ctrl-C stops it.")
-            )
-            # The task worker runs next to the app, as the Procfile's worker does.
-            worker = spawn(["worker"], env)
             try:
-                runserver = spawn(["runserver", address], env)
-                try:
-                    runserver.wait()
-                except (KeyboardInterrupt, SystemExit):
-                    pass
-                finally:
-                    stop(runserver)
-            finally:
-                self.stdout.write("Stopping the task worker …")
-                stop(worker)
+                pending = pending_migrations()
+            except Exception:
+                starting.result()  # the server's failure is the one to report
+                raise
+            if pending:
+                call_command("migrate", interactive=False, verbosity=1)
+            else:
+                app.start()
+            setup = spawn(["s3_setup", "--wait", "30"], env)
+            children.append(setup)
+            starting.result()
+            if setup.wait():
+                raise CommandError("s3_setup failed (see above).")
+            app.start()
+            if answering(port, app):
+                # The task worker runs next to the app, as the Procfile's worker does.
+                children.append(spawn(["worker"], env))
+                self.stdout.write(
+                    self.style.SUCCESS(f"Chute is starting on http://{address}/ — Ctrl-C stops it.")
+                )
+            app.serve()
+        except (KeyboardInterrupt, SystemExit):
+            pass
         finally:
-            self.stdout.write("Stopping SeaweedFS …")
-            server.stop()
+            self.stdout.write("Stopping the app and the task worker …")
+            app.stop()
+            for child in reversed(children):
+                stop(child)
+            if starting.exception() is None:  # waits for a start still under way
+                self.stdout.write("Stopping SeaweedFS …")
+                server.stop()
+
+
+def pending_migrations() -> bool:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
+class App:
+    """`runserver`, restarted when its autoreloader asks (exit status 3), as Django's own
+    reloading parent does, without starting Django for that parent."""
+
+    def __init__(self, address: str, env: dict[str, str]) -> None:
+        # This process ran the system checks already; the app's own start skips them.
+        self.command = ["runserver", "--skip-checks", address]
+        self.env = {**env, autoreload.DJANGO_AUTORELOAD_ENV: "true"}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        if self.process is None:
+            self.process = spawn(self.command, self.env)
+
+    def poll(self) -> int | None:
+        return self.process.poll() if self.process else None
+
+    def serve(self) -> None:
+        """Until the app stops for another reason than a changed file."""
+        while self.process is not None and self.process.wait() == 3:
+            self.process = spawn(self.command, self.env)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)

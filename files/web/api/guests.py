@@ -22,7 +22,7 @@ from files.errors import InvalidUpload, PasswordRefused, UploadClosed
 from files.lifecycle import delete
 from files.models import Upload, UploadRequest
 from files.upload_requests import guests
-from files.uploads import confirm, multipart, thumbnails
+from files.uploads import confirm, multipart, start, thumbnails
 from files.web import guest_session
 from files.web.api import handlers
 from files.web.api.schemas import (
@@ -40,6 +40,7 @@ from files.web.api.uploads import (
     ThumbnailOut,
     ThumbnailPostOut,
     declaration,
+    first_parts,
     thumbnail_post,
 )
 from files.web.http import HtmxRequest, client_address
@@ -111,7 +112,8 @@ def create_upload(request: HtmxRequest, token: str, body: GuestUploadIn) -> Stat
             "Upload requests are not encrypted this round: send the file without encryption, "
             "or ask its owner for an account."
         )
-    declared = declaration(body)
+    declared, parts = declaration(body), first_parts(body)
+    start.check_first_parts(declared, parts)
     name = (
         body.sender_name
         if body.sender_name is not None
@@ -120,7 +122,7 @@ def create_upload(request: HtmxRequest, token: str, body: GuestUploadIn) -> Stat
     issued = guests.start_guest_upload(
         row, declared, sender_name=name, guest_key=guest_session.guest_key(request.session)
     )
-    return Status(201, issued)
+    return Status(201, start.sign_first_parts(issued, parts))
 
 
 @guest_api.post(

@@ -41,6 +41,11 @@ TIME_VALUE_MAX = 8_640_000_000_000_000  # ms from the epoch: JavaScript's Date r
 # --- Uploads ------------------------------------------------------------------------------
 
 
+class PartChecksumIn(Schema):
+    number: StrictInt = Field(le=MAX_PARTS, description="the part's number, a whole number from 1")
+    sha256: StrictStr = Field(description="the part's SHA-256 in base64, as text")
+
+
 class UploadIn(Schema):
     """`POST /api/uploads`: what the client declares about the file it is about to send."""
 
@@ -78,10 +83,11 @@ class UploadIn(Schema):
         None, description="text: an encrypted file's name, type and size, encrypted, in base64url"
     )
 
-
-class PartChecksumIn(Schema):
-    number: StrictInt = Field(le=MAX_PARTS, description="the part's number, a whole number from 1")
-    sha256: StrictStr = Field(description="the part's SHA-256 in base64, as text")
+    parts: list[PartChecksumIn] | None = Field(
+        None,
+        description="for a multipart upload, the first parts' SHA-256 (at most "
+        "limits.parts_per_request), or left out: the answer then holds their URLs as urls",
+    )
 
 
 class SignPartsIn(Schema):
@@ -164,7 +170,15 @@ class BaseUploadOut(Schema):
 
 class UploadOut(BaseUploadOut):
     # A new upload (start.Issued): with its presigned POST or PUT, if it has one.
+    urls: dict[str, str] | None = Field(
+        None, description="the URLs of the parts the call carried, as links.parts answers them"
+    )
     _flat = read_through("upload")
+
+    @staticmethod
+    def resolve_urls(issued: Any) -> dict[str, str] | None:
+        signed = getattr(issued, "signed", None)
+        return part_urls(signed) if signed is not None else None
 
 
 class ConfirmedOut(BaseUploadOut):

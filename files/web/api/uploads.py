@@ -71,7 +71,16 @@ def confirmed(request: AuthenticatedRequest, upload: Upload) -> Any:
 )
 def create_upload(request: AuthenticatedRequest, body: UploadIn) -> Status:
     """Declare a file; answers a PENDING upload with a presigned POST, PUT or multipart plan."""
-    return Status(201, start.start_upload(request.user, declaration(body)))
+    # With the first parts' checksums, their URLs too ("create and sign in one call").
+    declared, parts = declaration(body), first_parts(body)
+    start.check_first_parts(declared, parts)
+    issued = start.start_upload(request.user, declared)
+    return Status(201, start.sign_first_parts(issued, parts))
+
+
+def first_parts(body: UploadIn) -> list[tuple[int, str]]:
+    """The (number, SHA-256) parts a create call carried to be signed at once."""
+    return [(part.number, part.sha256) for part in body.parts or []]
 
 
 def declaration(body: UploadIn) -> declarations.Declaration:

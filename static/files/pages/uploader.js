@@ -20,6 +20,7 @@ const template = document.getElementById("transfer-row");
 const status = document.getElementById("upload-status");
 const settings = list?.dataset ?? {};
 const threshold = Number(settings.multipartThreshold) || Infinity;
+const partSize = Number(settings.partSize) || 0;
 const workerUrl = settings.hashWorker;
 const client = new Client({
   createUrl: settings.createUrl,
@@ -62,7 +63,7 @@ function start(items) {
   const transfers = [];
   for (const { file, path = "", sealed = null, upload = null } of items) {
     const hashFile = (f) => sha256OfFile(f, { workerUrl });
-    const transfer = new Transfer(file, { client, path, threshold, sealed, upload, hashFile });
+    const transfer = new Transfer(file, { client, path, threshold, partSize, sealed, upload, hashFile });
     transfers.push(transfer);
     const view = new TransferView(template, transfer);
     let previewed = false;

@@ -30,11 +30,14 @@ export class MultipartPipeline {
    * @param report { enter(state), progress(sentBytes), notice(text) }: see the top of this file
    * @param send, hash, sleep, pace: protocol.js send, hash.js sha256Base64, retry.js sleep and
    *   pace.js paceFor, replaced by tests
+   * @param first the first parts hashed before the declaration ({number: sha256}), when its
+   *   answer signed them (`upload.urls`)
    */
   constructor({
     file,
     upload,
     client,
+    first = null,
     resumed = false,
     report,
     send = sendToBucket,
@@ -54,6 +57,11 @@ export class MultipartPipeline {
     this.checksums = new Map(); // part number -> promise of its base64 SHA-256
     this.digests = new Map(); // part number -> its base64 SHA-256, once known
     this.mayHaveParts = Boolean(resumed);
+    this.first = first && upload.urls ? upload : null;
+    for (const [number, sha256] of Object.entries(first ?? {})) {
+      this.checksums.set(Number(number), Promise.resolve(sha256));
+      this.digests.set(Number(number), sha256);
+    }
   }
 
   partRange(number) {
@@ -130,6 +138,8 @@ export class MultipartPipeline {
       // An encrypted part is made, not only read: sending starts once the first ones are.
       firstBatch: this.file.part ? this.pace.target : 0,
     });
+    if (this.first) signer.accept(this.first); // signed with the declaration: once
+    this.first = null;
     this.partsProgress();
     if (queue.length) {
       // The first parts are hashed before a byte goes: say so until the first progress.

@@ -68,7 +68,7 @@ export class Client {
    * `sha256` (base64, files below the multipart threshold) is pinned by the bucket; `path` is
    * the file's path within a chosen folder.
    */
-  create(file, { signal, sha256 = null, path = "" } = {}) {
+  create(file, { signal, sha256 = null, path = "", parts = null } = {}) {
     const body = {
       name: file.name,
       size: file.size,
@@ -77,6 +77,7 @@ export class Client {
     };
     if (sha256) body.sha256 = sha256;
     if (path) body.path = path;
+    if (parts?.length) body.parts = parts; // the first parts' URLs come back as `urls`
     return this.call("POST", this.createUrl, body, { signal });
   }
 

@@ -116,21 +116,25 @@ export class PartSigner {
     }
   }
 
+  /** Signed URLs ({urls, expires_at}): a batch's answer, or the declaration's first parts. */
+  accept(answer) {
+    this.signedAny = true;
+    const received = this.now();
+    for (const [number, url] of Object.entries(answer.urls)) {
+      // The URL's own lifetime, counted from now, is immune to this computer's clock error.
+      const lifetime = Number(new URL(url).searchParams.get("X-Amz-Expires"));
+      const expiresAt = lifetime > 0 ? received + lifetime * 1000 : Date.parse(answer.expires_at);
+      this.urls.set(Number(number), { url, expiresAt });
+    }
+  }
+
   sign(numbers, signal) {
     this.busy = (async () => {
       const parts = await mapWithLimit(numbers, HASHES_AT_ONCE, async (number) => ({
         number,
         sha256: await this.checksum(number),
       }));
-      const answer = await this.signBatch(parts, signal);
-      this.signedAny = true;
-      const received = this.now();
-      for (const [number, url] of Object.entries(answer.urls)) {
-        // The URL's own lifetime, counted from now, is immune to this computer's clock error.
-        const lifetime = Number(new URL(url).searchParams.get("X-Amz-Expires"));
-        const expiresAt = lifetime > 0 ? received + lifetime * 1000 : Date.parse(answer.expires_at);
-        this.urls.set(Number(number), { url, expiresAt });
-      }
+      this.accept(await this.signBatch(parts, signal));
     })().finally(() => {
       this.busy = null;
     });

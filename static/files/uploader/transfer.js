@@ -12,8 +12,9 @@
 // its size, checksums and parts are the ciphertext's; Chute is told neither name nor folder.
 
 import { Meter } from "./format.js";
-import { sha256OfFile } from "./hash.js";
+import { sha256Base64, sha256OfFile } from "./hash.js";
 import { MultipartPipeline } from "./multipart.js";
+import { expectedPlan, firstPartCount } from "./plan.js";
 import { UploadError, send as sendToBucket } from "./protocol.js";
 
 export const TRANSITIONS = Object.freeze({
@@ -37,6 +38,8 @@ export class Transfer extends EventTarget {
    * @param threshold the server's CHUTE_MULTIPART_THRESHOLD: smaller files are hashed whole
    * @param sealed a sealed.js SealedFile to send `file` encrypted, or null
    * @param upload an unfinished upload of this file to continue (Chute's JSON), or null
+   * @param partSize the server's CHUTE_PART_SIZE: a larger file's first parts are hashed
+   *   before it is declared, so their URLs come with the declaration (0: not)
    * @param send, hashFile, now: protocol.js send, hash.js sha256OfFile and the meter's clock;
    *   hash, sleep, pace: multipart.js's (each replaced by tests)
    */
@@ -46,6 +49,7 @@ export class Transfer extends EventTarget {
       client,
       path = "",
       threshold = Infinity,
+      partSize = 0,
       sealed = null,
       upload = null,
       send = sendToBucket,
@@ -64,6 +68,7 @@ export class Transfer extends EventTarget {
     this.client = client;
     this.path = path;
     this.threshold = threshold;
+    this.partSize = partSize;
     this.upload = upload;
     this.sendToBucket = send;
     this.hashFile = hashFile;
@@ -152,11 +157,14 @@ export class Transfer extends EventTarget {
           sha256 = await this.hashFile(this.body ?? this.file);
           if (signal.aborted) return;
         }
+        const first = await this.firstParts(signal);
+        if (signal.aborted) return;
         creating = true;
         this.upload = this.sealed
           ? await this.client.createEncrypted(this.sealed, { signal, sha256 })
-          : await this.client.create(this.file, { signal, sha256, path: this.path });
+          : await this.declare(signal, { sha256, first });
         creating = false;
+        if (this.multipart && this.upload.urls) this.parts = this.multipartPipeline(first);
       }
       if (this.multipart && !this.parts) this.parts = this.multipartPipeline();
       const row = this.multipart ? await this.parts.send(signal) : await this.sendSingle(signal);
@@ -213,12 +221,42 @@ export class Transfer extends EventTarget {
     return this.client.confirm(this.upload, { signal });
   }
 
+  /** SHA-256 of the first parts of the plan Chute will most likely make ({number: sha256}). */
+  async firstParts(signal) {
+    // Not for an encrypted file: its parts are ciphertext, made as they are sent.
+    if (this.sealed || !(this.partSize > 0 && this.file.size >= this.threshold)) return null;
+    const plan = expectedPlan(this.file.size, this.partSize);
+    this.notice = "Reading the file…";
+    this.emit();
+    const hash = this.partOptions.hash ?? sha256Base64;
+    const first = {};
+    for (let number = 1; number <= firstPartCount(plan) && !signal.aborted; number += 1) {
+      const start = (number - 1) * plan.partSize;
+      first[number] = await hash(this.file.slice(start, Math.min(start + plan.partSize, this.file.size)));
+    }
+    return first;
+  }
+
+  /** Create the upload, its first parts signed with it; declared again if Chute planned others. */
+  async declare(signal, { sha256, first }) {
+    const parts = first ? Object.entries(first).map(([number, hash]) => ({ number: Number(number), sha256: hash })) : null;
+    const upload = await this.client.create(this.file, { signal, sha256, path: this.path, parts });
+    const plan = first && expectedPlan(this.file.size, this.partSize);
+    if (!upload.urls || (upload.part_size === plan.partSize && upload.part_count === plan.partCount)) {
+      return upload;
+    }
+    // Those checksums are not this upload's parts: start it again clean (resume trusts them).
+    await this.client.remove(upload, { signal });
+    return this.client.create(this.file, { signal, sha256, path: this.path });
+  }
+
   /** The pipeline that sends this multipart upload's parts, reporting to this state machine. */
-  multipartPipeline() {
+  multipartPipeline(first = null) {
     return new MultipartPipeline({
       file: this.source,
       upload: this.upload,
       client: this.client,
+      first,
       // Chute may have answered an unfinished upload of this same file: ask what it holds.
       resumed: Boolean(this.upload.resumed),
       report: {
