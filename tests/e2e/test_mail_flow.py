@@ -77,7 +77,10 @@ def test_the_share_dialogs_tell_me_box_is_ticked_for_a_confirmed_address(
     dialog = page.locator("dialog[data-share-dialog]")
     tell_me = dialog.get_by_label("Tell me when it is downloaded")
     expect(tell_me).to_be_checked()
+    # The dialog has settled (it focuses its first field as it opens): then move to the box.
+    expect(dialog.get_by_role("button", name="Create link")).to_be_visible()
     tell_me.focus()
+    expect(tell_me).to_be_focused()
     page.keyboard.press("Space")  # by keyboard: this link stays quiet
     expect(tell_me).not_to_be_checked()
     dialog.get_by_role("button", name="Create link").click()

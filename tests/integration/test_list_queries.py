@@ -22,7 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from files.accounts import tokens
-from files.models import Share, ShareFile, Upload
+from files.models import Delivery, Event, Share, ShareFile, Upload, Webhook
 from files.shares import single
 from files.upload_requests import owners
 
@@ -109,6 +109,24 @@ def seed_tokens(owner, n: int) -> list[str]:
     return [tokens.create(owner, name=f"token-{index:03}").row.name for index in range(n)]
 
 
+def seed_webhooks(owner, n: int) -> list[str]:
+    """`n` webhooks (past the per-account cap: the count is what is measured), each with two
+    deliveries shown on the page and in the API."""
+    hooks = Webhook.objects.bulk_create(
+        Webhook(owner=owner, url=f"https://hooks.example.com/{index:03}", events=["file.ready"])
+        for index in range(n)
+    )
+    events = Event.objects.bulk_create(
+        Event(owner=owner, type="file.ready", data={"index": index}) for index in range(2)
+    )
+    Delivery.objects.bulk_create(
+        Delivery(webhook=hook, event=event, next_attempt_at=timezone.now(), last_status_code=200)
+        for hook in hooks
+        for event in events
+    )
+    return [hook.url for hook in hooks]
+
+
 # (address, seed): one line a list. Pages and their API lists side by side.
 LISTS: dict[str, tuple[str, Seed]] = {
     "files page": ("/", seed_files),
@@ -119,6 +137,8 @@ LISTS: dict[str, tuple[str, Seed]] = {
     "GET /api/requests": ("/api/requests", seed_requests),
     "tokens page": ("/tokens/", seed_tokens),
     "GET /api/tokens": ("/api/tokens", seed_tokens),
+    "webhooks page": ("/webhooks/", seed_webhooks),
+    "GET /api/webhooks": ("/api/webhooks", seed_webhooks),
 }
 
 
