@@ -81,4 +81,4 @@ def webhooks_of(owner: User) -> list[Listed]:
         to_attr="recent",
     )
     rows = Webhook.objects.filter(owner=owner).prefetch_related(recent)
-    return [Listed(row=row, deliveries=row.recent) for row in rows]  # type: ignore[attr-defined]
+    return [Listed(row=row, deliveries=row.recent) for row in rows]
