@@ -223,7 +223,9 @@ class ShapingProxy:
             await asyncio.gather(sender, return_exceptions=True)
 
     @staticmethod
-    async def _deliver(line: asyncio.Queue[tuple[float, bytes]], writer: asyncio.StreamWriter) -> None:
+    async def _deliver(
+        line: asyncio.Queue[tuple[float, bytes]], writer: asyncio.StreamWriter
+    ) -> None:
         try:
             while True:
                 due, data = await line.get()
@@ -278,8 +280,12 @@ def capacity(size: int = 1024 * 2**20, streams: int = 1, profile: Profile = NEAR
         sink_port = probe.getsockname()[1]
     with ShapingProxy("127.0.0.1", sink_port, profile) as proxy:
         child = subprocess.Popen(
-            [sys.executable, "-c", SINK_AND_PUSH, str(size), str(streams), str(sink_port)]
-            + [str(proxy.port)],
+            [
+                sys.executable,
+                "-c",
+                SINK_AND_PUSH,
+                *map(str, (size, streams, sink_port, proxy.port)),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
