@@ -85,6 +85,7 @@ class Run:
         self.origins = {"proxy": stack.base_url, "direct": twin_url}
         self.page = page
         self.proxy = proxy
+        self.page_requests: list[int] = []  # requests to Django per measured page upload
 
     def _signing(self, route: str) -> Any:
         from django.test import override_settings
@@ -113,6 +114,7 @@ class Run:
         if check:
             check_registered(path.name, size)
             self.forget(path.name)
+            self.page_requests.append(len(run["requests"]))
         return float(run["seconds"])
 
     def uppy(
@@ -304,6 +306,7 @@ def main() -> int:
             found["rows"],
             [("way", "way"), ("mb_per_s", "MB/s"), ("mb_per_s_runs", "MB/s each round")],
         )
+        print(f"  the page's requests to Django, each upload: {found['page_requests_to_django']}")
         for ratio, value in found["ratios"].items():
             line = f"  {ratio:44} {value:.3f}"
             for target, limit in TARGETS.get(name, []):
@@ -330,6 +333,7 @@ def measure(run: Run, profile: shaper.Profile, args: argparse.Namespace) -> dict
     run.proxy.profile = profile
     timeout_ms = 120_000 + size / MB * 1000  # at least 1 MB/s
     seconds: dict[str, list[float]] = {name: [] for name in names}
+    run.page_requests = []
     for round_number in range(1, args.rounds + 1):
         for name in names:
             route = "direct" if name.endswith(", direct") else "proxy"
@@ -362,6 +366,7 @@ def measure(run: Run, profile: shaper.Profile, args: argparse.Namespace) -> dict
         "describe": profile.describe(),
         "size_bytes": size,
         "seconds": seconds,
+        "page_requests_to_django": run.page_requests,
         "rows": rows,
         "ratios": {k: round(v, 3) for k, v in ratios_for(profile.name, speed).items()},
     }
