@@ -25,6 +25,7 @@ import os
 import socket
 import statistics
 import sys
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -173,6 +174,33 @@ class Run:
         return float(seconds)  # the multipart upload is left uncompleted; the run's bucket goes
 
 
+class InFlight:
+    """Samples how many connections are sending through the proxy while a way runs."""
+
+    def __init__(self, proxy: shaper.ShapingProxy) -> None:
+        self.proxy = proxy
+        self.samples: list[int] = []
+        self._stop = threading.Event()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            self.samples.append(self.proxy.sending())
+
+    def __enter__(self) -> InFlight:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self) -> tuple[float, int]:
+        """(mean while anything was sending, peak)."""
+        busy = [n for n in self.samples if n]
+        return (round(statistics.mean(busy), 1) if busy else 0.0, max(self.samples, default=0))
+
+
 def curl_through(proxy: shaper.ShapingProxy, route: str, path: Path, size: int) -> float:
     from django.test import override_settings
 
@@ -183,8 +211,8 @@ def curl_through(proxy: shaper.ShapingProxy, route: str, path: Path, size: int) 
 
 def ways_for(profile: str, configs: list[tuple[int, int, str]], direct: bool) -> list[str]:
     names = ["page", "one XHR PUT", "Uppy"]
+    names += [f"ceiling {c[1]} × {c[0] // 2**20} MiB {c[2]}" for c in configs]
     if profile == "near":
-        names += [f"ceiling {c[1]} × {c[0] // 2**20} MiB {c[2]}" for c in configs]
         names += ["curl -T"]
         if direct:
             names += [f"{name}, direct" for name in names]
@@ -223,7 +251,13 @@ def main() -> int:
         "--ceiling",
         type=parse_configs,
         default=parse_configs("64x2a,64x4a"),
-        help="browser_ceiling.py configurations for near (part MiB × in flight, a: hashed ahead).",
+        help="browser_ceiling.py configurations (part MiB × in flight, a: hashed ahead, "
+        "n: no checksum) for --ceiling-profiles.",
+    )
+    parser.add_argument(
+        "--ceiling-profiles",
+        default="near",
+        help="Profiles that also run the --ceiling configurations (default near).",
     )
     parser.add_argument("--no-direct", action="store_true", help="near: skip the direct ways.")
     parser.add_argument("--ways", default="", help="Only ways whose name contains one of these.")
@@ -304,7 +338,12 @@ def main() -> int:
         )
         print_table(
             found["rows"],
-            [("way", "way"), ("mb_per_s", "MB/s"), ("mb_per_s_runs", "MB/s each round")],
+            [
+                ("way", "way"),
+                ("mb_per_s", "MB/s"),
+                ("mb_per_s_runs", "MB/s each round"),
+                ("sending", "connections sending via the proxy (mean, peak) each round"),
+            ],
         )
         print(f"  the page's requests to Django, each upload: {found['page_requests_to_django']}")
         for ratio, value in found["ratios"].items():
@@ -318,10 +357,32 @@ def main() -> int:
     return 0
 
 
+def run_way(
+    run: Run,
+    base: str,
+    route: str,
+    big: Path,
+    size: int,
+    timeout_ms: float,
+    configs: list[tuple[int, int, str]],
+    sums: dict[int, list[str]],
+) -> float:
+    if base == "page":
+        return run.chute_page(route, big, size, timeout_ms)
+    if base == "Uppy":
+        return run.uppy(route, big, size, timeout_ms)
+    if base == "one XHR PUT":
+        return run.xhr_put(route, big, size)
+    if base == "curl -T":
+        return curl_through(run.proxy, route, big, size)
+    config = configs[ways_for("near", configs, False).index(base) - 3]
+    return run.ceiling(route, big, size, config, sums[config[0]])
+
+
 def measure(run: Run, profile: shaper.Profile, args: argparse.Namespace) -> dict[str, Any]:
     size = getattr(args, f"size_{profile.name}")
     direct = profile.name == "near" and not args.no_direct
-    configs = args.ceiling if profile.name == "near" else []
+    configs = args.ceiling if profile.name in args.ceiling_profiles.split(",") else []
     names = ways_for(profile.name, configs, direct)
     if args.ways:
         names = [n for n in names if any(w in n for w in args.ways.split(","))]
@@ -333,25 +394,22 @@ def measure(run: Run, profile: shaper.Profile, args: argparse.Namespace) -> dict
     run.proxy.profile = profile
     timeout_ms = 120_000 + size / MB * 1000  # at least 1 MB/s
     seconds: dict[str, list[float]] = {name: [] for name in names}
+    sending: dict[str, list[tuple[float, int]]] = {}
     run.page_requests = []
     for round_number in range(1, args.rounds + 1):
         for name in names:
             route = "direct" if name.endswith(", direct") else "proxy"
             base = name.removesuffix(", direct")
             print(f"round {round_number}/{args.rounds} {profile.name}: {name} …", flush=True)
-            if base == "page":
-                taken = run.chute_page(route, big, size, timeout_ms)
-            elif base == "Uppy":
-                taken = run.uppy(route, big, size, timeout_ms)
-            elif base == "one XHR PUT":
-                taken = run.xhr_put(route, big, size)
-            elif base == "curl -T":
-                taken = curl_through(run.proxy, route, big, size)
-            else:
-                config = configs[ways_for("near", configs, False).index(base) - 3]
-                taken = run.ceiling(route, big, size, config, sums[config[0]])
+            with InFlight(run.proxy) as flight:
+                taken = run_way(run, base, route, big, size, timeout_ms, configs, sums)
             seconds[name].append(taken)
-            print(f"    {size / MB / taken:.1f} MB/s", flush=True)
+            sending.setdefault(name, []).append(flight.summary())
+            print(
+                f"    {size / MB / taken:.1f} MB/s, connections sending (mean, peak) "
+                f"{flight.summary()}",
+                flush=True,
+            )
             time.sleep(0.2)
     speed = {name: size / MB / statistics.median(taken) for name, taken in seconds.items()}
     rows = [
@@ -359,6 +417,7 @@ def measure(run: Run, profile: shaper.Profile, args: argparse.Namespace) -> dict
             "way": name,
             "mb_per_s": round(speed[name], 1),
             "mb_per_s_runs": [round(size / MB / t, 1) for t in taken],
+            "sending": sending.get(name, []),
         }
         for name, taken in seconds.items()
     ]

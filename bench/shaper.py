@@ -36,6 +36,7 @@ from dataclasses import dataclass
 MB = 1000 * 1000
 CHUNK = 64 * 1024  # read size when shaping: the token buckets' grain
 FAST_CHUNK = 1024 * 1024  # read size when the profile shapes nothing
+BURST_S = 0.02  # a token bucket's depth, in seconds of its rate
 QUEUE_CHUNKS = 256  # at most 16 MiB on the way per direction: a generous TCP window
 
 
@@ -78,10 +79,13 @@ class TokenBucket:
     Concurrent takers queue behind the debt, so the bucket's rate holds whatever their number.
     """
 
-    def __init__(self, rate: float, burst: float = CHUNK) -> None:
+    def __init__(self, rate: float, burst: float | None = None) -> None:
         self.rate = rate
-        self.burst = burst
-        self.tokens = burst
+        # Credit a late wake-up can use: BURST_S of the rate (at least a chunk). With a chunk's
+        # worth only (2.6 ms at 25 MB/s), every wake-up the loaded machine delayed was lost
+        # for good: four shaped connections got ~15 MB/s each where one got 24.9.
+        self.burst = burst if burst is not None else max(CHUNK, rate * BURST_S)
+        self.tokens = self.burst
         self.stamp = time.monotonic()
 
     async def take(self, amount: int) -> None:
@@ -110,6 +114,7 @@ class ShapingProxy:
         self.connections = 0
         self.bytes_up = 0  # client -> target
         self.bytes_down = 0
+        self._sending: dict[int, float] = {}  # connection -> when it last sent bytes upward
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.base_events.Server | None = None
         self._thread: threading.Thread | None = None
@@ -125,6 +130,12 @@ class ShapingProxy:
         self._profile = profile
         self._up = _Direction(profile)
         self._down = _Direction(profile)
+
+    def sending(self, within: float = 0.25) -> int:
+        """Connections that sent bytes toward the target within the last `within` seconds:
+        requests in flight, as the path sees them (bench/network.py samples it)."""
+        since = time.monotonic() - within
+        return sum(1 for at in list(self._sending.values()) if at >= since)
 
     @property
     def url(self) -> str:
@@ -177,7 +188,9 @@ class ShapingProxy:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         up = asyncio.create_task(self._pipe(client_r, target_w, True, accepted))
         down = asyncio.create_task(self._pipe(target_r, client_w, False, accepted))
-        await asyncio.gather(up, down, return_exceptions=True)
+        for outcome in await asyncio.gather(up, down, return_exceptions=True):
+            if isinstance(outcome, Exception):  # a bug in the proxy, not the network
+                print(f"shaping proxy: {outcome!r}", file=sys.stderr, flush=True)
         for writer in (client_w, target_w):
             with contextlib.suppress(Exception):
                 writer.close()
@@ -202,6 +215,7 @@ class ShapingProxy:
                     break
                 if upward:
                     self.bytes_up += len(data)
+                    self._sending[id(writer)] = time.monotonic()
                 else:
                     self.bytes_down += len(data)
                 if mine is None or mine[0] is not profile:
@@ -219,6 +233,7 @@ class ShapingProxy:
         except (ConnectionError, OSError):
             pass
         finally:
+            self._sending.pop(id(writer), None)
             await line.put((0.0, b""))
             await asyncio.gather(sender, return_exceptions=True)
 
