@@ -286,6 +286,8 @@ class Stack:
     database_url: str | None = None
     keep: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Further browser origins the bucket's CORS rule allows (another gunicorn of the same run).
+    extra_origins: list[str] = field(default_factory=list)
     workdir: Path = field(init=False)
     port: int = field(init=False, default=0)
     gunicorn: subprocess.Popen | None = field(init=False, default=None)
@@ -329,7 +331,7 @@ class Stack:
             endpoint=self.server.endpoint,
             access_key=self.server.access_key,
             secret_key=self.server.secret_key,
-            origins=[self.base_url, f"http://localhost:{self.port}"],
+            origins=[self.base_url, f"http://localhost:{self.port}", *self.extra_origins],
             extra_env=self.extra_env,
         )
         manage("s3_setup", "--wait", "30")
@@ -339,7 +341,16 @@ class Stack:
         django.setup()
 
     def _start_gunicorn(self) -> None:
-        log = open(self.workdir / "gunicorn.log", "ab")  # noqa: SIM115 (the child keeps it)
+        self.gunicorn = self.launch_gunicorn(self.port, self.workers, "gunicorn.log")
+
+    def launch_gunicorn(
+        self, port: int, workers: int, log_name: str, env: dict[str, str] | None = None
+    ) -> subprocess.Popen:
+        """gunicorn as the Procfile runs it on 127.0.0.1:`port`, once it answers /healthz.
+
+        `env` replaces the environment (default: this process's, which configure() set): a
+        second gunicorn of the same run with other settings (bench/network.py)."""
+        log = open(self.workdir / log_name, "ab")  # noqa: SIM115 (the child keeps it)
         # The Procfile's command (its config file when there is one), on loopback; the long
         # timeout lets the classic baseline's sync worker hold a 1 GiB request body.
         config = REPO / "project" / "gunicorn.py"
@@ -348,32 +359,39 @@ class Stack:
             *(["--config", str(config)] if config.exists() else []),
             "project.wsgi",
             "--bind",
-            f"127.0.0.1:{self.port}",
+            f"127.0.0.1:{port}",
             "--workers",
-            str(self.workers),
+            str(workers),
             "--timeout",
             "900",
             "--access-logfile",
-            str(self.workdir / "access.log"),
+            str(self.workdir / log_name.replace("gunicorn", "access")),
         ]
         if not config.exists():
             command += ["--access-logformat", '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms']
-        self.gunicorn = subprocess.Popen(
-            command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        process = subprocess.Popen(
+            command,
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=env,
         )
         log.close()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if self.gunicorn.poll() is not None:
-                raise BenchError(f"gunicorn exited; see {self.workdir / 'gunicorn.log'}")
+            if process.poll() is not None:
+                raise BenchError(f"gunicorn exited; see {self.workdir / log_name}")
             try:
-                with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=2) as answer:
-                    if answer.status == 200 and len(self.worker_pids) >= self.workers:
-                        return
+                url = f"http://127.0.0.1:{port}/healthz"
+                with urllib.request.urlopen(url, timeout=2) as answer:
+                    if answer.status == 200 and len(_children(process.pid)) >= workers:
+                        return process
             except (urllib.error.URLError, OSError):
                 pass
             time.sleep(0.2)
-        raise BenchError(f"gunicorn did not answer /healthz; see {self.workdir / 'gunicorn.log'}")
+        process.terminate()
+        raise BenchError(f"gunicorn did not answer /healthz; see {self.workdir / log_name}")
 
     def warm_workers(self, path: str = "/bench/trivial", requests: int = 20) -> None:
         """Let every worker import its code paths before anything is measured."""
