@@ -63,6 +63,7 @@ WAYS = {
     "b": "b: boto3 upload_file (defaults)",
     "c": "c: boto3 upload_file, SHA-256",
     "d": "d: curl -T, one presigned PUT",
+    "e": "e: chute upload, --baseline-client",
 }
 
 # Run in a fresh interpreter, like `chute`: argv = endpoint, key, secret, bucket, object key,
@@ -123,13 +124,15 @@ def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, s
     return seconds, done.stdout + done.stderr
 
 
-def upload_with_chute(stack: Stack, token: str, path: Path, size: int) -> dict[str, Any]:
+def upload_with_chute(
+    stack: Stack, token: str, path: Path, size: int, client_dir: Path = REPO / "client"
+) -> dict[str, Any]:
     from files.lifecycle import delete
     from files.models import Upload
 
     env = {
         **os.environ,
-        "PYTHONPATH": str(REPO / "client"),
+        "PYTHONPATH": str(client_dir),
         "CHUTE_URL": stack.base_url,
         "CHUTE_TOKEN": token,
     }
@@ -188,10 +191,18 @@ def main() -> int:
     parser.add_argument("--size", type=parse_size, default=parse_size("1GiB"))
     parser.add_argument("--rounds", type=int, default=3, help="Interleaved rounds (medians).")
     parser.add_argument("--ways", default="abcd", help="Which of a, b, c, d (default abcd).")
+    parser.add_argument(
+        "--baseline-client",
+        type=Path,
+        help="Another copy of client/ (e.g. `git archive` of an older commit): adds way e, "
+        "`chute upload` from it, for an A/B in the same run.",
+    )
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3).")
     common_arguments(parser)
     args = parser.parse_args()
-    ways = [way for way in WAYS if way in args.ways]
+    ways = [way for way in WAYS if way in args.ways and way != "e"]
+    if args.baseline_client:
+        ways.append("e")
     size = args.size
     runs: dict[str, list[dict[str, Any]]] = {way: [] for way in ways}
     results: dict[str, Any] = {
@@ -221,12 +232,12 @@ def main() -> int:
         write_random_file(warm, 64 * 1024 * 1024)  # multipart for every way
         print("Warm-up: every way once with 64 MiB …", flush=True)
         for way in ways:
-            one(way, stack, token, client, warm, warm.stat().st_size)
+            one(way, stack, token, client, warm, warm.stat().st_size, args.baseline_client)
         for round_number in range(1, args.rounds + 1):
             results["load_average"].append(os.getloadavg())
             for way in ways:
                 print(f"round {round_number}/{args.rounds}: {WAYS[way]}, {format_bytes(size)} …")
-                row = one(way, stack, token, client, big, size)
+                row = one(way, stack, token, client, big, size, args.baseline_client)
                 row["mb_per_s"] = round(size / MB / row["seconds"], 1)
                 print(f"    {row['mb_per_s']} MB/s ({row['seconds']:.2f} s)", flush=True)
                 runs[way].append(row)
@@ -261,7 +272,7 @@ def main() -> int:
     )
     ratios = {}
     medians = {way: row["seconds"] for way, row in zip(ways, rows, strict=True)}
-    for top, bottom in (("a", "c"), ("a", "b"), ("c", "b"), ("a", "d")):
+    for top, bottom in (("a", "c"), ("a", "b"), ("c", "b"), ("a", "d"), ("e", "c"), ("a", "e")):
         if {top, bottom} <= medians.keys():
             ratios[f"throughput_{top}_over_{bottom}"] = round(medians[bottom] / medians[top], 3)
     print()
@@ -271,8 +282,9 @@ def main() -> int:
             met = value >= TARGET_A_OVER_C
             line += f"   target >= {TARGET_A_OVER_C}: {'met' if met else 'MISSED'}"
         print(line)
-    if "a" in runs:
-        print(f"\n(a) last round, chute --verbose: {runs['a'][-1]['verbose']}")
+    for way in "ae":
+        if way in runs:
+            print(f"\n({way}) last round, chute --verbose: {runs[way][-1]['verbose']}")
     results.update(runs=rows, rounds_detail=runs, ratios=ratios)
     write_json(args.json, results)
     return 0
@@ -284,9 +296,14 @@ def inside_speed(runs: list[dict[str, Any]], size: int) -> float | None:
     return round(size / MB / statistics.median(seconds), 1) if seconds else None
 
 
-def one(way: str, stack: Stack, token: str, client: Any, path: Path, size: int) -> dict[str, Any]:
+def one(
+    way: str, stack: Stack, token: str, client: Any, path: Path, size: int, baseline: Path | None
+) -> dict[str, Any]:
     if way == "a":
         return upload_with_chute(stack, token, path, size)
+    if way == "e":
+        assert baseline is not None
+        return upload_with_chute(stack, token, path, size, baseline)
     if way == "b":
         return upload_with_boto3(stack, client, path, size, {})
     if way == "c":
