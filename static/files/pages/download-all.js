@@ -9,7 +9,7 @@
 
 import { formatBytes } from "../uploader/format.js";
 import { Announcer } from "./announce.js";
-import { activeWorker, frame } from "./streamed.js";
+import { activeWorker, postInto } from "./streamed.js";
 import { zipName } from "./zip/names.js";
 
 const ANSWER_MS = 15_000; // the worker reports "start" as soon as the post reaches it
@@ -44,11 +44,6 @@ function fail(sentence) {
 /** Post the job to the worker's scope: fields it reads in zip/worker.js. */
 function post(job, zipFile, entries) {
   const scope = new URL(".", new URL(all.dataset.worker, location.href));
-  const job_form = document.createElement("form");
-  job_form.method = "post";
-  job_form.action = new URL("download", scope).href;
-  job_form.target = frame().name;
-  job_form.hidden = true;
   const fields = [
     ["job", job],
     ["download", form.action],
@@ -58,16 +53,7 @@ function post(job, zipFile, entries) {
   for (const entry of entries) {
     fields.push(["file", entry.id], ["path", entry.path], ["size", String(entry.size)]);
   }
-  for (const [name, value] of fields) {
-    const input = document.createElement("input");
-    input.type = "hidden";
-    input.name = name;
-    input.value = value;
-    job_form.append(input);
-  }
-  document.body.append(job_form);
-  job_form.submit();
-  job_form.remove();
+  postInto(new URL("download", scope).href, fields);
 }
 
 async function downloadAll() {
