@@ -135,8 +135,8 @@ export class MultipartPipeline {
       queue,
       limits: { ...limits, parallel_parts: this.pace.target },
       partSize: this.upload.part_size,
-      // An encrypted part is made, not only read: sending starts once the first ones are.
-      firstBatch: this.file.part ? this.pace.target : 0,
+      // An encrypted part is made, not only read: sending starts once the first two are.
+      firstBatch: this.file.part ? Math.min(2, this.pace.target) : 0,
     });
     if (this.first) signer.accept(this.first); // signed with the declaration: once
     this.first = null;
