@@ -81,7 +81,7 @@ def free_port() -> int:
 class Run:
     """The browser, the two origins (through the proxy, and direct) and the ways."""
 
-    def __init__(self, stack: Stack, twin_url: str, page: Any, proxy: shaper.ShapingProxy) -> None:
+    def __init__(self, stack: Stack, twin_url: str, page: Any, proxy: shaper.ProxyProcess) -> None:
         self.stack = stack
         self.origins = {"proxy": stack.base_url, "direct": twin_url}
         self.page = page
@@ -177,7 +177,7 @@ class Run:
 class InFlight:
     """Samples how many connections are sending through the proxy while a way runs."""
 
-    def __init__(self, proxy: shaper.ShapingProxy) -> None:
+    def __init__(self, proxy: shaper.ProxyProcess) -> None:
         self.proxy = proxy
         self.samples: list[int] = []
         self._stop = threading.Event()
@@ -201,7 +201,7 @@ class InFlight:
         return (round(statistics.mean(busy), 1) if busy else 0.0, max(self.samples, default=0))
 
 
-def curl_through(proxy: shaper.ShapingProxy, route: str, path: Path, size: int) -> float:
+def curl_through(proxy: shaper.ProxyProcess, route: str, path: Path, size: int) -> float:
     from django.test import override_settings
 
     endpoint = proxy.url if route == "proxy" else None
@@ -281,7 +281,7 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
-    proxy = shaper.ShapingProxy("127.0.0.1", 1).start()
+    proxy = shaper.ProxyProcess("127.0.0.1", 1)
     twin_port = free_port()
     twin_url = f"http://127.0.0.1:{twin_port}"
     extra_env = {

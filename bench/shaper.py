@@ -14,9 +14,11 @@ The presigned URLs must name the proxy, since SigV4 signs the Host header: the b
 CHUTE_S3_PUBLIC_ENDPOINT_URL at `http://127.0.0.1:<proxy port>` and the browser's request,
 forwarded unchanged, carries that host to the bucket, which checks the signature against it.
 
-The proxy runs its own event loop in a thread (`ShapingProxy.start()`); its profile can be
-changed between measurements (`proxy.profile = FAR`) and applies to connections already open
-from their next chunk on (a browser keeps its connections to the bucket alive between uploads).
+The proxy runs its own event loop in a thread (`ShapingProxy.start()`), or in a process of
+its own (`ProxyProcess`, the same interface: what bench/network.py uses, so the proxy shares no
+interpreter lock with the bench's browser driver); its profile can be changed between
+measurements (`proxy.profile = FAR`) and applies to connections already open from their next
+chunk on (a browser keeps its connections to the bucket alive between uploads).
 
     python bench/shaper.py capacity     # what the proxy itself moves, unshaped, on this machine
 """
@@ -257,6 +259,91 @@ class ShapingProxy:
             pass
 
 
+class ProxyProcess:
+    """A ShapingProxy in a child process (`shaper.py serve`), driven over its stdin and stdout:
+    one command a line (`target HOST PORT`, `profile NAME`, `sending`), one answer a line."""
+
+    def __init__(self, target_host: str, target_port: int, profile: Profile = NEAR) -> None:
+        self._child = subprocess.Popen(
+            [sys.executable, __file__, "serve", target_host, str(target_port), profile.name],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.port = int(self._ask(None))
+        self._profile = profile
+
+    def _ask(self, command: str | None) -> str:
+        assert self._child.stdin and self._child.stdout
+        if command is not None:
+            self._child.stdin.write(command + "\n")
+            self._child.stdin.flush()
+        answer = self._child.stdout.readline().strip()
+        if not answer:
+            raise RuntimeError("The shaping proxy's process stopped.")
+        return answer
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def target(self) -> tuple[str, int]:
+        host, port = self._ask("target").split()
+        return host, int(port)
+
+    @target.setter
+    def target(self, target: tuple[str, int]) -> None:
+        self._ask(f"target {target[0]} {target[1]}")
+
+    @property
+    def profile(self) -> Profile:
+        return self._profile
+
+    @profile.setter
+    def profile(self, profile: Profile) -> None:
+        self._ask(f"profile {profile.name}")
+        self._profile = profile
+
+    def sending(self, within: float = 0.25) -> int:
+        return int(self._ask(f"sending {within}"))
+
+    def start(self) -> ProxyProcess:
+        return self
+
+    def stop(self) -> None:
+        if self._child.stdin:
+            self._child.stdin.close()  # serve() ends at the end of its input
+        try:
+            self._child.wait(10)
+        except subprocess.TimeoutExpired:
+            self._child.kill()
+            self._child.wait()
+
+    def __enter__(self) -> ProxyProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve(target_host: str, target_port: int, profile: Profile) -> None:
+    """The child's side of ProxyProcess: the proxy in a thread, commands on stdin."""
+    with ShapingProxy(target_host, target_port, profile) as proxy:
+        print(proxy.port, flush=True)
+        for line in sys.stdin:
+            command, *arguments = line.split()
+            if command == "target":
+                if arguments:
+                    proxy.target = (arguments[0], int(arguments[1]))
+                print(*proxy.target, flush=True)
+            elif command == "profile":
+                proxy.profile = PROFILES[arguments[0]]
+                print("ok", flush=True)
+            elif command == "sending":
+                print(proxy.sending(float(arguments[0])), flush=True)
+
+
 # --- The proxy's own ceiling --------------------------------------------------------------
 
 SINK_AND_PUSH = r"""
@@ -288,12 +375,13 @@ print(sum(got), time.perf_counter() - start, flush=True)
 
 
 def capacity(size: int = 1024 * 2**20, streams: int = 1, profile: Profile = NEAR) -> float:
-    """MB/s the proxy moves from a pusher to a sink on this machine (no bucket): unshaped,
-    its own ceiling; shaped, a check that the profile's rates hold."""
+    """MB/s the proxy (in its own process, as bench/network.py runs it) moves from a pusher to
+    a sink on this machine (no bucket): unshaped, its own ceiling; shaped, a check that the
+    profile's rates hold."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         sink_port = probe.getsockname()[1]
-    with ShapingProxy("127.0.0.1", sink_port, profile) as proxy:
+    with ProxyProcess("127.0.0.1", sink_port, profile) as proxy:
         child = subprocess.Popen(
             [
                 sys.executable,
@@ -317,6 +405,10 @@ def capacity(size: int = 1024 * 2**20, streams: int = 1, profile: Profile = NEAR
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["serve"]:  # ProxyProcess's child
+        host, port, name = sys.argv[2:5]
+        serve(host, int(port), PROFILES[name])
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["capacity"])
     parser.add_argument("--streams", type=int, default=1)
