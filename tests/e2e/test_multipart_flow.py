@@ -144,7 +144,8 @@ def test_large_file_uploads_in_parallel_parts_through_failures_and_is_stored_int
 
     # Every part went once, and each failed part exactly once more.
     assert traffic.puts == Counter({n: 2 if n in (2, 5, 9, 11, 16) else 1 for n in range(1, 22)})
-    assert 1 < traffic.most_in_flight <= 4
+    # In parallel, never more than twice what the server suggests (pace.js may double it).
+    assert 1 < traffic.most_in_flight <= 2 * 4
     # URLs were signed in batches, and part 5 was signed again after its 403.
     signed = Counter(n for batch in traffic.signed for n in batch)
     assert len(traffic.signed) < 21
