@@ -198,6 +198,7 @@ def test_a_due_job_is_enqueued_by_exactly_one_of_several_workers(settings):
         "fail-lost-results",
         "forget-unsent-link-mails",
         "notifications-sweep",
+        "prune",
         "webhooks-sweep",
     ]
     assert not Schedule.objects.filter(name__in=["cleanup", "expiry-notices"]).exists()
