@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -54,14 +55,24 @@ def history() -> timedelta | None:
     return timedelta(days=days) if days > 0 else None
 
 
-def delete_batch(rows: QuerySet, batch: int = BATCH) -> int:
-    """Delete the oldest `batch` of `rows`, checking the rule again; how many went."""
-    ids = list(rows.values_list("pk", flat=True)[:batch])
+def pick(rows: QuerySet, batch: int = BATCH) -> list[Any]:
+    """The ids of the oldest `batch` of `rows`."""
+    return list(rows.values_list("pk", flat=True)[:batch])
+
+
+def delete_picked(rows: QuerySet, ids: list[Any]) -> int:
+    """Delete those of `ids` that `rows` still holds (another worker may have deleted some, or
+    one may have changed); how many this call deleted."""
     if not ids:
         return 0
     model: type[Model] = rows.model
     _, deleted = rows.order_by().filter(pk__in=ids).delete()
     return deleted.get(model._meta.label, 0)
+
+
+def delete_batch(rows: QuerySet, batch: int = BATCH) -> int:
+    """Delete the oldest `batch` of `rows`, checking the rule again; how many went."""
+    return delete_picked(rows, pick(rows, batch))
 
 
 def prune_all(

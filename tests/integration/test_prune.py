@@ -253,6 +253,22 @@ def test_a_run_deletes_a_bounded_number_and_the_next_runs_take_the_rest_harmless
 
 
 @pytest.mark.django_db
+def test_a_worker_whose_batch_another_pruned_meanwhile_deletes_and_counts_nothing_twice():
+    for minutes in range(6):
+        Attempt.objects.create(
+            scope="signup", client="c", created_at=OLD - timedelta(minutes=minutes)
+        )
+    cutoff = NOW - timedelta(days=30)
+    slow = prune.pick(prune.attempts(cutoff), 4)  # one worker picks its batch, then waits
+
+    assert prune.prune_all()["attempts"] == 6  # another worker prunes everything meanwhile
+    recent = Attempt.objects.create(scope="signup", client="c", created_at=RECENT)
+
+    assert prune.delete_picked(prune.attempts(cutoff), slow) == 0
+    assert list(Attempt.objects.all()) == [recent]
+
+
+@pytest.mark.django_db
 def test_prune_is_an_hourly_job_and_off_when_the_history_is_kept_forever(settings, user):
     now = timezone.now()
     assert "prune" in schedule.enqueue_due(now)
