@@ -42,6 +42,7 @@ class Load:
     webhook_endpoints_per_event: float = 0.2  # owners with a webhook, on average
     notifications_per_upload: float = 0.2  # digests: several files share one mail
     retention_days: float = 30  # CHUTE_RETENTION_DAYS; steady state: as many deleted as added
+    history_days: float = 30  # CHUTE_HISTORY_DAYS: the prune job's cut-off for bookkeeping rows
     peak_over_mean: float = 4.0  # the busiest minutes over the day's mean rate
 
 
@@ -69,8 +70,8 @@ class Costs:
     task_s_delivery: float = 0.3
     task_s_mail: float = 0.5
     # Periodic jobs (files/tasks/schedule.py, default intervals): two 30 s sweeps, cleanup and
-    # expiry notices every 15 min, two hourly jobs.
-    periodic_tasks_per_day: float = 2 * DAY / 30 + 2 * DAY / 900 + 2 * 24
+    # expiry notices every 15 min, three hourly jobs (the prune among them).
+    periodic_tasks_per_day: float = 2 * DAY / 30 + 2 * DAY / 900 + 3 * 24
     # Cleanup (scale.py --cleanup, 2026-12-04): per run one ListMultipartUploads plus one
     # ListObjectsV2 per key that could still write; flat in the bucket's size.
     cleanup_runs_per_day: float = DAY / 900
@@ -189,10 +190,11 @@ def model(load: Load, costs: Costs, prices: Prices) -> dict[str, float]:
         "task_workers": task_workers,
         "db_connections": web_workers + task_workers,
         "upload_rows": u * load.retention_days,
-        "event_rows": events * 30,  # dispatch.KEPT: 30 days
-        "delivery_rows": deliveries * 30,
-        "notification_rows_per_year": notifications * 365,  # never pruned
-        "task_result_rows_per_day": tasks,  # database queue, until prune_db_task_results
+        # Steady state under the prune job (files/tasks/prune.py): as many deleted as added.
+        "event_rows": events * load.history_days,
+        "delivery_rows": deliveries * load.history_days,
+        "notification_rows": notifications * load.history_days,
+        "task_result_rows": tasks * load.history_days,  # the database queue only
         "s3_put_class_per_month": put_class * MONTH_DAYS,
         "s3_get_class_per_month": get_class * MONTH_DAYS,
         "s3_requests_usd_month": (
@@ -226,10 +228,10 @@ ROWS = [
     ("task_workers", "task worker processes to run", "{:,.0f}"),
     ("db_connections", "database connections (web + task workers)", "{:,.0f}"),
     ("upload_rows", "files_upload rows (steady, retention)", "{:,.0f}"),
-    ("event_rows", "files_event rows (kept 30 days)", "{:,.0f}"),
-    ("delivery_rows", "files_delivery rows (with their events)", "{:,.0f}"),
-    ("notification_rows_per_year", "notification rows added a year (not pruned)", "{:,.0f}"),
-    ("task_result_rows_per_day", "task result rows a day (database queue)", "{:,.0f}"),
+    ("event_rows", "files_event rows (steady, history)", "{:,.0f}"),
+    ("delivery_rows", "files_delivery rows (steady, history)", "{:,.0f}"),
+    ("notification_rows", "notification rows (steady, history)", "{:,.0f}"),
+    ("task_result_rows", "task result rows (steady, history; database queue)", "{:,.0f}"),
     ("s3_put_class_per_month", "S3 PUT/COPY/POST/LIST a month", "{:,.0f}"),
     ("s3_get_class_per_month", "S3 GET/HEAD a month", "{:,.0f}"),
     ("s3_requests_usd_month", "S3 requests, $ a month", "{:,.2f}"),

@@ -329,6 +329,8 @@ else:
 # cleanup every CHUTE_CLEANUP_INTERVAL seconds (0: off, for sites running cleanup_uploads from
 # cron), and the webhooks' sweep every CHUTE_WEBHOOK_SWEEP_INTERVAL seconds.
 CHUTE_CLEANUP_INTERVAL = env_int("CHUTE_CLEANUP_INTERVAL", 15 * 60)
+# Days finished bookkeeping is kept before the `prune` job deletes it (files/tasks/prune.py).
+CHUTE_HISTORY_DAYS = env_int("CHUTE_HISTORY_DAYS", 30)
 
 # --- What leaves Chute: email (files/mail/) and webhooks (files/webhooks/) ------------------
 

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from files.mail import notices
@@ -91,6 +91,27 @@ def due(now: datetime | None = None, limit: int = 1000) -> list[uuid.UUID]:
         )
         .order_by("due_at")
         .values_list("pk", flat=True)[:limit]
+    )
+
+
+def to_forget(cutoff: datetime) -> QuerySet[Notification]:
+    """Notifications finished (sent, skipped, given up) before `cutoff` (the prune job,
+    files/tasks/prune.py). A link's first-download and used-up rows are also what tells each
+    once (the unique (share, kind) constraint): they stay until the link ended (revoked or
+    expired) before `cutoff` too. A link given more time after that cannot be told again:
+    its first download and its used-up count are spent."""
+    return (
+        Notification.objects.filter(
+            status__in=[Status.SENT, Status.SKIPPED, Status.FAILED],
+            due_at__lt=cutoff,
+            created_at__lt=cutoff,
+        )
+        .filter(
+            Q(share__isnull=True)
+            | Q(share__revoked_at__lt=cutoff)
+            | Q(share__expires_at__lt=cutoff)
+        )
+        .order_by("due_at")
     )
 
 

@@ -10,6 +10,8 @@
   worker died mid-send.
 - `announce_expiring`: every CHUTE_EXPIRY_NOTICE_INTERVAL seconds, what expires within a day.
 
+Finished notifications go with the prune job (files/tasks/prune.py, `outbox.to_forget`).
+
 Arguments are ids only; each task reads the rows again, and every row is claimed before a
 mail goes out, so running any of them twice sends nothing twice.
 """
@@ -25,7 +27,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from files.notifications import collect, expiring, outbox
-from files.tasks import schedule
+from files.tasks import prune, schedule
 
 logger = logging.getLogger(__name__)
 
@@ -97,3 +99,4 @@ def expiry_interval() -> timedelta:
 
 schedule.register("notifications-sweep", sweep, sweep_interval)
 schedule.register("expiry-notices", announce_expiring, expiry_interval)
+prune.register("notifications", outbox.to_forget)

@@ -10,7 +10,8 @@ Jobs registered here: the cleanup (`settle_and_clean`, every CHUTE_CLEANUP_INTER
 0 turns it off, for sites that run `cleanup_uploads` from cron), `fail_lost_results`, which
 marks database task results a dead worker left RUNNING as failed, and
 `forget_unsent_link_mails`, which empties the addresses of link mails whose every retry
-failed. Other packages register theirs with `register` (the webhooks' sweep,
+failed, and `prune`, which deletes finished bookkeeping older than CHUTE_HISTORY_DAYS
+(files/tasks/prune.py). Other packages register theirs with `register` (the webhooks' sweep,
 files/webhooks/tasks.py; the notifications' sweep and expiry look,
 files/notifications/tasks.py).
 """
@@ -33,6 +34,7 @@ from django_tasks.base import Task
 from files.models import Schedule
 from files.tasks.cleanup import settle_and_clean
 from files.tasks.mail import forget_unsent_link_mails
+from files.tasks.prune import history, prune
 
 logger = logging.getLogger(__name__)
 
@@ -136,3 +138,5 @@ def cleanup_interval() -> timedelta | None:
 register("cleanup", settle_and_clean, cleanup_interval)
 register("fail-lost-results", fail_lost_results, lambda: timedelta(hours=1))
 register("forget-unsent-link-mails", forget_unsent_link_mails, lambda: timedelta(hours=1))
+# Hourly, so each run is small; off when CHUTE_HISTORY_DAYS is 0 (keep everything).
+register("prune", prune, lambda: timedelta(hours=1) if history() else None)

@@ -8,17 +8,17 @@ the events that happened after it was registered.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from files.models import Delivery, Event, Webhook
+from files.webhooks.registration import RECENT_DELIVERIES
 
 BATCH = 500
-# Events, with their deliveries, are kept this long once nothing is owed on them.
-KEPT = timedelta(days=30)
+FINISHED = [Delivery.Status.SUCCEEDED, Delivery.Status.FAILED]
 
 
 def dispatch(now: datetime | None = None) -> int:
@@ -62,12 +62,30 @@ def due(now: datetime | None = None, limit: int = 1000) -> list[int]:
     )
 
 
-def prune(now: datetime | None = None) -> int:
-    """Delete events older than KEPT on which no delivery is owed; how many."""
-    now = now or timezone.now()
-    owed = Delivery.objects.filter(
-        status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]
-    ).values("event_id")
-    old = Event.objects.filter(created_at__lt=now - KEPT, dispatched_at__isnull=False)
-    _, deleted = old.exclude(pk__in=owed).delete()
-    return deleted.get(Event._meta.label, 0)
+def deliveries_to_forget(cutoff: datetime) -> QuerySet[Delivery]:
+    """Deliveries finished (delivered or given up) on events older than `cutoff`, except each
+    webhook's newest RECENT_DELIVERIES, which its page lists (the prune job, files/tasks/prune.py)."""
+    nth_newest = (
+        Delivery.objects.filter(webhook=OuterRef("webhook"))
+        .order_by("-event__created_at")
+        .values("event__created_at")[RECENT_DELIVERIES - 1 : RECENT_DELIVERIES]
+    )
+    return (
+        Delivery.objects.filter(status__in=FINISHED, event__created_at__lt=cutoff)
+        # A webhook with fewer deliveries has no nth newest: NULL, and none of its goes.
+        .alias(nth_newest=Subquery(nth_newest))
+        .filter(event__created_at__lt=F("nth_newest"))
+        .order_by("event__created_at")
+    )
+
+
+def events_to_forget(cutoff: datetime) -> QuerySet[Event]:
+    """Events older than `cutoff` that every consumer took in (fanned out to webhooks, taken
+    in by notifications) and that no delivery still needs: none owed, none listed (those
+    outlive the prune of deliveries, which runs first)."""
+    return Event.objects.filter(
+        created_at__lt=cutoff,
+        dispatched_at__isnull=False,
+        noticed_at__isnull=False,
+        deliveries__isnull=True,
+    ).order_by("created_at")

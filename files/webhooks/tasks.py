@@ -6,8 +6,10 @@
   enqueues the next with `run_after` at its time.
 - `sweep`: every CHUTE_WEBHOOK_SWEEP_INTERVAL seconds (files/tasks/schedule.py): dispatches
   events no signal reached and enqueues every delivery that is due, including those whose
-  worker died mid-attempt, and deletes events (with their deliveries) 30 days old on which
-  nothing is owed. Task results are not the record; the rows are.
+  worker died mid-attempt. Task results are not the record; the rows are.
+
+Deliveries and events that are history go with the prune job (files/tasks/prune.py), by the
+rules of `dispatch.deliveries_to_forget` and `dispatch.events_to_forget`.
 
 Every task takes ids only (the database backend stores task arguments): the URL and the secret
 are read and derived when the attempt is made. Running any of them twice is harmless: each
@@ -23,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django_tasks import task
 
-from files.tasks import schedule
+from files.tasks import prune, schedule
 from files.webhooks import delivery, dispatch
 
 logger = logging.getLogger(__name__)
@@ -56,11 +58,11 @@ def deliver(delivery_id: int) -> str:
 
 @task()
 def sweep() -> dict[str, int]:
-    """Dispatch events still owed, enqueue deliveries that are due, forget old events."""
+    """Dispatch events still owed and enqueue deliveries that are due."""
     handled = dispatch.dispatch()
     due = dispatch.due()
     enqueue_deliveries(due)
-    return {"events": handled, "deliveries": len(due), "pruned": dispatch.prune()}
+    return {"events": handled, "deliveries": len(due)}
 
 
 def on_recorded(sender: Any, events: list[Any], **kwargs: Any) -> None:
@@ -79,3 +81,6 @@ def sweep_interval() -> timedelta:
 
 
 schedule.register("webhooks-sweep", sweep, sweep_interval)
+# Deliveries first: an event goes once none of its deliveries is left.
+prune.register("deliveries", dispatch.deliveries_to_forget)
+prune.register("events", dispatch.events_to_forget)

@@ -1,14 +1,13 @@
-"""A real SMTP server for the tests (aiosmtpd), on a free port, and the worker that sends mail.
+"""A real SMTP server for the tests (aiosmtpd), on a free port, with inboxes that keep what came.
 
 `smtp` points Django's SMTP backend at it; the mail tasks run through the database queue's own
-worker (`run_worker`), and each test reads what arrived over SMTP.
+worker (tests/integration/workers.py: `run_worker`), and each test reads what arrived over SMTP.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-import signal
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -16,8 +15,6 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
-
-from files.tasks import worker
 
 
 @dataclass
@@ -97,14 +94,3 @@ def start(inbox: Inbox) -> Controller:
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     return controller
-
-
-def run_worker() -> None:
-    """The database queue's worker, in this process, until no task is ready."""
-    signals = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
-    handlers = {number: signal.getsignal(number) for number in signals}
-    try:
-        worker.run(burst=True)
-    finally:
-        for number, handler in handlers.items():
-            signal.signal(number, handler)

@@ -26,6 +26,7 @@ import pytest
 import requests
 
 from files.embedded import free_port_pair
+from tests.integration.workers import outside_env
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"
@@ -51,12 +52,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def production_env(seaweedfs, database_url, tmp_path_factory) -> dict[str, str]:
     port = free_port_pair()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "CHUTE_", "AWS_", "PYTEST_"))
-        and key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
-    }
+    env = outside_env()
     env.update(
         {
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",

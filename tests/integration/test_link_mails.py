@@ -16,8 +16,9 @@ from files.models import Account, LinkMail
 from files.shares import single
 from files.tasks.mail import MAIL_BACKOFF, forget_unsent_link_mails, unsent_horizon
 from tests.helpers import post_json, ready_file
-from tests.integration.mail_server import free_port, run_worker
+from tests.integration.mail_server import free_port
 from tests.integration.test_api_contract import assert_json_refusal
+from tests.integration.workers import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REDIS_URL = "redis://127.0.0.1:6379/13"  # this file's own database on the server

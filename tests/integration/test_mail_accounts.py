@@ -9,7 +9,7 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from files.models import Account
-from tests.integration.mail_server import run_worker
+from tests.integration.workers import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

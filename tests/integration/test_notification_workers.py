@@ -4,7 +4,6 @@ notification arrives once, none lost and none doubled."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +12,7 @@ from files.models import Account, Notification
 from files.shares import single
 from tests.helpers import ready_file
 from tests.integration.mail_server import HoldingInbox, start
-from tests.integration.test_webhook_workers import kill, start_worker, wait_for, worker_env
+from tests.integration.workers import run_worker_until, wait_for, worker_env
 
 
 @pytest.fixture
@@ -49,29 +48,20 @@ def test_a_worker_killed_mid_notification_loses_and_doubles_nothing(
         DEFAULT_FROM_EMAIL="Chute <chute@example.com>",
         CHUTE_NOTIFY_SWEEP_INTERVAL="1",
     )
-    first = start_worker(env, log)
-    try:
-        wait_for(inbox.holding.is_set, 120, "no notification reached the mail server", log)
-        kill(first)  # while the server holds the mail unanswered
-    finally:
-        if first.poll() is None:
-            kill(first)
+    # Killed while the server holds the mail unanswered.
+    run_worker_until(env, log, inbox.holding.is_set, "no notification reached the mail server")
     wait_for(lambda: inbox.dropped == 1, 10, "the held mail was not dropped", log)
     assert inbox.received == []
     held = Notification.objects.filter(status__in=["sending", "pending"], attempts=1)
     assert held.count() >= 1  # claimed by the dead worker, or failed by its timeout
 
-    second = start_worker(env, log)
-    try:
-        wait_for(
-            lambda: Notification.objects.filter(status="sent").count() == 3,
-            120,
-            "not every notification was sent",
-            log,
-        )
-        time.sleep(3)  # a few more sweeps: nothing goes again
-    finally:
-        kill(second)
+    run_worker_until(
+        env,
+        log,
+        lambda: Notification.objects.filter(status="sent").count() == 3,
+        "not every notification was sent",
+        linger=3,  # a few more sweeps: nothing goes again
+    )
 
     subjects = sorted(mail.subject for mail in inbox.received)
     assert subjects == [

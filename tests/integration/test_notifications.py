@@ -20,8 +20,9 @@ from files.notifications import collect, outbox
 from files.notifications.tasks import announce_expiring, send_notification, sweep
 from files.shares import single
 from tests.helpers import post_json, race, ready_file
-from tests.integration.mail_server import Received, free_port, run_worker
+from tests.integration.mail_server import Received, free_port
 from tests.integration.test_requests import Guest, make_request, send_small
+from tests.integration.workers import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

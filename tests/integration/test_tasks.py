@@ -7,7 +7,6 @@ import itertools
 import os
 import re
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -19,7 +18,6 @@ from pathlib import Path
 import django_rq
 import pytest
 import redis
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import TaskResultStatus, default_task_backend
@@ -27,11 +25,11 @@ from django_tasks_db.models import DBTaskResult
 from rq.job import Job
 
 from files.models import Upload
-from files.tasks import worker
 from files.tasks.cleanup import settle_and_clean
 from files.uploads import declarations
 from files.uploads.start import start_upload
 from tests.integration import task_doubles
+from tests.integration.workers import production_env, run_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -47,29 +45,7 @@ def abandoned_upload(owner) -> Upload:
     return issued.upload
 
 
-def run_worker() -> None:
-    """`manage.py worker --burst` in this process; the worker's signal handlers are undone."""
-    signals = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
-    handlers = {number: signal.getsignal(number) for number in signals}
-    try:
-        worker.run(burst=True)
-    finally:
-        for number, handler in handlers.items():
-            signal.signal(number, handler)
-
-
 # --- The database queue, with the Procfile's worker ------------------------------------------
-
-
-def database_url() -> str:
-    """The URL of the test database this process uses, for a worker in another process."""
-    config = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{config['NAME']}"
-    password = f":{config['PASSWORD']}" if config["PASSWORD"] else ""
-    return (
-        f"postgres://{config['USER']}{password}@{config['HOST']}:{config['PORT']}/{config['NAME']}"
-    )
 
 
 def procfile(process: str) -> str:
@@ -86,23 +62,10 @@ def test_procfile_worker_runs_a_queued_cleanup_from_the_database_queue(seaweedfs
     result = settle_and_clean.enqueue()
     assert result.status == TaskResultStatus.READY
 
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "CHUTE_", "AWS_", "PYTEST_"))
-        and key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
-    }
-    env.update(
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
-        DJANGO_SETTINGS_MODULE="project.settings",
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=database_url(),
-        AWS_STORAGE_BUCKET_NAME=own_bucket,
-        AWS_S3_ENDPOINT_URL=seaweedfs.endpoint,
-        AWS_ACCESS_KEY_ID=seaweedfs.access_key,
-        AWS_SECRET_ACCESS_KEY=seaweedfs.secret_key,
+    env = production_env(
+        seaweedfs,
+        own_bucket,
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     )
     ran = subprocess.run(
         ["bash", "-c", f"exec {procfile('worker')} --burst"],

@@ -5,14 +5,8 @@ with the Redis server at 127.0.0.1:6379. Also the schedule's periodic jobs."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import secrets
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,9 +22,8 @@ from files.tasks import schedule
 from files.webhooks import registration
 from tests.helpers import race, ready_file
 from tests.integration import webhook_receiver
-from tests.integration.test_tasks import database_url
+from tests.integration.workers import run_worker_until, worker_env
 
-ROOT = Path(__file__).resolve().parents[2]
 # A Redis database of these tests' own: RQ's queue is "default", as in production.
 RQ_REDIS_URL = "redis://127.0.0.1:6379/11"
 
@@ -38,77 +31,6 @@ RQ_REDIS_URL = "redis://127.0.0.1:6379/11"
 @pytest.fixture
 def receiver() -> Iterator[webhook_receiver.Receiver]:
     yield from webhook_receiver.serve()
-
-
-def worker_env(seaweedfs, bucket: str, **extra: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "CHUTE_", "AWS_", "PYTEST_"))
-        and key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="project.settings",
-        DEBUG="false",
-        SECRET_KEY=django_settings.SECRET_KEY,  # the webhooks' secrets derive from it
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=database_url(),
-        AWS_STORAGE_BUCKET_NAME=bucket,
-        AWS_S3_ENDPOINT_URL=seaweedfs.endpoint,
-        AWS_ACCESS_KEY_ID=seaweedfs.access_key,
-        AWS_SECRET_ACCESS_KEY=seaweedfs.secret_key,
-        CHUTE_WEBHOOK_ALLOW_PRIVATE="1",
-        CHUTE_WEBHOOK_SWEEP_INTERVAL="1",
-        CHUTE_WEBHOOK_TIMEOUT="3",  # a claim's lease: 3 × 3 + 5 = 14 s
-        CHUTE_CLEANUP_INTERVAL="0",
-        **extra,
-    )
-    return env
-
-
-def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "manage.py", "worker"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below `pid` (RQ's work horses leave the process group)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def kill(process: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the worker and everything it started: nothing gets to clean up."""
-    for pid in [process.pid, *descendants(process.pid)]:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    process.wait(10)
-
-
-def wait_for(condition: Callable[[], bool], seconds: float, what: str, log: Path) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"{what}; worker log:\n{log.read_text()[-3000:]}"
-        time.sleep(0.2)
 
 
 def killed_mid_delivery_then_restarted(user, receiver, env, log: Path) -> None:
@@ -123,27 +45,18 @@ def killed_mid_delivery_then_restarted(user, receiver, env, log: Path) -> None:
     expected = {event.webhook_id for event in Event.objects.all()}
     assert len(expected) == 3
 
-    first = start_worker(env, log)
-    try:
-        wait_for(receiver.holding.is_set, 120, "no delivery reached the receiver", log)
-        kill(first)
-    finally:
-        if first.poll() is None:
-            kill(first)
+    # Killed while the receiver holds a delivery unanswered.
+    run_worker_until(env, log, receiver.holding.is_set, "no delivery reached the receiver")
     receiver.release.set()  # its answer goes to a dead socket
     held = receiver.ids()[0]
     assert Delivery.objects.get(event__id=held.removeprefix("evt_")).status == "sending"
 
-    second = start_worker(env, log)
-    try:
-        wait_for(
-            lambda: Delivery.objects.filter(status="succeeded").count() == 3,
-            120,
-            "not every event was delivered",
-            log,
-        )
-    finally:
-        kill(second)
+    run_worker_until(
+        env,
+        log,
+        lambda: Delivery.objects.filter(status="succeeded").count() == 3,
+        "not every event was delivered",
+    )
 
     assert receiver.handled == expected  # every event id, none missing
     assert receiver.ids().count(held) >= 2  # sent again after the kill, with the same id
@@ -198,6 +111,7 @@ def test_a_due_job_is_enqueued_by_exactly_one_of_several_workers(settings):
         "fail-lost-results",
         "forget-unsent-link-mails",
         "notifications-sweep",
+        "prune",
         "webhooks-sweep",
     ]
     assert not Schedule.objects.filter(name__in=["cleanup", "expiry-notices"]).exists()

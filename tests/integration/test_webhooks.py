@@ -387,28 +387,6 @@ def test_a_webhook_receives_only_its_events_and_those_after_it_was_made(user, al
 
 
 @pytest.mark.django_db
-def test_old_events_are_forgotten_once_nothing_is_owed_on_them(user, allow_private):
-    webhook = registration.create(user, url="http://127.0.0.1:9/", events=["file.ready"]).row
-    long_ago = timezone.now() - timedelta(days=31)
-    kept = {}
-    for name, status, when in [
-        ("done", "succeeded", long_ago),
-        ("owed", "pending", long_ago),
-        ("recent", "succeeded", timezone.now()),
-    ]:
-        event = Event.objects.create(
-            owner=user, type="file.ready", created_at=when, dispatched_at=when, data={}
-        )
-        Delivery.objects.create(webhook=webhook, event=event, status=status, next_attempt_at=when)
-        kept[name] = event.pk
-
-    assert dispatch.prune() == 1
-
-    assert set(Event.objects.values_list("pk", flat=True)) == {kept["owed"], kept["recent"]}
-    assert Delivery.objects.count() == 2
-
-
-@pytest.mark.django_db
 @pytest.mark.parametrize(
     "form",
     [
