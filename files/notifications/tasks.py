@@ -96,4 +96,6 @@ def expiry_interval() -> timedelta:
 
 
 schedule.register("notifications-sweep", sweep, sweep_interval)
-schedule.register("expiry-notices", announce_expiring, expiry_interval)
+schedule.register(
+    "expiry-notices", announce_expiring, expiry_interval, counts="expiry notifications written"
+)
