@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from project.database import database
 from project.env import env, env_bool, env_int, env_list, origin, s3_origins
 from project.logging import config as logging_config
 from project.sentry import init as sentry_init
@@ -107,23 +107,8 @@ TEMPLATES = [
 DATABASES = {
     # An empty DATABASE_URL means "unset", as platforms sometimes export it blank. Production
     # must name its database: SQLite on a dyno's temporary disk would be an empty file per dyno.
-    "default": dj_database_url.parse(
-        required("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
+    "default": database(required("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The embedded default under concurrent writers (a guest dropping several files): a
-    # transaction that reads then writes must hold the write lock from its start, or SQLite
-    # refuses its write at once ("database is locked") instead of waiting; writers wait for
-    # each other up to `timeout` seconds; WAL lets pages read while one writes.
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": env_int("CHUTE_SQLITE_TIMEOUT", 20),
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
-        **DATABASES["default"].get("OPTIONS", {}),
-    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -----------------------------------------------------------------------------

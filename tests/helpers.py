@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -95,3 +96,10 @@ def race(count: int, act: Callable[[int], T]) -> list[T | Exception]:
     for thread in threads:
         thread.join()
     return results
+
+
+def form_once(client: Client, path: str) -> str:
+    """The one-time number the page at `path` gives its create form, as a browser would send it."""
+    found = re.search(r'name="once" value="([^"]+)"', client.get(path).content.decode())
+    assert found, f"{path} has no one-time number in its form"
+    return found.group(1)

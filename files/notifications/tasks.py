@@ -98,5 +98,7 @@ def expiry_interval() -> timedelta:
 
 
 schedule.register("notifications-sweep", sweep, sweep_interval)
-schedule.register("expiry-notices", announce_expiring, expiry_interval)
+schedule.register(
+    "expiry-notices", announce_expiring, expiry_interval, counts="expiry notifications written"
+)
 prune.register("notifications", outbox.to_forget)

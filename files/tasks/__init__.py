@@ -7,6 +7,8 @@ CHUTE_TASKS_REDIS_URL. The same task code runs on both.
 - `retry.py`: `retried_task`, the decorator every Chute task uses: a task that raises is
   enqueued again with exponential backoff, up to a number of attempts.
 - `worker.py`: runs the worker of the configured backend (`manage.py worker`).
+- `schedule.py`: the periodic jobs, enqueued by the worker when due; `runs.py`: what the
+  worker logs about each run (a periodic job's routine runs at DEBUG only).
 - `cleanup.py`: `settle_and_clean`, the cleanup of `cleanup_uploads` as a task.
 - `admin.py`: task results in the admin, with each one's attempt and error.
 

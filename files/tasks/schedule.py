@@ -50,13 +50,29 @@ class Job:
     name: str
     task: Task[Any, Any]
     every: Callable[[], timedelta | None]  # None or zero: the job is off
+    counts: str = "done"  # what a job returning a number counted: "<counts>: 3"
+
+    def summary(self, returned: Any) -> str | None:
+        """What a run that returned `returned` did, in words: "" when it found nothing to do,
+        None when it cannot be told (a backend that does not hand the value over).
+
+        A job returns a count, or counts by kind ({"events": 0, "deliveries": 2}).
+        """
+        if isinstance(returned, dict):
+            return ", ".join(f"{kind}: {count}" for kind, count in returned.items() if count)
+        if isinstance(returned, int):
+            return f"{self.counts}: {returned}" if returned else ""
+        return None
 
 
 JOBS: dict[str, Job] = {}
 
 
-def register(name: str, task: Task[Any, Any], every: Callable[[], timedelta | None]) -> None:
-    JOBS[name] = Job(name, task, every)
+def register(
+    name: str, task: Task[Any, Any], every: Callable[[], timedelta | None], counts: str = "done"
+) -> None:
+    """Run `task` every `every()`; `counts` names what it returns the number of."""
+    JOBS[name] = Job(name, task, every, counts)
 
 
 def enqueue_due(now: datetime | None = None) -> list[str]:
@@ -136,7 +152,17 @@ def cleanup_interval() -> timedelta | None:
 
 
 register("cleanup", settle_and_clean, cleanup_interval)
-register("fail-lost-results", fail_lost_results, lambda: timedelta(hours=1))
-register("forget-unsent-link-mails", forget_unsent_link_mails, lambda: timedelta(hours=1))
+register(
+    "fail-lost-results",
+    fail_lost_results,
+    lambda: timedelta(hours=1),
+    counts="task results of a dead worker marked failed",
+)
+register(
+    "forget-unsent-link-mails",
+    forget_unsent_link_mails,
+    lambda: timedelta(hours=1),
+    counts="unsent link mails' addresses forgotten",
+)
 # Hourly, so each run is small; off when CHUTE_HISTORY_DAYS is 0 (keep everything).
 register("prune", prune, lambda: timedelta(hours=1) if history() else None)

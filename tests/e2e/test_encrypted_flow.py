@@ -5,6 +5,7 @@ while a service worker saves each file. The server and the bucket see neither.""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Request, expect
 
 from files import s3
 from files.models import Share, Upload
+from tests.e2e.conftest import sign_in_context
 from tests.helpers import choose_files
 
 MiB = 1024 * 1024
@@ -210,6 +212,45 @@ def test_without_its_key_or_with_a_wrong_one_the_link_says_so_and_offers_no_down
         expect(page.get_by_role("alert")).to_contain_text(sentence)
         expect(page.get_by_role("button", name="Download")).to_be_hidden()
         expect(page.locator(".share-name")).to_have_text(LABEL)
+    finally:
+        context.close()
+
+
+def test_the_links_page_names_encrypted_files_where_this_browser_holds_their_key(
+    browser: Browser, signed_in_page: Page, user, live_server, tmp_path
+):
+    first = tmp_path / "tax return 2026.pdf"
+    first.write_bytes(os.urandom(3000))
+    second = tmp_path / "übersicht.txt"
+    second.write_bytes(b"list of things")
+    upload_encrypted(signed_in_page, [first, second])  # makes the batch's link
+    share = Share.objects.get()
+
+    signed_in_page.goto("/links/")
+    files = signed_in_page.locator(f"#link-{share.id} .link-files li")
+    expect(files).to_have_count(2)
+    expect(files.filter(has_text=first.name)).to_have_count(1)
+    expect(files.filter(has_text=second.name)).to_have_count(1)
+    copy = signed_in_page.get_by_role("button", name="Copy the link to")
+    expect(copy).to_have_attribute("aria-label", re.compile(re.escape(first.name)))
+    expect(copy).not_to_have_attribute("aria-label", re.compile(LABEL))
+
+    # Another browser of the same owner holds no key: Chute's label, and no error.
+    context = recipient(browser, live_server)
+    try:
+        sign_in_context(context, user, live_server.url)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        page.goto("/links/")
+        listed = page.locator(f"#link-{share.id} .link-files li")
+        expect(listed).to_have_count(2)
+        expect(listed.first).to_have_attribute("data-named", "")  # names.js looked, found no key
+        expect(listed.nth(1)).to_have_attribute("data-named", "")
+        for item in listed.all():
+            expect(item).to_contain_text(LABEL)
+        assert errors == []
     finally:
         context.close()
 

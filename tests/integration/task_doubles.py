@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from django_tasks import task
+
 from files.tasks.retry import Backoff, retried_task
 
 QUICK = Backoff(attempts=3, first=timedelta(milliseconds=300), cap=timedelta(seconds=2))
@@ -21,3 +23,9 @@ def flaky(marks: str, failures: int) -> int:
     if runs <= failures:
         raise RuntimeError(f"flaky failure {runs} of {failures}")
     return runs
+
+
+@task()
+def broken() -> int:
+    """Always fails, at once (no retries): a periodic job whose every run fails."""
+    raise RuntimeError("the bucket did not answer")

@@ -4,6 +4,7 @@ server at 127.0.0.1:6379, running the same task code, with retries that back off
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import re
 import secrets
@@ -25,6 +26,7 @@ from django_tasks_db.models import DBTaskResult
 from rq.job import Job
 
 from files.models import Upload
+from files.tasks import schedule
 from files.tasks.cleanup import settle_and_clean
 from files.uploads import declarations
 from files.uploads.start import start_upload
@@ -282,3 +284,83 @@ def test_task_always_failing_gives_up_after_its_attempts_with_the_error_in_the_a
         reverse("admin:django_tasks_database_dbtaskresult_change", args=[last.pk])
     )
     assert "flaky failure 3 of 99" in detail.content.decode()
+
+
+# --- What the worker says about the periodic jobs ----------------------------------------------
+
+PERIODIC_PATHS = {job.task.module_path for job in schedule.JOBS.values()}
+
+
+def said(caplog, level: int) -> list[str]:
+    """The lines at `level` or above about periodic jobs: Chute's and django-tasks' own."""
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno >= level
+        and (
+            "Periodic job" in record.getMessage()
+            or any(path in record.getMessage() for path in PERIODIC_PATHS)
+        )
+    ]
+
+
+def lost_result() -> None:
+    """A task result a dead worker left RUNNING seven hours ago: fail-lost-results' work."""
+    lost = DBTaskResult.objects.get(pk=schedule.fail_lost_results.enqueue().id)
+    lost.claim(worker_id="gone")
+    DBTaskResult.objects.filter(pk=lost.pk).update(started_at=timezone.now() - timedelta(hours=7))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_periodic_runs_that_find_nothing_log_at_debug_and_one_that_did_work_says_what(
+    settings, caplog
+):
+    settings.CHUTE_CLEANUP_INTERVAL = 0  # the cleanup needs a bucket: off here
+    caplog.set_level(logging.DEBUG)
+    lost_result()
+
+    enqueued = schedule.enqueue_due(timezone.now())
+    run_worker()
+
+    assert {"fail-lost-results", "webhooks-sweep", "notifications-sweep"} <= set(enqueued)
+    worked = DBTaskResult.objects.get(
+        task_path=schedule.fail_lost_results.module_path, status=TaskResultStatus.SUCCESSFUL
+    )
+    assert said(caplog, logging.INFO) == [
+        f"Periodic job fail-lost-results (task {worked.pk}): "
+        "task results of a dead worker marked failed: 1."
+    ]
+    routine = said(caplog, logging.DEBUG)
+    for name in set(enqueued) - {"fail-lost-results"}:
+        assert any(f"Periodic job {name} found nothing to do" in line for line in routine), name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_periodic_run_logs_an_error_naming_the_job(settings, caplog, monkeypatch):
+    settings.CHUTE_CLEANUP_INTERVAL = 0
+    caplog.set_level(logging.DEBUG)
+    every = lambda: timedelta(seconds=30)  # noqa: E731
+    monkeypatch.setitem(schedule.JOBS, "broken", schedule.Job("broken", task_doubles.broken, every))
+
+    schedule.enqueue_due(timezone.now())
+    run_worker()
+
+    failed = DBTaskResult.objects.get(task_path=task_doubles.broken.module_path)
+    failures = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert [record.getMessage() for record in failures] == [
+        f"Periodic job broken failed (task {failed.pk}): RuntimeError: the bucket did not answer"
+    ]
+    assert failures[0].exc_info and "the bucket did not answer" in str(failures[0].exc_info[1])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_other_tasks_keep_django_tasks_lines_at_info(caplog, tmp_path):
+    caplog.set_level(logging.DEBUG)
+    result = task_doubles.flaky.enqueue(str(tmp_path / "marks"), 0)
+
+    run_worker()
+
+    lines = [record.getMessage() for record in caplog.records if record.levelno == logging.INFO]
+    path = task_doubles.flaky.module_path
+    assert f"Task id={result.id} path={path} state=RUNNING" in lines
+    assert f"Task id={result.id} path={path} state=SUCCESSFUL" in lines

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,7 +13,8 @@ from django.utils import timezone
 
 from files.accounts import tokens
 from files.models import ApiToken
-from tests.helpers import post_json, ready_file
+from files.web.pages import owner
+from tests.helpers import form_once, post_json, ready_file
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -136,7 +139,8 @@ def test_bad_token_requests_are_refused_with_a_sentence(alice, body, words):
 
 @pytest.mark.django_db
 def test_the_tokens_page_shows_a_new_token_once_and_revokes(alice):
-    page = alice.post("/tokens/", {"name": "backup script", "expires_in": "2592000"})
+    once = form_once(alice, "/tokens/")
+    page = alice.post("/tokens/", {"name": "backup script", "expires_in": "2592000", "once": once})
     assert page.status_code == 200
     token = ApiToken.objects.get()
     body = page.content.decode()
@@ -146,6 +150,42 @@ def test_the_tokens_page_shows_a_new_token_once_and_revokes(alice):
     assert "backup script" in again and 'value="chute_' not in again
     alice.post("/tokens/", {"revoke": str(token.id)})
     assert ApiToken.objects.get().revoked_at is not None
+
+
+@pytest.mark.django_db
+def test_sending_the_tokens_form_again_makes_no_second_token_and_says_so(alice):
+    form = {"name": "backup script", "expires_in": "2592000", "once": form_once(alice, "/tokens/")}
+    first = alice.post("/tokens/", form)
+    secret = re.search(r'value="(chute_[^"]+)"', first.content.decode())
+    assert secret
+    # The session remembers the form, never the token's secret.
+    assert list(alice.session[owner.SENT_FORMS]) == [form["once"]]
+    assert secret.group(1) not in json.dumps(dict(alice.session.items()))
+
+    again = alice.post("/tokens/", form)  # a reload of the answer sends the same form
+
+    assert again.status_code == 200
+    assert ApiToken.objects.count() == 1
+    body = again.content.decode()
+    assert 'value="chute_' not in body
+    assert re.search(
+        r'<p class="notice" role="status">This form was already sent: the token '
+        r"“backup script” was made then, and its secret was shown once\.",
+        body,
+    )
+    fresh = alice.post("/tokens/", {**form, "once": form_once(alice, "/tokens/")})
+    assert 'value="chute_' in fresh.content.decode()
+    assert ApiToken.objects.count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("once", [None, "", "short", "x" * 65, "not/a=number-at-all"])
+def test_a_tokens_form_without_its_one_time_number_makes_nothing(alice, once):
+    form = {"name": "backup script", "expires_in": "2592000"}
+    page = alice.post("/tokens/", form if once is None else {**form, "once": once})
+    assert page.status_code == 400
+    assert "This form is out of date: reload the page" in page.content.decode()
+    assert not ApiToken.objects.exists()
 
 
 @pytest.mark.django_db

@@ -26,7 +26,7 @@ from files.shares import multi, single
 from files.uploads import confirm, declarations
 from files.uploads.start import start_upload
 from files.webhooks import delivery, dispatch, registration, signing
-from tests.helpers import post_json, race, ready_file
+from tests.helpers import form_once, post_json, race, ready_file
 from tests.integration import webhook_receiver
 from tests.integration.test_cleanup import later, single_upload
 from tests.integration.test_requests import Guest, make_request, send_small
@@ -401,10 +401,32 @@ def test_a_webhook_receives_only_its_events_and_those_after_it_was_made(user, al
     ],
 )
 def test_the_page_refuses_odd_form_values_with_a_sentence(alice, form):
-    answer = alice.post("/webhooks/", form)
+    answer = alice.post("/webhooks/", {**form, "once": form_once(alice, "/webhooks/")})
     assert 400 <= answer.status_code < 500, answer.status_code
     assert 'role="alert"' in answer.content.decode()
     assert not Webhook.objects.exists()
+
+
+@pytest.mark.django_db
+def test_sending_the_webhooks_form_again_adds_no_second_webhook_and_says_so(alice):
+    url = "https://93.184.215.14/hooks/chute"
+    form = {"url": url, "events": ["file.ready"], "once": form_once(alice, "/webhooks/")}
+    first = alice.post("/webhooks/", form)
+    assert 'value="whsec_' in first.content.decode()
+
+    again = alice.post("/webhooks/", form)  # a reload of the answer sends the same form
+
+    assert again.status_code == 200
+    assert Webhook.objects.count() == 1
+    body = again.content.decode()
+    assert 'value="whsec_' not in body
+    assert (
+        '<p class="notice" role="status">This form was already sent: the webhook to '
+        f"{url} was added then, and its signing secret was shown once." in body
+    )
+    fresh = alice.post("/webhooks/", {**form, "once": form_once(alice, "/webhooks/")})
+    assert 'value="whsec_' in fresh.content.decode()
+    assert Webhook.objects.count() == 2
 
 
 @pytest.mark.django_db

@@ -118,13 +118,14 @@ def test_readme_is_a_five_minute_read():
 
 
 def environment_variables() -> set[str]:
-    """Every environment variable the settings (with project/outbound.py, which they import)
-    and the gunicorn config read."""
+    """Every environment variable the settings (with project/outbound.py and
+    project/database.py, which they import) and the gunicorn config read."""
     reader = re.compile(
         r"(?:\benv(?:_bool|_int|_list)?|\brequired|os\.environ\.get|os\.getenv)\(\s*[\"']([A-Z][A-Z0-9_]+)"
     )
     names = set()
-    for module in ("project/settings.py", "project/outbound.py", "project/gunicorn.py"):
+    modules = ("settings", "outbound", "database", "gunicorn")
+    for module in (f"project/{name}.py" for name in modules):
         names |= set(reader.findall((ROOT / module).read_text()))
     return names
 

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
 
-from files.errors import ChuteError, InvalidShare
+from files.errors import ChuteError, InvalidRequest, InvalidShare
 from files.models import Event
 from files.shares import single
 from files.text import whole_number
@@ -98,6 +98,23 @@ class RowActionForm(forms.Form):
     def row_id(self) -> str:
         """The id as posted; the domain answers "not found" for anything that is not one."""
         return str(parse(self, ChuteError)[self.action])
+
+
+class OnceForm(forms.Form):
+    """The one-time number a create form carries (hidden `once`), so that the same form sent
+    twice makes one thing (files/web/pages/owner.py)."""
+
+    once = forms.RegexField(
+        regex=r"^[A-Za-z0-9_-]{16,64}$",
+        error_messages={
+            "required": "This form is out of date: reload the page and fill it in again.",
+            "invalid": "This form is out of date: reload the page and fill it in again.",
+        },
+    )
+
+    @property
+    def number(self) -> str:
+        return str(parse(self, InvalidRequest)["once"])
 
 
 class ShareForm(forms.Form):

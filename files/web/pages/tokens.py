@@ -25,8 +25,19 @@ def api_tokens(request: AuthenticatedRequest) -> HttpResponse:
         new = tokens.create(request.user, name=values["name"], expires_in=values["expires_in"])
         return {"created": new}
 
+    def already_sent(made: Context) -> str:
+        return (
+            f"This form was already sent: the token “{made['created'].row.name}” was made "
+            "then, and its secret was shown once. Make a new one if you lost it."
+        )
+
     context, status = create_or_revoke(
-        request, action="revoke", revoke=revoke, create=create, errors=(InvalidToken, TokenNotFound)
+        request,
+        action="revoke",
+        revoke=revoke,
+        create=create,
+        errors=(InvalidToken, TokenNotFound),
+        already_sent=already_sent,
     )
     context |= {"choices": TOKEN_LIFETIMES, "tokens": tokens.tokens_of(request.user)}
     return owner_page(request, "files/tokens.html", context, status)

@@ -33,12 +33,20 @@ def webhooks(request: AuthenticatedRequest) -> HttpResponse:
         new = registration.create(request.user, url=values["url"], events=values["events"])
         return {"created": new}
 
+    def already_sent(made: Context) -> str:
+        return (
+            f"This form was already sent: the webhook to {made['created'].row.url} was added "
+            "then, and its signing secret was shown once. Delete it and add a new one if you "
+            "lost the secret."
+        )
+
     context, status = create_or_revoke(
         request,
         action="delete",
         revoke=delete,
         create=create,
         errors=(InvalidWebhook, WebhookNotFound),
+        already_sent=already_sent,
     )
     form = context.get("form")
     chosen = form.getlist("events") if form is not None else [Event.Type.FILE_READY.value]

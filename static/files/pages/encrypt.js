@@ -3,10 +3,11 @@
 // once a batch is confirmed, its link is made at once and shown with the key in its fragment.
 // Also shows, in the owner's list, the names of encrypted files whose key this browser holds.
 
-import { decryptMeta, encryptMeta, newKey, newSalt, toBase64Url } from "../uploader/ece.js";
+import { encryptMeta, newKey, newSalt, toBase64Url } from "../uploader/ece.js";
 import * as keys from "../uploader/keys.js";
 import { SealedFile } from "../uploader/sealed.js";
 import "./copy.js";
+import { nameAll } from "./names.js";
 
 const LINK_LIFETIME = 7 * 24 * 3600; // seconds; the owner can make other links from the list
 const box = document.querySelector("[data-encrypt]");
@@ -151,48 +152,14 @@ function unfinishedRow(row) {
   }
 }
 
-const ROWS = "tr[data-encrypted][data-meta]:not([data-named]), li[data-resumable]:not([data-named])";
+const ROWS = "tr[data-encrypted][data-meta], li[data-resumable]";
 
-/**
- * Show the real name of each encrypted file in the owner's lists (files, unfinished uploads)
- * whose key this browser holds; the others keep Chute's label, "Encrypted file".
- */
-async function nameRows(root = document) {
-  for (const row of root.querySelectorAll?.(ROWS) ?? []) {
-    row.dataset.named = "";
-    const found = row.matches("li") ? unfinishedRow(row) : { id: row.id.replace(/^file-/, ""), meta: row.dataset.meta };
-    if (!found) continue;
-    const ikm = await keys.uploadKey(found.id).catch(() => null);
-    if (!ikm) continue;
-    let meta;
-    try {
-      meta = await decryptMeta(found.meta, ikm);
-    } catch {
-      continue;
-    }
-    const cell = row.querySelector(".name");
-    const text = [...(cell?.childNodes ?? [])].find((node) => node.nodeType === Node.TEXT_NODE && node.data.trim());
-    if (text) text.data = meta.name;
-    if (cell) cell.title = meta.name;
-    row.querySelector('input[type="checkbox"]')?.setAttribute("aria-label", `Select ${meta.name}`);
-    for (const button of row.querySelectorAll("[aria-label]")) {
-      const label = button.getAttribute("aria-label");
-      if (label.includes("Encrypted file")) button.setAttribute("aria-label", label.replace("Encrypted file", meta.name));
-    }
-  }
+/** A file row's or an unfinished upload's id, meta, name cell and labels; null when in clear. */
+function encryptedRow(row) {
+  const found = row.matches("li") ? unfinishedRow(row) : { id: row.id.replace(/^file-/, ""), meta: row.dataset.meta };
+  return found && { ...found, nameNode: row.querySelector(".name"), scope: row };
 }
 
-if (typeof document !== "undefined" && (document.getElementById("file-rows") || box)) {
-  // Rows arrive from the uploader, htmx (a page, the unfinished list) or the server's render.
-  let queued = false;
-  const later = () => {
-    if (queued) return;
-    queued = true;
-    requestAnimationFrame(() => {
-      queued = false;
-      nameRows();
-    });
-  };
-  new MutationObserver(later).observe(document.body, { childList: true, subtree: true });
-  nameRows();
-}
+// Show the real name of each encrypted file in the owner's lists (files, unfinished uploads)
+// whose key this browser holds (names.js); the others keep Chute's label, "Encrypted file".
+if (typeof document !== "undefined" && (document.getElementById("file-rows") || box)) nameAll(ROWS, encryptedRow);

@@ -1,8 +1,17 @@
 // The links page (templates/shares/links.html): Copy buttons (copy.js), and htmx shows a
 // refused expiry form's answer (400 or 409, the row with its sentence) in place of the row, and a
-// refused "Send by email" form's sentence (400, 410, 429) under the form.
+// refused "Send by email" form's sentence (400, 410, 429) under the form. Encrypted files show
+// their names where this browser holds their keys (names.js), as the owner's file list does.
 
 import "./copy.js";
+import { nameAll } from "./names.js";
+
+nameAll("li[data-encrypted][data-meta][data-file]", (item) => ({
+  id: item.dataset.file,
+  meta: item.dataset.meta,
+  nameNode: item,
+  scope: item.closest("tr"),
+}));
 
 function refusedLinkForm(detail) {
   const status = detail.xhr.status;
