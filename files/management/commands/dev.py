@@ -1,5 +1,6 @@
 import concurrent.futures
 import contextlib
+import copy
 import os
 import signal
 import socket
@@ -34,7 +35,7 @@ def app_origins(port: int) -> list[str]:
 
 
 def dev_environment(environ: Mapping[str, str], *, port: int, s3_port: int) -> dict[str, str]:
-    """The environment for the children (s3_setup, runserver): settings read the chosen ports.
+    """The environment for the children (runserver, the worker): settings read the chosen ports.
 
     The S3 endpoint follows --s3-port; the bucket's CORS rule and CSRF's trusted origins
     follow --port, keeping any origins configured by hand.
@@ -162,10 +163,9 @@ class Command(BaseCommand):
 
         Each Django start costs a second or more on a small machine, so none waits for another
         it does not need: the app starts at once (after the migrations, only when some are
-        pending), next to SeaweedFS, the migrations check (this process) and the bucket's setup
-        (a child, so its settings read the chosen endpoint and origins from `env`; it waits for
-        the server itself). This process is the app's autoreloader (`app`), so Django starts
-        once for it, not twice; the worker starts once the app answers.
+        pending), next to SeaweedFS, the migrations check and the bucket's setup (both in this
+        process, once the server is up). This process is the app's autoreloader (`app`), so
+        Django starts once for it, not twice; the worker starts once the app answers.
         """
         self.stdout.write(f"Starting SeaweedFS (S3 on {server.endpoint}) …")
         starting = concurrent.futures.ThreadPoolExecutor(1).submit(self._start, server)
@@ -182,11 +182,8 @@ class Command(BaseCommand):
                 call_command("migrate", interactive=False, verbosity=1)
             else:
                 app.start()
-            setup = spawn(["s3_setup", "--wait", "30"], env)
-            children.append(setup)
             starting.result()
-            if setup.wait():
-                raise CommandError("s3_setup failed (see above).")
+            set_up_bucket(server.endpoint, env["CHUTE_CORS_ORIGINS"].split(","))
             app.start()
             if answering(port, app):
                 # The task worker runs next to the app, as the Procfile's worker does.
@@ -205,6 +202,19 @@ class Command(BaseCommand):
             if starting.exception() is None:  # waits for a start still under way
                 self.stdout.write("Stopping SeaweedFS …")
                 server.stop()
+
+
+def set_up_bucket(endpoint: str, origins: list[str]) -> None:
+    """`s3_setup` for the embedded server, in this process: a child would start Django once
+    more beside the app's own start (~0.8 s of a warm start on two cores). This process's
+    settings may name another S3 port than the one chosen (children get it in their
+    environment), so the storage's endpoint is overridden for the call."""
+    from django.test import override_settings
+
+    storages = copy.deepcopy(settings.STORAGES)
+    storages["default"]["OPTIONS"]["endpoint_url"] = endpoint
+    with override_settings(AWS_S3_ENDPOINT_URL=endpoint, STORAGES=storages):
+        call_command("s3_setup", origins=origins, wait=30)
 
 
 def pending_migrations() -> bool:
