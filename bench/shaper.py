@@ -323,6 +323,8 @@ class ProxyProcess:
         except subprocess.TimeoutExpired:
             self._child.kill()
             self._child.wait()
+        if self._child.stdout:
+            self._child.stdout.close()
 
     def __enter__(self) -> ProxyProcess:
         return self
