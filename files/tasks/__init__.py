@@ -8,6 +8,8 @@ CHUTE_TASKS_REDIS_URL. The same task code runs on both.
   enqueued again with exponential backoff, up to a number of attempts.
 - `worker.py`: runs the worker of the configured backend (`manage.py worker`).
 - `cleanup.py`: `settle_and_clean`, the cleanup of `cleanup_uploads` as a task.
+- `events.py`: `take_in`, the one task a transaction that records events enqueues; it runs
+  the steps other packages register (the webhooks' dispatch, the notifications' collection).
 - `admin.py`: task results in the admin, with each one's attempt and error.
 
 Every task is idempotent: an attempt may fail half-way, and a retry (or a worker that died
