@@ -140,14 +140,15 @@ def model(load: Load, costs: Costs, prices: Prices) -> dict[str, float]:
     web_workers = max(2, math.ceil(2 * busy_workers), math.ceil(4 * peak_cores))
 
     # Events: one per confirmed upload (file.ready) and one per counted share download. Each
-    # recording transaction enqueues dispatch_events and collect_events.
+    # recording transaction enqueues one take_in (files/tasks/events.py), which runs the
+    # webhooks' dispatch and the notifications' collection: one task, two steps' work.
     events = u + share_downloads
     deliveries = events * load.webhook_endpoints_per_event
     notifications = u * load.notifications_per_upload
-    bookkeeping_tasks = 2 * events + costs.periodic_tasks_per_day
+    bookkeeping_tasks = events + costs.periodic_tasks_per_day
     tasks = bookkeeping_tasks + deliveries + notifications
     worker_s = (
-        bookkeeping_tasks * costs.task_s_bookkeeping
+        (bookkeeping_tasks + events) * costs.task_s_bookkeeping
         + deliveries * costs.task_s_delivery
         + notifications * costs.task_s_mail
     )

@@ -14,16 +14,14 @@ class FilesConfig(AppConfig):
             events,
         )
         from files.lifecycle import sweeps
-        from files.notifications import tasks as notification_tasks
-        from files.webhooks import tasks as webhook_tasks
+        from files.notifications import tasks as notification_tasks  # noqa: F401
+        from files.tasks import events as event_tasks
+        from files.webhooks import tasks as webhook_tasks  # noqa: F401
 
         # Glue between layers: events (below everything) know nothing of the task queue, of
-        # webhooks or of notifications; here their signal reaches the webhooks' dispatcher and
-        # the notifications' collector, and importing their tasks registers their periodic
-        # jobs with the worker's schedule.
-        events.recorded.connect(webhook_tasks.on_recorded, dispatch_uid="webhooks-dispatch")
-        events.recorded.connect(
-            notification_tasks.on_recorded, dispatch_uid="notifications-collect"
-        )
+        # webhooks or of notifications; here their signal enqueues the one task that runs the
+        # webhooks' dispatcher and the notifications' collector, and importing those packages'
+        # tasks registers them with it and their periodic jobs with the worker's schedule.
+        events.recorded.connect(event_tasks.on_recorded, dispatch_uid="events-take-in")
         # Whatever deletes an upload's row, the cleanup later looks under its key.
         post_delete.connect(sweeps.remember_deleted, sender="files.Upload", weak=False)

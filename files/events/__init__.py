@@ -4,8 +4,9 @@
   when it came through an upload request) and `share_downloaded` (a counted download). Each
   writes `Event` rows in the caller's transaction and, once that commits, sends `recorded`.
 - `recorded`: a signal (keyword `events`, the new rows' ids). The app glue (files/apps.py)
-  connects the webhooks' dispatcher to it, so this package and those that record events
-  never import the task queue; a periodic sweep picks up whatever a lost signal left.
+  connects files/tasks/events.py's `on_recorded` to it (one task runs the webhooks'
+  dispatcher and the notifications' collector), so this package and those that record events
+  never import the task queue; periodic sweeps pick up whatever a lost signal left.
 
 `data` holds ids and names (file, request, share, counts), never a URL or a token.
 """

@@ -9,8 +9,8 @@
 - `outbox.py`: who may be mailed (a verified address, the account's switch), and one attempt
   at a notification: claim its row (a lease), build the mail (files/mail/notices.py), send,
   record.
-- `tasks.py`: the tasks (take events in, send one notification, the sweep, the expiry look)
-  and the `events.recorded` receiver the app glue connects.
+- `tasks.py`: the tasks (take events in, send one notification, the sweep, the expiry look);
+  taking events in runs in files/tasks/events.py's `take_in` when events are recorded.
 
 State lives in the rows: a notification is claimed before its mail goes out and marked sent
 after, so a retry or a second worker never sends it twice and a worker killed mid-send leaves

@@ -1,7 +1,7 @@
 """The notifications' tasks: take events in, send each notification, sweep up what is owed.
 
-- `collect_events`: enqueued when events are recorded (`on_recorded`, connected to
-  `files.events.recorded` by files/apps.py); turns them into notifications and enqueues each
+- `collect_owed`: run by files/tasks/events.py's `take_in` when events are recorded (one task
+  for the notifications and the webhooks); turns them into notifications and enqueues each
   one's sending for when it is due (a digest: CHUTE_DIGEST_WINDOW after its last file).
 - `send_notification`: one attempt at one notification (files/notifications/outbox.py); a
   failed attempt enqueues the next for its time.
@@ -18,16 +18,14 @@ mail goes out, so running any of them twice sends nothing twice.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
 from files.notifications import collect, expiring, outbox
-from files.tasks import prune, schedule
+from files.tasks import events, prune, schedule
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +37,19 @@ def enqueue_send(notification_id: str, due_at: datetime | None = None) -> None:
         send_notification.enqueue(notification_id)
 
 
-@task()
-def collect_events() -> int:
+def collect_owed() -> int:
     """Take in the events not taken in yet and enqueue what they made; how many notifications."""
     touched = collect.collect()
     for notification in touched:
         enqueue_send(notification.id, notification.due_at)
     return len(touched)
+
+
+@task()
+def collect_events() -> int:
+    """`collect_owed` as a task of its own, as enqueued before files/tasks/events.py's
+    `take_in` ran it: kept so that those still queued run."""
+    return collect_owed()
 
 
 @task()
@@ -78,17 +82,6 @@ def announce_expiring() -> int:
     return len(made)
 
 
-def on_recorded(sender: Any, events: list[Any], **kwargs: Any) -> None:
-    """`files.events.recorded`: take them in soon. Never fails the request that recorded them:
-    if the queue is down, the sweep takes them in later."""
-    try:
-        collect_events.enqueue()
-    except Exception:
-        logger.exception(
-            "Could not enqueue the collection of %d events; the sweep will.", len(events)
-        )
-
-
 def sweep_interval() -> timedelta:
     return timedelta(seconds=settings.CHUTE_NOTIFY_SWEEP_INTERVAL)
 
@@ -101,4 +94,5 @@ schedule.register("notifications-sweep", sweep, sweep_interval)
 schedule.register(
     "expiry-notices", announce_expiring, expiry_interval, counts="expiry notifications written"
 )
+events.register("notifications", collect_owed)
 prune.register("notifications", outbox.to_forget)

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -299,17 +299,10 @@ def claim_download(share: Share, now: datetime | None = None, *, inline: bool = 
         downloads.ensure_servable(share.upload)  # before the count is taken
     # The count and its event commit together (no savepoint: nothing in it is caught).
     with transaction.atomic(savepoint=False):
-        claimed = (
-            Share.objects.filter(
-                pk=share.pk, revoked_at__isnull=True, upload__isnull=False, expires_at__gt=now
-            )
-            .filter(Q(max_downloads__isnull=True) | Q(downloads__lt=F("max_downloads")))
-            .update(downloads=F("downloads") + 1, last_download_at=now)
-        )
-        if claimed and share.upload is not None:
-            count = Share.objects.values_list("downloads", flat=True).get(pk=share.pk)
+        count = count_download(share, now)
+        if count is not None and share.upload is not None:
             record.share_downloaded(share, [share.upload], count)
-    if not claimed:
+    if count is None:
         share.refresh_from_db()
         state = share.state(now)
         # Claimed by nobody yet still "active" cannot happen; report it as used up.
@@ -317,3 +310,41 @@ def claim_download(share: Share, now: datetime | None = None, *, inline: bool = 
     share.downloads += 1
     assert share.upload is not None  # the UPDATE required it
     return downloads.download_url(share.upload, inline=inline)
+
+
+def count_download(share: Share, now: datetime) -> int | None:
+    """Count one download while the link may hand one out (unrevoked, unexpired, attached to its
+    file, under its limit: conditions on the row's own columns, see `claim_download`); the
+    link's count after it, or None when the row did not match.
+
+    One UPDATE … RETURNING: Django's `update()` answers only how many rows matched, and the
+    download's event reports the new count, which a SELECT after the UPDATE costs a query.
+    """
+    if not connection.features.can_return_columns_from_insert:  # SQLite before 3.35
+        return _count_then_read(share, now)
+    moment = connection.ops.adapt_datetimefield_value(now)
+    share_id = Share._meta.get_field("id").get_db_prep_value(share.pk, connection)
+    table = connection.ops.quote_name(Share._meta.db_table)  # the one name not written here
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET downloads = downloads + 1, last_download_at = %s"  # noqa: S608
+            " WHERE id = %s AND revoked_at IS NULL AND upload_id IS NOT NULL AND expires_at > %s"
+            " AND (max_downloads IS NULL OR downloads < max_downloads) RETURNING downloads",
+            [moment, share_id, moment],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+def _count_then_read(share: Share, now: datetime) -> int | None:
+    """`count_download` in two statements, for databases without RETURNING."""
+    claimed = (
+        Share.objects.filter(
+            pk=share.pk, revoked_at__isnull=True, upload__isnull=False, expires_at__gt=now
+        )
+        .filter(Q(max_downloads__isnull=True) | Q(downloads__lt=F("max_downloads")))
+        .update(downloads=F("downloads") + 1, last_download_at=now)
+    )
+    if not claimed:
+        return None
+    return Share.objects.values_list("downloads", flat=True).get(pk=share.pk)

@@ -10,6 +10,8 @@ CHUTE_TASKS_REDIS_URL. The same task code runs on both.
 - `schedule.py`: the periodic jobs, enqueued by the worker when due; `runs.py`: what the
   worker logs about each run (a periodic job's routine runs at DEBUG only).
 - `cleanup.py`: `settle_and_clean`, the cleanup of `cleanup_uploads` as a task.
+- `events.py`: `take_in`, the one task a transaction that records events enqueues; it runs
+  the steps other packages register (the webhooks' dispatch, the notifications' collection).
 - `admin.py`: task results in the admin, with each one's attempt and error.
 
 Every task is idempotent: an attempt may fail half-way, and a retry (or a worker that died

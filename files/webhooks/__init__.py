@@ -12,8 +12,8 @@
 - `dispatch.py`: an event owed to webhooks becomes one `Delivery` row per subscribed webhook.
 - `delivery.py`: one attempt at a delivery: claim its row (a lease), POST with a short
   timeout and no redirects, then record the answer and when to try again.
-- `tasks.py`: the tasks (dispatch, deliver, the periodic sweep) and the `events.recorded`
-  receiver the app glue connects.
+- `tasks.py`: the tasks (dispatch, deliver, the periodic sweep); the dispatch runs in
+  files/tasks/events.py's `take_in` when events are recorded.
 
 State lives in the rows: a worker killed mid-delivery leaves the row claimed until its lease
 ends, and the sweep sends it again with the same `webhook-id` (the receiver's idempotency key).

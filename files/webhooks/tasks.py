@@ -1,7 +1,7 @@
 """The webhooks' tasks: fan events out, deliver each delivery, and sweep up what is owed.
 
-- `dispatch_events`: enqueued when events are recorded (`on_recorded`, connected to
-  `files.events.recorded` by files/apps.py); makes deliveries and enqueues them.
+- `dispatch_owed`: run by files/tasks/events.py's `take_in` when events are recorded (one
+  task for the webhooks and the notifications); makes deliveries and enqueues them.
 - `deliver`: one attempt at one delivery (files/webhooks/delivery.py); a failed attempt
   enqueues the next with `run_after` at its time.
 - `sweep`: every CHUTE_WEBHOOK_SWEEP_INTERVAL seconds (files/tasks/schedule.py): dispatches
@@ -18,17 +18,13 @@ row is claimed with a conditional UPDATE before anything is sent.
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django_tasks import task
 
-from files.tasks import prune, schedule
+from files.tasks import events, prune, schedule
 from files.webhooks import delivery, dispatch
-
-logger = logging.getLogger(__name__)
 
 
 def enqueue_deliveries(ids: list[int]) -> None:
@@ -36,12 +32,18 @@ def enqueue_deliveries(ids: list[int]) -> None:
         deliver.enqueue(delivery_id)
 
 
-@task()
-def dispatch_events() -> int:
+def dispatch_owed() -> int:
     """Make the deliveries of events still owed and enqueue those due; how many events."""
     handled = dispatch.dispatch()
     enqueue_deliveries(dispatch.due())
     return handled
+
+
+@task()
+def dispatch_events() -> int:
+    """`dispatch_owed` as a task of its own, as enqueued before files/tasks/events.py's
+    `take_in` ran it: kept so that those still queued run."""
+    return dispatch_owed()
 
 
 @task()
@@ -65,22 +67,12 @@ def sweep() -> dict[str, int]:
     return {"events": handled, "deliveries": len(due)}
 
 
-def on_recorded(sender: Any, events: list[Any], **kwargs: Any) -> None:
-    """`files.events.recorded`: dispatch soon. Never fails the request that recorded them: if
-    the queue is down, the sweep dispatches the events later."""
-    try:
-        dispatch_events.enqueue()
-    except Exception:
-        logger.exception(
-            "Could not enqueue the dispatch of %d events; the sweep will.", len(events)
-        )
-
-
 def sweep_interval() -> timedelta:
     return timedelta(seconds=settings.CHUTE_WEBHOOK_SWEEP_INTERVAL)
 
 
 schedule.register("webhooks-sweep", sweep, sweep_interval)
+events.register("webhooks", dispatch_owed)
 # Deliveries first: an event goes once none of its deliveries is left.
 prune.register("deliveries", dispatch.deliveries_to_forget)
 prune.register("events", dispatch.events_to_forget)

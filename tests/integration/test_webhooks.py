@@ -16,6 +16,7 @@ import pytest
 import trustme
 from django.db import connection
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from files import s3
 from files.accounts import tokens
@@ -28,6 +29,7 @@ from files.uploads.start import start_upload
 from files.webhooks import delivery, dispatch, registration, signing
 from tests.helpers import form_once, post_json, race, ready_file
 from tests.integration import webhook_receiver
+from tests.integration.mail_server import run_worker
 from tests.integration.test_cleanup import later, single_upload
 from tests.integration.test_requests import Guest, make_request, send_small
 
@@ -128,6 +130,20 @@ def test_each_counted_download_records_one_event_and_a_refused_one_none(user):
         "share": {"id": str(share.id), "downloads": 1, "max_downloads": 2},
         "files": [{"id": str(upload.id), "name": "report.pdf"}],
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_counted_download_enqueues_one_task_that_dispatches_and_collects_its_event(user):
+    share = single.create_share(ready_file(user, name="report.pdf"), expires_in=600).share
+    DBTaskResult.objects.all().delete()  # what the file's confirm enqueued
+    single.claim_download(share)  # commits: one task takes its event in, for every package
+
+    [queued] = DBTaskResult.objects.all()
+    assert queued.task_path == "files.tasks.events.take_in"
+    run_worker()
+    [event] = events_of("share.downloaded")
+    assert event.dispatched_at is not None  # the webhooks' dispatcher saw it
+    assert event.noticed_at is not None  # the notifications' collector too
 
 
 @pytest.mark.django_db
