@@ -27,8 +27,6 @@ from django_tasks import task
 from files.notifications import collect, expiring, outbox
 from files.tasks import events, prune, schedule
 
-logger = logging.getLogger(__name__)
-
 
 def enqueue_send(notification_id: str, due_at: datetime | None = None) -> None:
     if due_at is not None and due_at > timezone.now():
