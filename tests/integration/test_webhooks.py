@@ -29,9 +29,9 @@ from files.uploads.start import start_upload
 from files.webhooks import delivery, dispatch, registration, signing
 from tests.helpers import form_once, post_json, race, ready_file
 from tests.integration import webhook_receiver
-from tests.integration.mail_server import run_worker
 from tests.integration.test_cleanup import later, single_upload
 from tests.integration.test_requests import Guest, make_request, send_small
+from tests.integration.workers import run_worker
 
 
 @pytest.fixture
