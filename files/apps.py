@@ -15,6 +15,7 @@ class FilesConfig(AppConfig):
         )
         from files.lifecycle import sweeps
         from files.notifications import tasks as notification_tasks
+        from files.web import metrics
         from files.webhooks import tasks as webhook_tasks
 
         # Glue between layers: events (below everything) know nothing of the task queue, of
@@ -25,5 +26,7 @@ class FilesConfig(AppConfig):
         events.recorded.connect(
             notification_tasks.on_recorded, dispatch_uid="notifications-collect"
         )
+        # Every registered file counts in /metrics, whichever path confirmed it.
+        events.registered.connect(metrics.on_registered, dispatch_uid="metrics-registered")
         # Whatever deletes an upload's row, the cleanup later looks under its key.
         post_delete.connect(sweeps.remember_deleted, sender="files.Upload", weak=False)

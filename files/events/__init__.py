@@ -6,6 +6,9 @@
 - `recorded`: a signal (keyword `events`, the new rows' ids). The app glue (files/apps.py)
   connects the webhooks' dispatcher to it, so this package and those that record events
   never import the task queue; a periodic sweep picks up whatever a lost signal left.
+- `registered`: a signal (keyword `upload`), once per file that became READY, after the
+  commit: whichever path confirmed it (the page, the CLI, a guest, Uppy, the cleanup). The app
+  glue connects the web layer's metrics to it, so no path can forget to count a file.
 
 `data` holds ids and names (file, request, share, counts), never a URL or a token.
 """
@@ -16,3 +19,5 @@ from django.dispatch import Signal
 
 # Sent after the transaction that wrote events commits: `events=[<Event id>, …]`.
 recorded = Signal()
+# Sent after the transaction that made a file READY commits: `upload=<the Upload>`.
+registered = Signal()
