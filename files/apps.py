@@ -16,6 +16,7 @@ class FilesConfig(AppConfig):
         from files.lifecycle import sweeps
         from files.notifications import tasks as notification_tasks  # noqa: F401
         from files.tasks import events as event_tasks
+        from files.web import metrics
         from files.webhooks import tasks as webhook_tasks  # noqa: F401
 
         # Glue between layers: events (below everything) know nothing of the task queue, of
@@ -23,5 +24,7 @@ class FilesConfig(AppConfig):
         # webhooks' dispatcher and the notifications' collector, and importing those packages'
         # tasks registers them with it and their periodic jobs with the worker's schedule.
         events.recorded.connect(event_tasks.on_recorded, dispatch_uid="events-take-in")
+        # Every registered file counts in /metrics, whichever path confirmed it.
+        events.registered.connect(metrics.on_registered, dispatch_uid="metrics-registered")
         # Whatever deletes an upload's row, the cleanup later looks under its key.
         post_delete.connect(sweeps.remember_deleted, sender="files.Upload", weak=False)

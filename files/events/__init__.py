@@ -7,6 +7,9 @@
   connects files/tasks/events.py's `on_recorded` to it (one task runs the webhooks'
   dispatcher and the notifications' collector), so this package and those that record events
   never import the task queue; periodic sweeps pick up whatever a lost signal left.
+- `registered`: a signal (keyword `upload`), once per file that became READY, after the
+  commit: whichever path confirmed it (the page, the CLI, a guest, Uppy, the cleanup). The app
+  glue connects the web layer's metrics to it, so no path can forget to count a file.
 
 `data` holds ids and names (file, request, share, counts), never a URL or a token.
 """
@@ -17,3 +20,5 @@ from django.dispatch import Signal
 
 # Sent after the transaction that wrote events commits: `events=[<Event id>, …]`.
 recorded = Signal()
+# Sent after the transaction that made a file READY commits: `upload=<the Upload>`.
+registered = Signal()

@@ -46,6 +46,7 @@ def file_ready(upload: Upload) -> list[Event]:
         rows.append(
             Event(owner_id=request.owner_id, type=Event.Type.REQUEST_RECEIVED, data=received)
         )
+    transaction.on_commit(lambda: events.registered.send(sender=Upload, upload=upload))
     return _record(rows)
 
 

@@ -1,11 +1,16 @@
 """GET /metrics for Prometheus (prometheus-client), behind a bearer token (CHUTE_METRICS_TOKEN).
 
 Counters and histograms are counted here, in the web layer, from each answer's route and
-status (MetricsMiddleware), so the core knows nothing of them. With several gunicorn workers
-they use prometheus-client's multiprocess mode: project/gunicorn.py points
-PROMETHEUS_MULTIPROC_DIR at a directory of its own, and a scrape of any worker sums them all
-(per dyno: scrape each, or let Prometheus sum the dynos). Gauges are read from the database at
-scrape time (DatabaseCollector), so they are the same whichever worker or dyno answers.
+status (MetricsMiddleware), so the core knows nothing of them. Registered files and their
+bytes are counted from the core's `files.events.registered` signal instead (`on_registered`),
+so every path that registers a file counts it once: the page's and the CLI's confirm, a
+guest's, Uppy's complete, and Uppy's single POSTs (which a later call or the cleanup
+registers; a registration in the task worker counts only if it shares the web server's
+PROMETHEUS_MULTIPROC_DIR). With several gunicorn workers they use prometheus-client's
+multiprocess mode: project/gunicorn.py points PROMETHEUS_MULTIPROC_DIR at a directory of its
+own, and a scrape of any worker sums them all (per dyno: scrape each, or let Prometheus sum
+the dynos). Gauges are read from the database at scrape time (DatabaseCollector), so they are
+the same whichever worker or dyno answers.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import hmac
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, Sum
@@ -51,8 +57,13 @@ SIGN_SECONDS = Histogram(
 )
 
 STARTS = {"create-upload", "guest-create-upload", "uppy-create-upload"}
-CONFIRMS = {"confirm-upload", "complete-upload", "guest-confirm-upload", "guest-complete-upload"}
-CONFIRMS_UPPY = {"uppy-complete-upload"}
+CONFIRMS = {
+    "confirm-upload",
+    "complete-upload",
+    "guest-confirm-upload",
+    "guest-complete-upload",
+    "uppy-complete-upload",
+}
 SIGNS = {"upload-parts", "guest-upload-parts", "uppy-sign-parts", "uppy-sign-part"}
 SHARE_GETS = {"share-download", "share-view"}
 THROTTLED_WHAT = {
@@ -77,12 +88,9 @@ def count(request: HttpRequest, response: HttpResponse, seconds: float) -> None:
         SIGN_SECONDS.labels("start").observe(seconds)
         if status == 201 or (name == "uppy-create-upload" and status == 200):
             UPLOADS_STARTED.inc()
-    elif name in CONFIRMS | CONFIRMS_UPPY and request.method == "POST":
+    elif name in CONFIRMS and request.method == "POST":
         CONFIRM_SECONDS.observe(seconds)
-        if status == 200:
-            UPLOADS_CONFIRMED.inc()
-            BYTES_REGISTERED.inc(getattr(request, _REGISTERED, 0))
-        elif status >= 400 and status not in {401, 403, 404, 429, 503}:
+        if status >= 400 and status not in {401, 403, 404, 429, 503}:
             UPLOADS_FAILED.inc()
     elif name in SIGNS and request.method == "POST":
         SIGN_SECONDS.labels("parts").observe(seconds)
@@ -90,16 +98,11 @@ def count(request: HttpRequest, response: HttpResponse, seconds: float) -> None:
         SHARE_DOWNLOADS.inc()
 
 
-# The request attribute where a confirm or complete view leaves the size of the file it
-# answers with (`registered`): the file's row is in the view's hands, so counting its bytes
-# costs no query.
-_REGISTERED = "chute_registered_bytes"
-
-
-def registered(request: HttpRequest, upload: Upload) -> None:
-    """`upload` is the READY file a confirm or complete call answers with: count its bytes
-    once the answer is a 200."""
-    setattr(request, _REGISTERED, upload.size)
+def on_registered(sender: Any, upload: Upload, **kwargs: Any) -> None:
+    """`files.events.registered`: one file became READY (sent once per file, after the commit;
+    a repeated confirm or complete registers nothing)."""
+    UPLOADS_CONFIRMED.inc()
+    BYTES_REGISTERED.inc(upload.size)
 
 
 class MetricsMiddleware:

@@ -117,3 +117,23 @@ def test_an_owner_shares_three_ticked_files_and_a_recipient_takes_each(
     context.close()
 
     assert got == expected
+
+
+def test_reloading_the_page_a_new_request_answered_makes_no_second_request(
+    signed_in_page: Page, user
+):
+    page = signed_in_page
+    page.goto("/requests/")
+    page.get_by_label("Title").fill("Scans")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create request").click()
+    expect(page.locator("[data-request-url]")).to_be_visible()
+
+    with page.expect_navigation():
+        page.reload()  # the browser sends the same form again
+
+    expect(page.get_by_role("status")).to_contain_text(
+        "This form was already sent: the request “Scans” was made then"
+    )
+    expect(page.locator("[data-request-url]")).to_have_count(0)
+    assert UploadRequest.objects.filter(owner=user).count() == 1

@@ -16,7 +16,7 @@ from files.models import ApiToken, Share, Upload, UploadRequest
 from files.uploads import declarations, start
 from files.web.api import api
 from files.web.api.schemas import BIGINT_MAX, BODY_SCHEMAS, INTEGER_MAX, TIME_VALUE_MAX
-from tests.helpers import ready_file
+from tests.helpers import form_once, ready_file
 from tests.integration.test_requests import Guest, make_request
 
 DESIGN_PATHS = {
@@ -284,6 +284,9 @@ def test_every_whole_number_a_call_takes_declares_its_largest_value():
 )
 def test_share_dialog_refuses_odd_form_values_without_a_500(alice, user, form):
     upload = ready_file(user, b"data")
-    response = alice.post(f"/files/{upload.id}/shares", form, headers={"HX-Request": "true"})
+    once = form_once(alice, f"/files/{upload.id}/shares")
+    response = alice.post(
+        f"/files/{upload.id}/shares", {**form, "once": once}, headers={"HX-Request": "true"}
+    )
     assert response.status_code in {400, 404}
     assert not Share.objects.exists()

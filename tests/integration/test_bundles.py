@@ -13,7 +13,7 @@ from files import errors
 from files.lifecycle import delete
 from files.models import Share, ShareFile
 from files.shares import multi
-from tests.helpers import post_json, race, ready_file
+from tests.helpers import form_once, post_json, race, ready_file
 
 
 def three_files(user):
@@ -142,7 +142,12 @@ def test_the_share_selected_dialog_makes_one_link_to_the_ticked_files(alice, mal
 
     made = alice.post(
         "/shares/new",
-        {"files": [str(f.id) for f in files], "expires": "3600", "max_downloads": "2"},
+        {
+            "files": [str(f.id) for f in files],
+            "expires": "3600",
+            "max_downloads": "2",
+            "once": form_once(alice, f"/shares/new?{query}"),
+        },
         headers={"HX-Request": "true"},
     )
     assert made.status_code == 200

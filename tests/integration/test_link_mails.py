@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from files.models import Account, LinkMail
 from files.shares import single
 from files.tasks.mail import MAIL_BACKOFF, forget_unsent_link_mails, unsent_horizon
-from tests.helpers import post_json, ready_file
+from tests.helpers import form_once, post_json, ready_file
 from tests.integration.mail_server import free_port
 from tests.integration.test_api_contract import assert_json_refusal
 from tests.integration.workers import run_worker
@@ -189,8 +189,9 @@ def test_the_links_page_sends_a_link_and_says_why_not(smtp, alice, link):
 
 def test_the_share_dialog_offers_to_send_the_new_link(alice, user):
     upload = ready_file(user, name="notes.txt", content_type="text/plain")
+    once = form_once(alice, f"/files/{upload.id}/shares")
     made = alice.post(
-        f"/files/{upload.id}/shares", {"expires": "3600"}, HTTP_HX_REQUEST="true"
+        f"/files/{upload.id}/shares", {"expires": "3600", "once": once}, HTTP_HX_REQUEST="true"
     ).content.decode()
     assert "Send by email" in made
     share = upload.shares.get()

@@ -19,7 +19,7 @@ from files.models import Account, Event, Notification, Share, UploadRequest
 from files.notifications import collect, outbox
 from files.notifications.tasks import announce_expiring, send_notification, sweep
 from files.shares import single
-from tests.helpers import post_json, race, ready_file
+from tests.helpers import form_once, post_json, race, ready_file
 from tests.integration.mail_server import Received, free_port
 from tests.integration.test_requests import Guest, make_request, send_small
 from tests.integration.workers import run_worker
@@ -243,7 +243,10 @@ def test_tell_me_needs_a_confirmed_address(user, alice):
     verified(user)
     dialog = alice.get(f"/files/{upload.id}/shares").content.decode()
     assert re.search(r'<input type="checkbox" name="notify"\s+checked>', dialog)
-    made = alice.post(f"/files/{upload.id}/shares", {"expires": "3600", "notify": "on"})
+    once = form_once(alice, f"/files/{upload.id}/shares")
+    made = alice.post(
+        f"/files/{upload.id}/shares", {"expires": "3600", "notify": "on", "once": once}
+    )
     assert made.status_code == 200
     assert Share.objects.filter(notify=True).count() == 1
 

@@ -7,6 +7,7 @@ import copy
 import hashlib
 import json
 import os
+import re
 from datetime import timedelta
 
 import pytest
@@ -18,7 +19,7 @@ from files import errors
 from files.models import Upload, UploadRequest
 from files.upload_requests import guests, owners
 from files.uploads import declarations
-from tests.helpers import in_bucket, post_json, post_to_bucket, race, ready_file
+from tests.helpers import form_once, in_bucket, post_json, post_to_bucket, race, ready_file
 
 MiB = 1024 * 1024
 
@@ -526,9 +527,8 @@ def test_a_guest_cancels_its_unfinished_upload_but_not_a_delivered_file(user):
 
 @pytest.mark.django_db
 def test_owner_page_makes_lists_and_closes_requests(alice, user):
-    made = alice.post(
-        "/requests/", {"title": "Receipts", "expires_in": "604800", "max_files": "2", "max_mb": ""}
-    )
+    form = {"title": "Receipts", "expires_in": "604800", "max_files": "2", "max_mb": ""}
+    made = alice.post("/requests/", {**form, "once": form_once(alice, "/requests/")})
     assert made.status_code == 200
     text = made.content.decode()
     assert "http://testserver/r/" in text and "Receipts" in text
@@ -543,8 +543,41 @@ def test_owner_page_makes_lists_and_closes_requests(alice, user):
 
 
 @pytest.mark.django_db
+def test_sending_the_requests_form_again_makes_no_second_request_and_says_so(alice, user):
+    form = {"title": "Receipts", "expires_in": "604800", "once": form_once(alice, "/requests/")}
+    first = alice.post("/requests/", form).content.decode()
+    token = re.search(r'value="http://testserver/r/([^"]+)"', first).group(1)
+    # The session remembers the form, never the request's token.
+    assert form["once"] in repr(dict(alice.session.items()))
+    assert token not in repr(dict(alice.session.items()))
+
+    again = alice.post("/requests/", form)  # a reload of the answer sends the same form
+
+    assert again.status_code == 200
+    assert UploadRequest.objects.count() == 1
+    body = again.content.decode()
+    assert "/r/" not in body
+    assert (
+        '<p class="notice" role="status">This form was already sent: the request “Receipts” '
+        "was made then and its link was shown once; it is in the list below." in body
+    )
+    fresh = alice.post("/requests/", {**form, "once": form_once(alice, "/requests/")})
+    assert "http://testserver/r/" in fresh.content.decode()
+    assert UploadRequest.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_requests_form_without_its_one_time_number_makes_nothing(alice, user):
+    answer = alice.post("/requests/", {"title": "Receipts", "expires_in": "604800"})
+    assert answer.status_code == 400
+    assert "This form is out of date: reload the page" in answer.content.decode()
+    assert not UploadRequest.objects.exists()
+
+
+@pytest.mark.django_db
 def test_owner_form_takes_its_size_limit_in_megabytes_as_sizes_are_shown(alice, user):
-    made = alice.post("/requests/", {"title": "Scans", "expires_in": "604800", "max_mb": "5"})
+    form = {"title": "Scans", "expires_in": "604800", "max_mb": "5"}
+    made = alice.post("/requests/", {**form, "once": form_once(alice, "/requests/")})
     assert made.status_code == 200
     assert UploadRequest.objects.get(owner=user).max_bytes == 5_000_000
     assert "0 bytes of 5.0 MB" in made.content.decode()

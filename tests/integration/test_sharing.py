@@ -22,7 +22,7 @@ from files.models import Attempt, Event, Share, Upload
 from files.shares import single
 from files.uploads import declarations, start
 from files.web.pages.forms import ShareForm
-from tests.helpers import post_json, race, ready_file
+from tests.helpers import form_once, post_json, race, ready_file
 
 DATA = b"Shared through Chute\n" * 50
 PASSWORD = "open sesame"
@@ -496,7 +496,11 @@ def test_another_user_cannot_list_create_or_revoke_links_to_your_files(
     assert create_via_api(mallory, upload, {"expires_in": 3600}).status_code == 404
     assert mallory.delete(f"/api/shares/{new.share.id}").status_code == 404
     assert mallory.get(f"/files/{upload.id}/shares").status_code == 404
-    assert mallory.post(f"/files/{upload.id}/shares", {"expires": "3600"}).status_code == 404
+    once = "a" * 22  # a well-formed number: mallory has no page of this file to take one from
+    assert (
+        mallory.post(f"/files/{upload.id}/shares", {"expires": "3600", "once": once}).status_code
+        == 404
+    )
     assert (
         mallory.post(f"/files/{upload.id}/shares", {"revoke": str(new.share.id)}).status_code == 404
     )
@@ -530,7 +534,12 @@ def test_dialog_creates_a_link_shows_its_url_once_and_revokes_it(alice, user, cl
 
     created = alice.post(
         f"/files/{upload.id}/shares",
-        {"expires": "86400", "max_downloads": "2", "password": ""},
+        {
+            "expires": "86400",
+            "max_downloads": "2",
+            "password": "",
+            "once": form_once(alice, f"/files/{upload.id}/shares"),
+        },
         headers=htmx,
     )
     assert created.status_code == 200
@@ -551,23 +560,85 @@ def test_dialog_creates_a_link_shows_its_url_once_and_revokes_it(alice, user, cl
     assert client.get(url.removeprefix("http://testserver")).status_code == 410
 
 
+ONCE = re.compile(r'name="once" value="([^"]+)"')
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("htmx", [True, False], ids=["dialog", "page"])
+@pytest.mark.parametrize("several", [False, True], ids=["one-file", "several-files"])
+def test_sending_a_share_form_again_makes_no_second_link_and_says_so(alice, user, several, htmx):
+    files = (
+        [ready_upload(user, name="a.txt"), ready_upload(user, name="b.txt")]
+        if several
+        else [ready_upload(user)]
+    )
+    path = "/shares/new" if several else f"/files/{files[0].id}/shares"
+    query = "?" + "&".join(f"files={f.id}" for f in files) if several else ""
+    headers = {"HX-Request": "true"} if htmx else {}
+    opened = alice.get(path + query, headers=headers).content.decode()
+    form = {"expires": "86400", "once": ONCE.search(opened).group(1)}
+    if several:
+        form["files"] = [str(f.id) for f in files]
+
+    first = alice.post(path, form, headers=headers).content.decode()
+    url = re.search(r'value="(http://testserver/s/[^"]+)"', first).group(1)
+    share = Share.objects.get()
+    # The session remembers the form, never the link's token or address.
+    session = repr(dict(alice.session.items()))
+    assert form["once"] in session
+    assert url.rsplit("/", 1)[1] not in session
+    assert [once for once in ONCE.findall(first) if once == form["once"]] == []
+
+    again = alice.post(path, form, headers=headers)  # a reload of the answer sends it again
+
+    assert again.status_code == 200
+    assert Share.objects.count() == 1
+    body = again.content.decode()
+    assert "/s/" not in body
+    made = (
+        "the link to “a.txt”, “b.txt” was made then; it is on the Links page."
+        if several
+        else f"the link {share.token_prefix}… for “report.pdf” was made then; it is in the list"
+    )
+    assert f'<p class="notice" role="status">This form was already sent: {made}' in body
+    fresh = ONCE.search(body).group(1)  # the form shown again (swapped in by htmx) is new
+    assert fresh != form["once"]
+    made_again = alice.post(path, {**form, "once": fresh}, headers=headers)
+    assert "http://testserver/s/" in made_again.content.decode()
+    assert Share.objects.count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("once", [None, "", "short"])
+def test_a_share_form_without_its_one_time_number_makes_nothing(alice, user, once):
+    upload = ready_upload(user)
+    form = {"expires": "86400"} if once is None else {"expires": "86400", "once": once}
+    answer = alice.post(f"/files/{upload.id}/shares", form, headers={"HX-Request": "true"})
+    assert answer.status_code == 400
+    assert "This form is out of date: reload the page" in answer.content.decode()
+    assert not Share.objects.exists()
+
+
 @pytest.mark.django_db
 def test_dialog_accepts_a_date_and_refuses_a_past_one(alice, user):
     upload = ready_upload(user)
     when = (timezone.now() + timedelta(days=3)).replace(microsecond=0)
     local = when.astimezone(timezone.get_fixed_timezone(120))
+    path = f"/files/{upload.id}/shares"
     created = alice.post(
-        f"/files/{upload.id}/shares", {"expires": "date", "expires_at": local.isoformat()}
+        path, {"expires": "date", "expires_at": local.isoformat(), "once": form_once(alice, path)}
     )
     assert created.status_code == 200
     assert Share.objects.get().expires_at - when < timedelta(seconds=1)
 
     past = alice.post(
-        f"/files/{upload.id}/shares", {"expires": "date", "expires_on": "2001-01-01T10:00"}
+        path, {"expires": "date", "expires_on": "2001-01-01T10:00", "once": form_once(alice, path)}
     )
     assert past.status_code == 400
     assert "in the future" in past.content.decode()
-    garbled = alice.post(f"/files/{upload.id}/shares", {"expires": "date", "expires_on": "soon"})
+    garbled = alice.post(
+        path, {"expires": "date", "expires_on": "soon", "once": form_once(alice, path)}
+    )
     assert garbled.status_code == 400
     assert Share.objects.count() == 1
 
@@ -629,7 +700,11 @@ def test_the_share_dialogs_message_is_shown_on_the_links_page(alice, user, clien
     form = alice.get(dialog, headers={"HX-Request": "true"}).content.decode()
     assert 'name="message"' in form
 
-    body = {"expires": "86400", "message": "Photos from Sunday\n<b>enjoy</b>\u202e"}
+    body = {
+        "expires": "86400",
+        "message": "Photos from Sunday\n<b>enjoy</b>\u202e",
+        "once": form_once(alice, dialog),
+    }
     if several:
         body["files"] = [str(f.id) for f in files]
     created = alice.post(dialog.split("?")[0], body, headers={"HX-Request": "true"})

@@ -23,7 +23,7 @@ from files.lifecycle import delete
 from files.models import Upload, UploadRequest
 from files.upload_requests import guests
 from files.uploads import confirm, multipart, start, thumbnails
-from files.web import guest_session, metrics
+from files.web import guest_session
 from files.web.api import handlers
 from files.web.api.schemas import (
     CompleteIn,
@@ -89,7 +89,6 @@ def own_upload(request: HttpRequest, token: str, upload_id: uuid.UUID) -> Upload
 
 def confirmed(request: HtmxRequest, upload: Upload) -> Any:
     """A delivered file: its row in the page's "Sent" list for htmx, JSON otherwise."""
-    metrics.registered(request, upload)
     if request.htmx:
         response = render(request, "upload_requests/guest.html#sent-row", {"file": upload})
         response["Vary"] = "HX-Request"

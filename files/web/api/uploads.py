@@ -16,7 +16,6 @@ from files.errors import InvalidUpload
 from files.lifecycle import delete
 from files.models import Upload
 from files.uploads import confirm, declarations, multipart, resume, start, thumbnails
-from files.web import metrics
 from files.web.api.schemas import (
     BODY_SCHEMAS,
     INTEGER_MAX,
@@ -60,7 +59,6 @@ class ResumableRow:
 
 def confirmed(request: AuthenticatedRequest, upload: Upload) -> Any:
     """A READY upload: its file row for htmx, JSON otherwise."""
-    metrics.registered(request, upload)
     if request.htmx:
         response = render(request, "files/home.html#file-row", {"file": upload})
         response["Vary"] = "HX-Request"

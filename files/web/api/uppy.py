@@ -29,7 +29,6 @@ from files.lifecycle import delete
 from files.models import Upload
 from files.text import whole_number
 from files.uploads import multipart, uppy
-from files.web import metrics
 from files.web.api.auth import BearerToken
 from files.web.api.schemas import ErrorOut, UppyCompleteIn, UppyCreateIn
 from files.web.errors import CSRF_REFUSED
@@ -162,7 +161,6 @@ def complete(request: AuthenticatedRequest, upload_id: str, body: UppyCompleteIn
     """Check the parts against the bucket, assemble, confirm: {location, key}."""
     upload = _upload(request, upload_id)
     done = multipart.complete(upload, [(part.PartNumber, part.ETag) for part in body.parts])
-    metrics.registered(request, done)
     location = request.build_absolute_uri(reverse("download", args=[done.id]))
     return {"location": location, "key": done.key}
 

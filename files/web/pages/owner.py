@@ -5,12 +5,12 @@ named for its action and carrying the row's id, or the page's create form. One d
 either way; a refusal keeps what was typed (`form`) and says why (`error`) with its status.
 What a page makes (a token, a link) is shown once, so these answers are never cached.
 
-A page whose create form shows a secret once (a token, a webhook's signing secret) cannot
-redirect after the POST: the secret would have to be kept somewhere to show it after the
+A page whose create form shows a secret once (a token, a webhook's signing secret, a link's
+or an upload request's address) cannot redirect after the POST: the secret would have to be kept somewhere to show it after the
 redirect. Such a form carries a one-time number instead (`once`, hidden), remembered in the
 session when it made something; sending the same form again (a reload, Back then Send) makes
 nothing and says what the first send made. The number is no secret; the sentence names the
-thing (its name, its address), never its secret.
+thing (its name, a webhook's address, a link's listed prefix), never its secret.
 """
 
 from __future__ import annotations

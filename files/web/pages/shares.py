@@ -82,7 +82,16 @@ def manage_shares(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpRe
         url = request.build_absolute_uri(reverse("share", args=[new.token]))
         return {"created": new.share, "created_share": new.share, "created_url": url}
 
-    extra, status = create_or_revoke(request, create=create, revoke=revoke, errors=(InvalidShare,))
+    def already_sent(made: Context) -> str:
+        # The prefix, as the list below shows it; never the token or the link's address.
+        return (
+            f"This form was already sent: the link {made['created'].token_prefix}… for "
+            f"“{upload.name}” was made then; it is in the list below."
+        )
+
+    extra, status = create_or_revoke(
+        request, create=create, revoke=revoke, errors=(InvalidShare,), already_sent=already_sent
+    )
     if request.htmx:
         # A GET opens the dialog; a form post replaces the panel inside it.
         template = (
@@ -132,7 +141,16 @@ def share_files(request: AuthenticatedRequest) -> HttpResponse:
             "created_url": request.build_absolute_uri(reverse("share", args=[new.token])),
         }
 
-    context, status = create_or_revoke(request, create=create, errors=(InvalidShare,))
+    def already_sent(made: Context) -> str:
+        names = ", ".join(f"“{upload.name}”" for upload in files)
+        return (
+            f"This form was already sent: the link to {names} was made then; "
+            "it is on the Links page."
+        )
+
+    context, status = create_or_revoke(
+        request, create=create, errors=(InvalidShare,), already_sent=already_sent
+    )
     context |= {
         "files": files,
         "presets": single.expiry_presets(),

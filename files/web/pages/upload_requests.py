@@ -60,12 +60,21 @@ def owner_requests(request: AuthenticatedRequest) -> HttpResponse:
         url = request.build_absolute_uri(reverse("upload-request", args=[new.token]))
         return {"created": new.row, "created_url": url}
 
+    def already_sent(made: Context) -> str:
+        # The link was shown once (its token is random, kept only as a hash): never here.
+        return (
+            f"This form was already sent: the request “{made['created'].title}” was made then "
+            "and its link was shown once; it is in the list below. Close it and make a new one "
+            "if you lost the link."
+        )
+
     context, status = create_or_revoke(
         request,
         action="close",
         revoke=close,
         create=create,
         errors=(InvalidUploadRequest, UploadRequestNotFound),
+        already_sent=already_sent,
     )
     context |= {"choices": UPLOAD_REQUEST_LIFETIMES, "summaries": owners.overview(request.user)}
     return owner_page(request, "upload_requests/owner.html", context, status)
