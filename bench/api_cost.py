@@ -45,7 +45,9 @@ from bench.harness import (
 
 WRK_SCRIPT = Path(__file__).resolve().parent / "wrk.lua"
 TARGET_RATIO = 0.5  # each endpoint reaches half the authenticated baseline's requests/s
-TARGET_P99_MS = 50.0
+# ...and its p99 stays within twice the baseline's p99 in the same run (issue 25: an absolute
+# 50 ms is not reachable at 16 connections on two cores, where queueing sets the p99).
+TARGET_P99_RATIO = 2.0
 ROTATION = 32  # uploads/links each endpoint cycles through, as many browsers would
 
 
@@ -356,7 +358,7 @@ def build_endpoints(api: Api, session: Session, args: argparse.Namespace) -> lis
             "POST /api/uploads/<id>/confirm (idempotent)",
             "POST",
             [f"/api/uploads/{file_id}/confirm" for file_id in ready],
-            note="already READY: no HEAD to the bucket",
+            note="already READY: one HEAD checks its bytes are still in the bucket",
         )
     )
     if url_exists("/s/" + "x" * 43 + "/download"):
@@ -505,8 +507,12 @@ def main() -> int:
         result = endpoint.result
         result["vs_signed_in"] = result["requests_per_s"] / floor.result["requests_per_s"]
         result["vs_trivial"] = result["requests_per_s"] / trivial.result["requests_per_s"]
+        result["p99_vs_signed_in"] = result["p99_ms"] / floor.result["p99_ms"]
         if not endpoint.baseline:
-            met = result["vs_signed_in"] >= TARGET_RATIO and result["p99_ms"] < TARGET_P99_MS
+            met = (
+                result["vs_signed_in"] >= TARGET_RATIO
+                and result["p99_vs_signed_in"] <= TARGET_P99_RATIO
+            )
             verdicts[endpoint.name] = met
             result["target"] = "met" if met else "MISSED"
         rows.append({"name": endpoint.name, **result, "note": endpoint.note})
@@ -522,13 +528,15 @@ def main() -> int:
             ("requests_per_s", "req/s"),
             ("p50_ms", "p50 ms"),
             ("p99_ms", "p99 ms"),
-            ("vs_signed_in", "× signed-in"),
+            ("vs_signed_in", "req/s × signed-in"),
+            ("p99_vs_signed_in", "p99 × signed-in"),
             ("queries", "queries"),
             ("target", "target"),
         ],
     )
     print(
-        f"\nTargets: ≥ {TARGET_RATIO}× the signed-in baseline's req/s and p99 < {TARGET_P99_MS} ms."
+        f"\nTargets: ≥ {TARGET_RATIO} × the signed-in baseline's req/s and a p99 ≤ "
+        f"{TARGET_P99_RATIO:g} × its p99, in the same run."
     )
     for row in rows:
         if row["note"]:
