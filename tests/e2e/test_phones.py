@@ -123,6 +123,46 @@ def test_every_page_fits_a_phone_with_names_readable_and_buttons_in_view(
     assert_in_view(page.get_by_role("button", name="Send the link").first)
 
 
+def assert_inside(locator: Locator, container: Locator) -> None:
+    """Shown, and wholly inside `container` (a dialog, a card): not clipped by it, nor out
+    past its edge."""
+    expect(locator).to_be_visible()
+    box, outer = locator.bounding_box(), container.bounding_box()
+    assert box is not None and outer is not None
+    assert outer["x"] <= box["x"] and box["x"] + box["width"] <= outer["x"] + outer["width"], (
+        box,
+        outer,
+    )
+
+
+def test_the_share_dialog_and_the_links_page_keep_their_buttons_inside_on_a_phone(
+    phone: BrowserContext, live_server, user
+):
+    ready_file(user, b"x" * 1500, name="holiday photos.zip")
+    sign_in_context(phone, user, live_server.url)
+    page = phone.new_page()
+    page.goto("/")
+    page.locator("#file-rows tr", has_text="holiday photos.zip").get_by_role(
+        "link", name="Share"
+    ).click()
+    dialog = page.locator("dialog[data-share-dialog]")
+    dialog.get_by_role("button", name="Create link").click()
+    expect(dialog.locator("[data-share-url]")).to_be_visible()
+    assert fits(page), "home with the share dialog open"
+    for name in ("Close", "Copy", "Create link"):
+        assert_inside(dialog.get_by_role("button", name=name), dialog)
+    assert_inside(dialog.get_by_label("Maximum downloads"), dialog)
+    revoke = dialog.get_by_role("button", name="Revoke link", exact=False)
+    assert_inside(revoke, dialog)
+    # The expiry, whose column a phone drops, shows under the link.
+    expect(dialog.locator("tr.share-row .file-meta")).to_contain_text("expires")
+
+    page.goto("/links/")
+    card = page.locator(".card", has=page.locator("table.links"))
+    for name in ("Copy", "Revoke"):
+        assert_inside(card.get_by_role("button", name=name, exact=False).first, card)
+
+
 def test_encrypted_uploads_and_their_links_fit_a_phone(
     phone: BrowserContext, live_server, user, tmp_path
 ):
