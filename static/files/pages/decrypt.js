@@ -8,10 +8,7 @@
 import { formatBytes } from "../uploader/format.js";
 import { decryptMeta, keyFromFragment } from "../uploader/ece.js";
 import { Announcer } from "./announce.js";
-import { activeWorker, postInto } from "./streamed.js";
-
-const KEEP_ALIVE_MS = 10_000; // see zip/worker.js: Firefox stops a worker that hears nothing
-const ANSWER_MS = 15_000;
+import { activeWorker, follow, postInto } from "./streamed.js";
 
 const panel = document.querySelector("[data-decrypt]");
 const problem = panel?.querySelector("[data-decrypt-problem]");
@@ -79,29 +76,19 @@ async function save(entry, key) {
     return;
   }
   const job = crypto.randomUUID();
-  const channel = new BroadcastChannel("chute-zip");
-  const finish = () => {
-    clearTimeout(unanswered);
-    clearInterval(keepAlive);
-    channel.close();
-  };
-  const unanswered = setTimeout(() => {
-    finish();
-    say(`${meta.name} did not start downloading. Please try again.`);
-  }, ANSWER_MS);
-  const keepAlive = setInterval(() => worker.postMessage("keep-alive"), KEEP_ALIVE_MS);
-  channel.addEventListener("message", ({ data }) => {
-    if (data.job !== job) return;
-    if (data.type === "start") {
-      clearTimeout(unanswered);
-      announcer.say(`Decrypting ${meta.name} as it downloads.`);
-    } else if (data.type === "done") {
-      finish();
-      announcer.say(`${meta.name} is saved.`);
-    } else if (data.type === "error") {
-      finish();
-      say(`${meta.name} could not be saved: ${data.message} The download failed; no complete-looking file was left.`);
-    }
+  const finish = follow(worker, job, {
+    onSilent: () => say(`${meta.name} did not start downloading. Please try again.`),
+    onMessage: (data) => {
+      if (data.type === "start") {
+        announcer.say(`Decrypting ${meta.name} as it downloads.`);
+      } else if (data.type === "done") {
+        finish();
+        announcer.say(`${meta.name} is saved.`);
+      } else if (data.type === "error") {
+        finish();
+        say(`${meta.name} could not be saved: ${data.message} The download failed; no complete-looking file was left.`);
+      }
+    },
   });
   worker.postMessage({
     type: "decrypt",

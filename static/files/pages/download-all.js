@@ -9,11 +9,9 @@
 
 import { formatBytes } from "../uploader/format.js";
 import { Announcer } from "./announce.js";
-import { activeWorker, postInto } from "./streamed.js";
+import { activeWorker, follow, postInto } from "./streamed.js";
 import { zipName } from "./zip/names.js";
 
-const ANSWER_MS = 15_000; // the worker reports "start" as soon as the post reaches it
-const KEEP_ALIVE_MS = 10_000; // see worker.js: Firefox stops a worker that hears nothing
 const ANNOUNCE_EVERY_MS = 5_000; // progress spoken now and then, never every tick
 
 const form = document.querySelector("[data-share-files]");
@@ -84,56 +82,45 @@ async function downloadAll() {
 
   const job = crypto.randomUUID();
   const name = zipName(entries.map((entry) => entry.name));
-  const channel = new BroadcastChannel("chute-zip");
   let done = 0;
   let spoken = 0;
-  const finish = () => {
-    clearTimeout(unanswered);
-    clearInterval(keepAlive);
-    channel.close();
-  };
-  const unanswered = setTimeout(() => {
-    finish();
-    fail("The zip did not start.");
-  }, ANSWER_MS);
-  const keepAlive = setInterval(() => worker.postMessage("keep-alive"), KEEP_ALIVE_MS);
-
-  channel.addEventListener("message", ({ data }) => {
-    if (data.job !== job) return;
-    switch (data.type) {
-      case "start":
-        clearTimeout(unanswered);
-        announcer.say(`Making one zip of ${files(entries.length)}.`);
+  const finish = follow(worker, job, {
+    onSilent: () => fail("The zip did not start."),
+    onMessage: (data) => {
+      switch (data.type) {
+        case "start":
+          announcer.say(`Making one zip of ${files(entries.length)}.`);
+          spoken = Date.now();
+          return;
+        case "file":
+          done = data.index;
+          break;
+        case "bytes":
+          bar.value = total ? (100 * data.bytes) / total : 0;
+          stats.textContent = `${done} of ${files(entries.length)} · ${formatBytes(data.bytes)} of ${formatBytes(total)}`;
+          break;
+        case "done":
+          finish();
+          bar.value = 100;
+          stats.textContent = `${files(entries.length)} in ${name}`;
+          announcer.say(`Done: ${files(entries.length)} saved in ${name}.`);
+          busy(false);
+          return;
+        case "error":
+          finish();
+          fail(`The zip stopped: ${data.message}`);
+          return;
+        default:
+          return;
+      }
+      if (data.type === "file") {
+        stats.textContent = `${done} of ${files(entries.length)} · ${data.name}`;
+      }
+      if (Date.now() - spoken >= ANNOUNCE_EVERY_MS) {
         spoken = Date.now();
-        return;
-      case "file":
-        done = data.index;
-        break;
-      case "bytes":
-        bar.value = total ? (100 * data.bytes) / total : 0;
-        stats.textContent = `${done} of ${files(entries.length)} · ${formatBytes(data.bytes)} of ${formatBytes(total)}`;
-        break;
-      case "done":
-        finish();
-        bar.value = 100;
-        stats.textContent = `${files(entries.length)} in ${name}`;
-        announcer.say(`Done: ${files(entries.length)} saved in ${name}.`);
-        busy(false);
-        return;
-      case "error":
-        finish();
-        fail(`The zip stopped: ${data.message}`);
-        return;
-      default:
-        return;
-    }
-    if (data.type === "file") {
-      stats.textContent = `${done} of ${files(entries.length)} · ${data.name}`;
-    }
-    if (Date.now() - spoken >= ANNOUNCE_EVERY_MS) {
-      spoken = Date.now();
-      announcer.say(`${done} of ${files(entries.length)} in the zip.`);
-    }
+        announcer.say(`${done} of ${files(entries.length)} in the zip.`);
+      }
+    },
   });
   post(job, name, entries);
 }

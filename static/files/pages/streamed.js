@@ -3,6 +3,8 @@
 // at an address in its scope. download-all.js (one zip) and decrypt.js (an encrypted file).
 
 const ACTIVATION_MS = 10_000; // a worker not active by then is not going to be
+const ANSWER_MS = 15_000; // the worker reports "start" as soon as the post reaches it
+const KEEP_ALIVE_MS = 10_000; // see zip/worker.js: Firefox stops a worker that hears nothing
 
 /** The registration's active worker, once there is one. */
 export async function activeWorker(url) {
@@ -54,4 +56,29 @@ export function postInto(action, fields) {
   document.body.append(form);
   form.submit();
   form.remove();
+}
+
+/**
+ * Follow `worker`'s job `job` on the "chute-zip" channel: `onMessage(data)` for each of its
+ * messages, `onSilent()` when it has not said "start" within ANSWER_MS; the worker is kept
+ * alive meanwhile. Answers `finish`, which stops following (call it on "done" and "error").
+ */
+export function follow(worker, job, { onMessage, onSilent }) {
+  const channel = new BroadcastChannel("chute-zip");
+  const finish = () => {
+    clearTimeout(unanswered);
+    clearInterval(keepAlive);
+    channel.close();
+  };
+  const unanswered = setTimeout(() => {
+    finish();
+    onSilent();
+  }, ANSWER_MS);
+  const keepAlive = setInterval(() => worker.postMessage("keep-alive"), KEEP_ALIVE_MS);
+  channel.addEventListener("message", ({ data }) => {
+    if (data.job !== job) return;
+    if (data.type === "start") clearTimeout(unanswered);
+    onMessage(data);
+  });
+  return finish;
 }
