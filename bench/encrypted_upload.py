@@ -40,10 +40,10 @@ from bench.harness import (
     write_json,
 )
 from bench.upload_throughput import (
-    CHROMIUM,
-    CHROMIUM_FLAGS,
+    forget,
     open_page,
     result,
+    signed_in_browser,
     upload_through_page,
     write_random_file,
 )
@@ -76,7 +76,6 @@ def main() -> int:
     with Stack(
         "encrypted", workers=args.workers, database_url=args.database_url, keep=args.keep
     ) as stack:
-        from files.lifecycle import delete
         from files.models import Upload
 
         session = sign_in("bench")
@@ -85,22 +84,8 @@ def main() -> int:
         write_random_file(big, size)
         timeout_ms = 120_000 + size / (2 * MB) * 1000
 
-        def forget() -> None:
-            for upload in Upload.objects.exclude(status=Upload.Status.ABORTED):
-                delete.delete(upload)
-
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
-            )
-            context = browser.new_context(base_url=stack.base_url)
-            context.set_default_timeout(60_000)
-            context.add_cookies(
-                [
-                    {"name": name, "value": value, "url": stack.base_url}
-                    for name, value in session.cookies.items()
-                ]
-            )
+            browser, context = signed_in_browser(playwright, stack.base_url, session)
             page = context.new_page()
             console: list[str] = []
             page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)

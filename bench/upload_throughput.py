@@ -41,6 +41,7 @@ from bench.harness import (
     REPO,
     BenchError,
     Meter,
+    Session,
     Stack,
     common_arguments,
     format_bytes,
@@ -171,6 +172,31 @@ def print_timeline(run: dict[str, Any]) -> None:
     print("\n(a) timeline of the last round (seconds from choosing the file, as the bench saw it):")
     for at, event, request in sorted(run["timeline"]):
         print(f"  {at:7.3f}  {event:5}  {request}")
+
+
+def signed_in_browser(playwright: Any, base_url: str, session: Session) -> tuple[Any, Any]:
+    """Debian's Chromium and a context at `base_url` holding `session`'s cookies. Cookies are
+    per host, not per port: every origin of the run on 127.0.0.1 sees the session."""
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
+    )
+    context = browser.new_context(base_url=base_url)
+    context.set_default_timeout(60_000)
+    context.add_cookies(
+        [{"name": name, "value": value, "url": base_url} for name, value in session.cookies.items()]
+    )
+    return browser, context
+
+
+def forget(name: str | None = None) -> None:
+    """Delete what a run stored (the files called `name`, or every one), so the bucket holds
+    one copy at most."""
+    from files.lifecycle import delete
+    from files.models import Upload
+
+    stored = Upload.objects.exclude(status=Upload.Status.ABORTED)
+    for upload in stored.filter(name=name) if name is not None else stored:
+        delete.delete(upload)
 
 
 def check_registered(name: str, size: int) -> str:
@@ -492,8 +518,6 @@ def main() -> int:
         from django.conf import settings
 
         from files import s3
-        from files.lifecycle import delete
-        from files.models import Upload
 
         session = sign_in("bench")
         big = stack.workdir / "bench.bin"
@@ -518,23 +542,8 @@ def main() -> int:
             rss_bytes(pid) for pid in process_tree(stack.gunicorn.pid)
         )
 
-        def forget(name: str) -> None:
-            """Delete what a run stored, so the bucket holds one copy at most."""
-            for upload in Upload.objects.filter(name=name).exclude(status=Upload.Status.ABORTED):
-                delete.delete(upload)
-
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
-            )
-            context = browser.new_context(base_url=stack.base_url)
-            context.set_default_timeout(60_000)
-            context.add_cookies(
-                [
-                    {"name": name, "value": value, "url": stack.base_url}
-                    for name, value in session.cookies.items()
-                ]
-            )
+            browser, context = signed_in_browser(playwright, stack.base_url, session)
             page = context.new_page()
             console: list[str] = []
             page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
